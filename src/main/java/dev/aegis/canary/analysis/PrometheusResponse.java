@@ -1,0 +1,82 @@
+package dev.aegis.canary.analysis;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.aegis.canary.analysis.QueryResult.FailureKind;
+
+/** Reads a Prometheus HTTP API answer to an instant query into a {@link QueryResult}. Pure. */
+public final class PrometheusResponse {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_REASON = 300;
+
+    private PrometheusResponse() {
+    }
+
+    public static QueryResult parse(int httpStatus, String body) {
+        JsonNode root;
+        try {
+            root = body == null || body.isBlank() ? null : JSON.readTree(body);
+        } catch (IOException e) {
+            root = null;
+        }
+        if (httpStatus < 200 || httpStatus > 299) {
+            String detail = root != null && root.hasNonNull("error")
+                    ? root.path("errorType").asText("error") + ": " + root.get("error").asText()
+                    : truncate(body == null ? "" : body.strip());
+            return new QueryResult.Failure(FailureKind.HTTP_STATUS, "HTTP " + httpStatus
+                    + (detail.isEmpty() ? "" : ": " + truncate(detail)));
+        }
+        if (root == null || !"success".equals(root.path("status").asText())) {
+            return new QueryResult.Failure(FailureKind.BAD_RESPONSE, "not a Prometheus API response: "
+                    + truncate(body == null ? "" : body.strip()));
+        }
+        JsonNode data = root.path("data");
+        String type = data.path("resultType").asText();
+        JsonNode result = data.path("result");
+        switch (type) {
+            case "vector" -> {
+                if (result.isEmpty()) {
+                    return new QueryResult.NoSamples();
+                }
+                if (result.size() > 1) {
+                    return new QueryResult.Failure(FailureKind.SEVERAL_SERIES, result.size()
+                            + " series returned; a check needs one number (aggregate with sum() or avg())");
+                }
+                return sample(result.get(0).path("value"));
+            }
+            case "scalar" -> {
+                return sample(result);
+            }
+            default -> {
+                return new QueryResult.Failure(FailureKind.BAD_RESPONSE, "result type '" + type
+                        + "'; a check needs an instant vector or a scalar");
+            }
+        }
+    }
+
+    private static QueryResult sample(JsonNode pair) {
+        if (!pair.isArray() || pair.size() != 2) {
+            return new QueryResult.Failure(FailureKind.BAD_RESPONSE, "a sample without a value");
+        }
+        String text = pair.get(1).asText();
+        try {
+            return new QueryResult.Sample(switch (text) {
+                case "NaN" -> Double.NaN;
+                case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
+                case "-Inf" -> Double.NEGATIVE_INFINITY;
+                default -> Double.parseDouble(text);
+            });
+        } catch (NumberFormatException e) {
+            return new QueryResult.Failure(FailureKind.BAD_RESPONSE, "sample value '" + truncate(text)
+                    + "' is not a number");
+        }
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON) + "…";
+    }
+}

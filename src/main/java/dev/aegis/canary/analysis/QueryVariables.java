@@ -1,0 +1,80 @@
+package dev.aegis.canary.analysis;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.aegis.canary.api.AnalysisTemplateSpec.TemplateArg;
+import dev.aegis.canary.rollout.Durations;
+
+/**
+ * The variables a query template gets: the built-ins every query has, plus the metric's args checked against the
+ * args the template declares.
+ */
+public final class QueryVariables {
+
+    /** Names a template can use without declaring them. */
+    public static final Set<String> BUILT_INS = Set.of("namespace", "name", "target", "primary", "interval",
+            "canaryPods", "primaryPods", "canaryNodes", "primaryNodes");
+
+    private QueryVariables() {
+    }
+
+    /**
+     * @param podScope the anchored regexes of the canary's and the primary's pods (and nodes, for the nodes router)
+     */
+    public static Map<String, String> builtIns(String namespace, String canaryName, String target, Duration interval,
+            PodScope podScope) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("namespace", namespace);
+        vars.put("name", canaryName);
+        vars.put("target", target);
+        vars.put("primary", target + "-primary");
+        vars.put("interval", Durations.format(interval));
+        vars.put("canaryPods", podScope.canaryPods());
+        vars.put("primaryPods", podScope.primaryPods());
+        if (podScope.canaryNodes() != null) {
+            vars.put("canaryNodes", podScope.canaryNodes());
+            vars.put("primaryNodes", podScope.primaryNodes());
+        }
+        return vars;
+    }
+
+    /**
+     * Adds the metric's args to the built-ins.
+     *
+     * @param metric the metric's name, for messages
+     * @throws QueryTemplate.TemplateException naming the arg that is missing, undeclared or shadows a built-in
+     */
+    public static Map<String, String> withArgs(Map<String, String> builtIns, String metric, String template,
+            List<TemplateArg> declared, Map<String, String> given) {
+        Map<String, String> vars = new LinkedHashMap<>(builtIns);
+        Map<String, String> args = given == null ? Map.of() : given;
+        Map<String, TemplateArg> byName = new LinkedHashMap<>();
+        for (TemplateArg arg : declared == null ? List.<TemplateArg>of() : declared) {
+            if (BUILT_INS.contains(arg.getName())) {
+                throw new QueryTemplate.TemplateException("template " + template + " declares arg '" + arg.getName()
+                        + "', which is a built-in variable; rename it");
+            }
+            byName.put(arg.getName(), arg);
+        }
+        for (String name : args.keySet()) {
+            if (!byName.containsKey(name)) {
+                throw new QueryTemplate.TemplateException("metrics[" + metric + "].args." + name
+                        + " is not declared by template " + template + " (declared: "
+                        + (byName.isEmpty() ? "none" : String.join(", ", byName.keySet())) + ")");
+            }
+        }
+        for (TemplateArg arg : byName.values()) {
+            String value = args.containsKey(arg.getName()) ? args.get(arg.getName()) : arg.getValue();
+            if (value == null) {
+                throw new QueryTemplate.TemplateException("metrics[" + metric + "].args." + arg.getName()
+                        + " is required by template " + template + " and has no default");
+            }
+            vars.put(arg.getName(), value);
+        }
+        return vars;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.aegis.canary.api;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CanarySpec {
+
+    /** The steps used when a Canary lists none: 1% → 10% → 50% → 100%. */
+    public static final List<Integer> DEFAULT_STEPS = List.of(1, 10, 50, 100);
+    public static final String DEFAULT_PROGRESS_DEADLINE = "10m";
+
+    @Required
+    @JsonPropertyDescription("The Git-owned workload under test (apps/v1 Deployment or DaemonSet in this namespace).")
+    private TargetRef targetRef;
+
+    @JsonPropertyDescription("How traffic is shifted to the canary; the router defaults to replicas for a Deployment.")
+    private TrafficSpec traffic;
+
+    @JsonPropertyDescription("Services <name>, <name>-primary and <name>-canary, created by the controller.")
+    private ServiceSpec service;
+
+    @Size(min = 1, max = 100)
+    @ValidationRule(value = "self.all(s, s >= 1 && s <= 100)", message = "every step must be in 1..100")
+    @ValidationRule(value = "self.isSorted() && self.all(s, self.exists_one(t, t == s))", message = "steps must be strictly increasing")
+    @ValidationRule(value = "self[size(self) - 1] == 100", message = "the last step must be 100")
+    @JsonPropertyDescription("Traffic percentages of the canary, strictly increasing, each in 1..100, the last 100. Default [1, 10, 50, 100].")
+    private List<@Min(1) @Max(100) Integer> steps;
+
+    @JsonPropertyDescription("The checks run at every step.")
+    private AnalysisSpec analysis;
+
+    @Pattern(Schema.DURATION)
+    @JsonPropertyDescription("A canary that is not ready this long after a step starts is rolled back. Default 10m.")
+    private String progressDeadline;
+
+    @JsonPropertyDescription("Stops the controller from acting on this Canary until it is false again.")
+    private boolean suspend;
+
+    public TargetRef getTargetRef() {
+        return targetRef;
+    }
+
+    public void setTargetRef(TargetRef targetRef) {
+        this.targetRef = targetRef;
+    }
+
+    public TrafficSpec getTraffic() {
+        return traffic;
+    }
+
+    public void setTraffic(TrafficSpec traffic) {
+        this.traffic = traffic;
+    }
+
+    public ServiceSpec getService() {
+        return service;
+    }
+
+    public void setService(ServiceSpec service) {
+        this.service = service;
+    }
+
+    public List<Integer> getSteps() {
+        return steps;
+    }
+
+    public void setSteps(List<Integer> steps) {
+        this.steps = steps == null ? null : new ArrayList<>(steps);
+    }
+
+    public AnalysisSpec getAnalysis() {
+        return analysis;
+    }
+
+    public void setAnalysis(AnalysisSpec analysis) {
+        this.analysis = analysis;
+    }
+
+    public String getProgressDeadline() {
+        return progressDeadline;
+    }
+
+    public void setProgressDeadline(String progressDeadline) {
+        this.progressDeadline = progressDeadline;
+    }
+
+    public boolean isSuspend() {
+        return suspend;
+    }
+
+    public void setSuspend(boolean suspend) {
+        this.suspend = suspend;
+    }
+}

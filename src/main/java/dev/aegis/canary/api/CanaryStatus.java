@@ -1,0 +1,242 @@
+package dev.aegis.canary.api;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/**
+ * The rollout's whole memory: a controller restarted at any moment resumes from here. Times are RFC 3339 strings, as
+ * everywhere in the Kubernetes API.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CanaryStatus {
+
+    private Phase phase;
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Hash of the pod template the primary serves.")
+    private String stableRevision;
+    @JsonPropertyDescription("Hash of the pod template under test (or last tested).")
+    private String canaryRevision;
+
+    @JsonPropertyDescription("Index of the current step in spec.steps.")
+    private Integer stepIndex;
+    @JsonPropertyDescription("The current step's weight, in percent.")
+    private Integer weight;
+    @JsonPropertyDescription("The weight the router really achieved, in percent (replica and node counts round).")
+    private Integer effectiveWeight;
+
+    @JsonPropertyDescription("Pods the workload serves with, as Git declares them on the target.")
+    private Integer totalReplicas;
+    @JsonPropertyDescription("Pods of the canary the router asked for at this step.")
+    private Integer canaryReplicas;
+
+    @JsonPropertyDescription("Passed checks in this run.")
+    private Integer passedChecks;
+    @JsonPropertyDescription("Failed checks in this run.")
+    private Integer failedChecks;
+    @JsonPropertyDescription("Inconclusive checks (no data, query errors) in a row.")
+    private Integer inconclusiveChecks;
+
+    private String runStartedAt;
+    @JsonPropertyDescription("When the current step's weight was requested; progressDeadline counts from here.")
+    private String stepStartedAt;
+    @JsonPropertyDescription("When the canary was ready at the current step's weight; the first check is an interval later.")
+    private String stepReadyAt;
+    private String lastCheckAt;
+
+    private List<MetricResult> lastAnalysis;
+    private List<Condition> conditions;
+    private String message;
+
+    public CanaryStatus() {
+    }
+
+    /** A deep copy, so decision code can derive a new status without touching the observed one. */
+    public CanaryStatus(CanaryStatus other) {
+        this.phase = other.phase;
+        this.observedGeneration = other.observedGeneration;
+        this.stableRevision = other.stableRevision;
+        this.canaryRevision = other.canaryRevision;
+        this.stepIndex = other.stepIndex;
+        this.weight = other.weight;
+        this.effectiveWeight = other.effectiveWeight;
+        this.totalReplicas = other.totalReplicas;
+        this.canaryReplicas = other.canaryReplicas;
+        this.passedChecks = other.passedChecks;
+        this.failedChecks = other.failedChecks;
+        this.inconclusiveChecks = other.inconclusiveChecks;
+        this.runStartedAt = other.runStartedAt;
+        this.stepStartedAt = other.stepStartedAt;
+        this.stepReadyAt = other.stepReadyAt;
+        this.lastCheckAt = other.lastCheckAt;
+        if (other.lastAnalysis != null) {
+            this.lastAnalysis = new ArrayList<>();
+            for (MetricResult r : other.lastAnalysis) {
+                this.lastAnalysis.add(new MetricResult(r.getMetric(), r.getValue(), r.getRange(), r.getResult(),
+                        r.getReason(), r.getQuery(), r.getTime()));
+            }
+        }
+        if (other.conditions != null) {
+            this.conditions = new ArrayList<>();
+            for (Condition c : other.conditions) {
+                this.conditions.add(new Condition(c));
+            }
+        }
+        this.message = other.message;
+    }
+
+    public Phase getPhase() {
+        return phase;
+    }
+
+    public void setPhase(Phase phase) {
+        this.phase = phase;
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public String getStableRevision() {
+        return stableRevision;
+    }
+
+    public void setStableRevision(String stableRevision) {
+        this.stableRevision = stableRevision;
+    }
+
+    public String getCanaryRevision() {
+        return canaryRevision;
+    }
+
+    public void setCanaryRevision(String canaryRevision) {
+        this.canaryRevision = canaryRevision;
+    }
+
+    public Integer getStepIndex() {
+        return stepIndex;
+    }
+
+    public void setStepIndex(Integer stepIndex) {
+        this.stepIndex = stepIndex;
+    }
+
+    public Integer getWeight() {
+        return weight;
+    }
+
+    public void setWeight(Integer weight) {
+        this.weight = weight;
+    }
+
+    public Integer getEffectiveWeight() {
+        return effectiveWeight;
+    }
+
+    public void setEffectiveWeight(Integer effectiveWeight) {
+        this.effectiveWeight = effectiveWeight;
+    }
+
+    public Integer getTotalReplicas() {
+        return totalReplicas;
+    }
+
+    public void setTotalReplicas(Integer totalReplicas) {
+        this.totalReplicas = totalReplicas;
+    }
+
+    public Integer getCanaryReplicas() {
+        return canaryReplicas;
+    }
+
+    public void setCanaryReplicas(Integer canaryReplicas) {
+        this.canaryReplicas = canaryReplicas;
+    }
+
+    public Integer getPassedChecks() {
+        return passedChecks;
+    }
+
+    public void setPassedChecks(Integer passedChecks) {
+        this.passedChecks = passedChecks;
+    }
+
+    public Integer getFailedChecks() {
+        return failedChecks;
+    }
+
+    public void setFailedChecks(Integer failedChecks) {
+        this.failedChecks = failedChecks;
+    }
+
+    public Integer getInconclusiveChecks() {
+        return inconclusiveChecks;
+    }
+
+    public void setInconclusiveChecks(Integer inconclusiveChecks) {
+        this.inconclusiveChecks = inconclusiveChecks;
+    }
+
+    public String getRunStartedAt() {
+        return runStartedAt;
+    }
+
+    public void setRunStartedAt(String runStartedAt) {
+        this.runStartedAt = runStartedAt;
+    }
+
+    public String getStepStartedAt() {
+        return stepStartedAt;
+    }
+
+    public void setStepStartedAt(String stepStartedAt) {
+        this.stepStartedAt = stepStartedAt;
+    }
+
+    public String getStepReadyAt() {
+        return stepReadyAt;
+    }
+
+    public void setStepReadyAt(String stepReadyAt) {
+        this.stepReadyAt = stepReadyAt;
+    }
+
+    public String getLastCheckAt() {
+        return lastCheckAt;
+    }
+
+    public void setLastCheckAt(String lastCheckAt) {
+        this.lastCheckAt = lastCheckAt;
+    }
+
+    public List<MetricResult> getLastAnalysis() {
+        return lastAnalysis;
+    }
+
+    public void setLastAnalysis(List<MetricResult> lastAnalysis) {
+        this.lastAnalysis = lastAnalysis;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+}

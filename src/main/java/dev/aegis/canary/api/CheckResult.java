@@ -1,0 +1,10 @@
+package dev.aegis.canary.api;
+
+/** The outcome of one metric check. Only Pass lets a step advance. */
+public enum CheckResult {
+    Pass, Fail,
+    /** The query returned no sample, or NaN: nothing to judge. */
+    NoData,
+    /** The query could not be answered (timeout, HTTP status, several series, bad response). */
+    Error
+}

@@ -1,0 +1,68 @@
+package dev.aegis.canary.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class MetricSpec {
+
+    @Required
+    @Pattern("^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$")
+    private String name;
+
+    @Required
+    private TemplateRef templateRef;
+
+    @JsonPropertyDescription("Values for the template's declared args.")
+    private Map<String, String> args;
+
+    @Required
+    private ThresholdRange thresholdRange;
+
+    public MetricSpec() {
+    }
+
+    public MetricSpec(String name, TemplateRef templateRef, ThresholdRange thresholdRange) {
+        this.name = name;
+        this.templateRef = templateRef;
+        this.thresholdRange = thresholdRange;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public TemplateRef getTemplateRef() {
+        return templateRef;
+    }
+
+    public void setTemplateRef(TemplateRef templateRef) {
+        this.templateRef = templateRef;
+    }
+
+    public Map<String, String> getArgs() {
+        return args;
+    }
+
+    public void setArgs(Map<String, String> args) {
+        this.args = args == null ? null : new LinkedHashMap<>(args);
+    }
+
+    public ThresholdRange getThresholdRange() {
+        return thresholdRange;
+    }
+
+    public void setThresholdRange(ThresholdRange thresholdRange) {
+        this.thresholdRange = thresholdRange;
+    }
+}

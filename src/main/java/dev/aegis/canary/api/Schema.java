@@ -1,0 +1,14 @@
+package dev.aegis.canary.api;
+
+/** Patterns shared by the CRD schemas and the controller's own validation. */
+public final class Schema {
+
+    /** A Go-style duration as Kubernetes users write it: 30s, 1m, 1h30m, 500ms. */
+    public static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
+
+    /** A Kubernetes object name (DNS-1123 subdomain). */
+    public static final String NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
+
+    private Schema() {
+    }
+}

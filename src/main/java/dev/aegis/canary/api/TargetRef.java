@@ -1,0 +1,52 @@
+package dev.aegis.canary.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TargetRef {
+
+    @Pattern("^apps/v1$")
+    private String apiVersion = "apps/v1";
+
+    @Required
+    private WorkloadKind kind;
+
+    @Required
+    @Pattern(Schema.NAME)
+    private String name;
+
+    public TargetRef() {
+    }
+
+    public TargetRef(WorkloadKind kind, String name) {
+        this.kind = kind;
+        this.name = name;
+    }
+
+    public String getApiVersion() {
+        return apiVersion;
+    }
+
+    public void setApiVersion(String apiVersion) {
+        this.apiVersion = apiVersion;
+    }
+
+    public WorkloadKind getKind() {
+        return kind;
+    }
+
+    public void setKind(WorkloadKind kind) {
+        this.kind = kind;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+}

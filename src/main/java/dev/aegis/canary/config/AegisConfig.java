@@ -1,0 +1,68 @@
+package dev.aegis.canary.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Controller-wide settings (application.properties, or environment variables such as AEGIS_PROMETHEUS_URL). Every key
+ * has a default; a Canary overrides the analysis ones in its spec.
+ */
+@ConfigMapping(prefix = "aegis")
+public interface AegisConfig {
+
+    Prometheus prometheus();
+
+    Analysis analysis();
+
+    @WithName("notify")
+    Notify notifications();
+
+    Reconcile reconcile();
+
+    interface Prometheus {
+
+        /** The Prometheus a template without spec.prometheus.address asks. */
+        @WithDefault("http://prometheus-operated.monitoring.svc:9090")
+        String url();
+
+        /** How long one query may take before the check counts as an error. */
+        @WithDefault("5s")
+        Duration timeout();
+    }
+
+    interface Analysis {
+
+        /** spec.analysis.interval when a Canary does not set it. */
+        @WithDefault("1m")
+        Duration defaultInterval();
+
+        /** Inconclusive checks (no data, query errors) in a row that roll back, unless a Canary sets its own. */
+        @WithDefault("3")
+        int inconclusiveLimit();
+
+        /** spec.progressDeadline when a Canary does not set it. */
+        @WithDefault("10m")
+        Duration defaultProgressDeadline();
+    }
+
+    interface Notify {
+
+        /** The cluster's name in Events and notifications. */
+        @WithDefault("kubernetes")
+        String clusterName();
+    }
+
+    interface Reconcile {
+
+        /** How often to look while waiting for readiness (workload events usually wake the controller sooner). */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /** How often to look at a Canary with nothing underway. */
+        @WithDefault("5m")
+        Duration idleResync();
+    }
+}

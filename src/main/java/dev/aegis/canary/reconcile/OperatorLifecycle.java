@@ -1,0 +1,37 @@
+package dev.aegis.canary.reconcile;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+
+import org.jboss.logging.Logger;
+
+import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Starts the operator when the application starts, whatever command runs (the controller, the demo) and in tests.
+ * The Quarkus Operator SDK only does this itself for applications without a main class, and this one has one.
+ */
+@ApplicationScoped
+public class OperatorLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(OperatorLifecycle.class);
+
+    private final Operator operator;
+
+    public OperatorLifecycle(Operator operator) {
+        this.operator = operator;
+    }
+
+    void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 200) StartupEvent event) {
+        LOG.info("starting the canary controller");
+        operator.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        operator.stop();
+    }
+}

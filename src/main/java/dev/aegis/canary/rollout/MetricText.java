@@ -1,0 +1,34 @@
+package dev.aegis.canary.rollout;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+import dev.aegis.canary.api.MetricResult;
+
+/** How a metric result reads in messages, Events and notifications. */
+public final class MetricText {
+
+    private MetricText() {
+    }
+
+    /** "success-rate 91.8 (want >= 99)", "latency-p99: no data (no samples)", "success-rate: error (timeout)". */
+    public static String describe(MetricResult r) {
+        return switch (r.getResult()) {
+            case Pass, Fail -> r.getMetric() + " " + number(r.getValue()) + " (want " + r.getRange() + ")";
+            case NoData -> r.getMetric() + ": no data (" + r.getReason() + ")";
+            case Error -> r.getMetric() + ": error (" + r.getReason() + ")";
+        };
+    }
+
+    /** A value as people read it: at most 3 decimals, no trailing zeros. */
+    public static String number(Double value) {
+        if (value == null) {
+            return "none";
+        }
+        if (value.isNaN() || value.isInfinite()) {
+            return value.toString();
+        }
+        BigDecimal d = BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros();
+        return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
+    }
+}

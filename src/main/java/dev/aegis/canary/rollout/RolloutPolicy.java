@@ -1,0 +1,33 @@
+package dev.aegis.canary.rollout;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A Canary's rollout settings with every default filled in and every value checked.
+ *
+ * @param steps canary weights in percent, strictly increasing, ending at 100
+ * @param interval time between checks, and the least time spent on a step
+ * @param progressDeadline how long a step (or the promotion) may wait for readiness
+ * @param failureLimit failed checks tolerated in one run
+ * @param inconclusiveLimit inconclusive checks in a row that roll back
+ */
+public record RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
+        int inconclusiveLimit) {
+
+    public RolloutPolicy {
+        steps = List.copyOf(steps);
+    }
+
+    public int stepCount() {
+        return steps.size();
+    }
+
+    public int weightAt(int stepIndex) {
+        return steps.get(stepIndex);
+    }
+
+    public boolean isLastStep(int stepIndex) {
+        return stepIndex >= steps.size() - 1;
+    }
+}

@@ -1,0 +1,473 @@
+package dev.aegis.canary.rollout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Condition;
+import dev.aegis.canary.api.Phase;
+
+/**
+ * The rollout as pure code: (policy, status, observations, check outcome, now) → (new status, events, when to look
+ * again). One transition per call; no I/O. What the workloads should look like follows from the returned status
+ * through {@link TrafficIntent#of}.
+ */
+public final class RolloutStateMachine {
+
+    public static final String CONDITION_READY = "Ready";
+    public static final String CONDITION_PROGRESSING = "Progressing";
+
+    private final Duration pollInterval;
+    private final Duration idleResync;
+
+    /**
+     * @param pollInterval how often to look while waiting for readiness (workload events usually come sooner)
+     * @param idleResync how often to look when nothing is underway
+     */
+    public RolloutStateMachine(Duration pollInterval, Duration idleResync) {
+        this.pollInterval = pollInterval;
+        this.idleResync = idleResync;
+    }
+
+    /** True when the next call to {@link #next} must carry a check outcome: a check is due now. */
+    public boolean isCheckDue(RolloutPolicy policy, CanaryStatus status, WorldView world, Instant now) {
+        if (status == null || status.getPhase() != Phase.Progressing || !world.route().reached()
+                || !Objects.equals(world.targetRevision(), status.getCanaryRevision())
+                || status.getStepReadyAt() == null) {
+            return false;
+        }
+        return !now.isBefore(nextCheckAt(policy, status));
+    }
+
+    /**
+     * Decides the next state.
+     *
+     * @param check the outcome of the check, required exactly when {@link #isCheckDue} is true
+     */
+    public Decision next(long generation, RolloutPolicy policy, CanaryStatus current, WorldView world,
+            CheckOutcome check, Instant now) {
+        boolean due = isCheckDue(policy, current, world, now);
+        if (due != (check != null)) {
+            throw new IllegalArgumentException(due
+                    ? "a check is due but no outcome was given"
+                    : "a check outcome was given but none is due");
+        }
+        Transition t = new Transition(generation, current, now);
+        if (world.gitReplicas() != null && !world.gitReplicas().equals(t.s.getTotalReplicas())) {
+            if (t.s.getTotalReplicas() != null) {
+                t.event(RolloutEvent.normal("Scaled",
+                        "target replicas changed to " + world.gitReplicas() + " (was " + t.s.getTotalReplicas() + ")"));
+            }
+            t.s.setTotalReplicas(world.gitReplicas());
+        }
+        Phase phase = t.s.getPhase();
+        if (phase == null || (phase == Phase.Failed && t.s.getStableRevision() == null)) {
+            phase = Phase.Initializing;
+        } else if (phase == Phase.Invalid || phase == Phase.Suspended) {
+            phase = resumePhase(t.s);
+            // Waits and dwells start over: time spent invalid or suspended counts for neither.
+            t.s.setStepStartedAt(t.nowText);
+            t.s.setStepReadyAt(null);
+            t.event(RolloutEvent.normal("Resumed", (t.s.getPhase() == Phase.Invalid
+                    ? "spec is valid again"
+                    : "spec.suspend lifted") + "; resuming as " + phase));
+            t.s.setPhase(phase);
+        }
+        switch (phase) {
+            case Initializing -> initializing(t, policy, world);
+            case Ready, Succeeded, RolledBack -> idle(t, policy, world);
+            case Progressing -> progressing(t, policy, world, check);
+            case Promoting, Failed -> promoting(t, policy, world);
+            default -> throw new IllegalStateException("unexpected phase " + phase);
+        }
+        return t.decision();
+    }
+
+    /** The spec cannot be acted on: phase Invalid, nothing changes in the world, the run's memory is kept. */
+    public Decision invalid(long generation, CanaryStatus current, String message, Instant now) {
+        Transition t = new Transition(generation, current, now);
+        t.enter(Phase.Invalid, "invalid: " + message, RolloutEvent.warning("InvalidSpec", message));
+        t.requeue(idleResync);
+        return t.decision();
+    }
+
+    /** spec.suspend: phase Suspended, nothing changes in the world until it is lifted. */
+    public Decision suspended(long generation, CanaryStatus current, Instant now) {
+        Transition t = new Transition(generation, current, now);
+        t.enter(Phase.Suspended, "suspended: spec.suspend is true; nothing is changed until it is false",
+                RolloutEvent.normal("Suspended", "spec.suspend is true; the controller leaves everything as it is"));
+        t.requeue(idleResync);
+        return t.decision();
+    }
+
+    /** The time the next check is due at the current step. */
+    public static Instant nextCheckAt(RolloutPolicy policy, CanaryStatus status) {
+        Instant from = Instant.parse(status.getStepReadyAt());
+        if (status.getLastCheckAt() != null) {
+            Instant last = Instant.parse(status.getLastCheckAt());
+            if (last.isAfter(from)) {
+                from = last;
+            }
+        }
+        return from.plus(policy.interval());
+    }
+
+    /** Where a Canary coming back from Invalid or Suspended (or seen for the first time) picks up. */
+    private static Phase resumePhase(CanaryStatus s) {
+        if (s.getStableRevision() == null) {
+            return Phase.Initializing;
+        }
+        if (s.getCanaryRevision() != null && !s.getCanaryRevision().equals(s.getStableRevision())
+                && s.getStepIndex() != null && s.getWeight() != null && s.getWeight() > 0) {
+            return Phase.Progressing;
+        }
+        return s.getPhase() == Phase.RolledBack || s.getPhase() == Phase.Succeeded ? s.getPhase() : Phase.Ready;
+    }
+
+    private void initializing(Transition t, RolloutPolicy policy, WorldView world) {
+        CanaryStatus s = t.s;
+        if (s.getStepStartedAt() == null || (s.getPhase() != Phase.Initializing && s.getPhase() != Phase.Failed)) {
+            s.setStepStartedAt(t.nowText);
+        }
+        if (world.primaryRevision() != null && world.primaryReady()) {
+            s.setStableRevision(world.primaryRevision());
+            s.setCanaryRevision(world.primaryRevision());
+            s.setWeight(0);
+            s.setEffectiveWeight(0);
+            s.setCanaryReplicas(0);
+            s.setStepStartedAt(null);
+            t.enter(Phase.Ready, "revision " + world.primaryRevision() + " serves on the primary ("
+                    + world.primaryStatus() + ")",
+                    RolloutEvent.normal("Initialized", "primary ready with revision " + world.primaryRevision()
+                            + "; the target is scaled to zero and new revisions will be canaried"));
+            // Scaling the target to zero is the next reconcile's work; look again soon.
+            t.requeue(pollInterval);
+            return;
+        }
+        Instant since = Instant.parse(s.getStepStartedAt());
+        String waiting = "primary " + (world.primaryRevision() == null ? "being created" : world.primaryStatus());
+        if (t.now.isAfter(since.plus(policy.progressDeadline()))) {
+            t.enter(Phase.Failed, "initialization stuck: " + waiting + " after " + Durations.format(
+                    policy.progressDeadline()) + " (progressDeadline); still waiting, the target keeps serving",
+                    RolloutEvent.warning("ProgressDeadlineExceeded", "primary not ready within "
+                            + Durations.format(policy.progressDeadline()) + ": " + waiting));
+        } else {
+            t.enter(Phase.Initializing, "initializing: " + waiting, RolloutEvent.normal("Initializing",
+                    "creating the primary copy of the target"));
+        }
+        t.requeue(pollInterval);
+    }
+
+    private void idle(Transition t, RolloutPolicy policy, WorldView world) {
+        CanaryStatus s = t.s;
+        String target = world.targetRevision();
+        Phase phase = s.getPhase();
+        if (target.equals(s.getStableRevision())) {
+            Phase settled = phase == Phase.Succeeded ? Phase.Succeeded : Phase.Ready;
+            String message = settled == Phase.Succeeded
+                    ? s.getMessage()
+                    : "revision " + target + " serves on the primary (" + world.primaryStatus() + ")";
+            if (phase == Phase.RolledBack) {
+                message = "target is back at the stable revision " + target + "; nothing to roll out";
+            }
+            keepSettled(t, settled, message);
+            return;
+        }
+        if (phase == Phase.RolledBack && target.equals(s.getCanaryRevision())) {
+            // A rolled-back revision is not tried again until Git changes the target.
+            keepSettled(t, Phase.RolledBack, s.getMessage());
+            return;
+        }
+        startRun(t, policy, target, "NewRevision", "new revision " + target + " (stable " + s.getStableRevision()
+                + "): starting the canary run " + stepsText(policy));
+    }
+
+    private void keepSettled(Transition t, Phase phase, String message) {
+        t.s.setWeight(0);
+        t.s.setEffectiveWeight(0);
+        t.s.setCanaryReplicas(0);
+        t.enter(phase, message, RolloutEvent.normal(phase.name(), message));
+        t.requeue(idleResync);
+    }
+
+    private void startRun(Transition t, RolloutPolicy policy, String revision, String reason, String message) {
+        CanaryStatus s = t.s;
+        s.setCanaryRevision(revision);
+        s.setRunStartedAt(t.nowText);
+        s.setPassedChecks(0);
+        s.setFailedChecks(0);
+        s.setInconclusiveChecks(0);
+        s.setLastAnalysis(null);
+        s.setLastCheckAt(null);
+        enterStep(t, policy, 0);
+        t.event(RolloutEvent.normal(reason, message));
+        t.enter(Phase.Progressing, stepMessage(policy, s, "starting"), null);
+        t.requeue(Duration.ZERO);
+    }
+
+    private static void enterStep(Transition t, RolloutPolicy policy, int stepIndex) {
+        t.s.setStepIndex(stepIndex);
+        t.s.setWeight(policy.weightAt(stepIndex));
+        t.s.setStepStartedAt(t.nowText);
+        t.s.setStepReadyAt(null);
+    }
+
+    private void progressing(Transition t, RolloutPolicy policy, WorldView world, CheckOutcome check) {
+        CanaryStatus s = t.s;
+        String target = world.targetRevision();
+        if (!target.equals(s.getCanaryRevision())) {
+            if (target.equals(s.getStableRevision())) {
+                s.setWeight(0);
+                s.setEffectiveWeight(0);
+                s.setCanaryReplicas(0);
+                s.setStepReadyAt(null);
+                String message = "run of " + s.getCanaryRevision()
+                        + " cancelled: the target is back at the stable revision "
+                        + target;
+                t.enter(Phase.Ready, message, RolloutEvent.normal("RunCancelled", message));
+                t.requeue(pollInterval);
+                return;
+            }
+            startRun(t, policy, target, "RevisionChanged", "revision " + target + " replaces " + s.getCanaryRevision()
+                    + " mid-run: restarting at step 1 " + stepsText(policy));
+            return;
+        }
+        RouteStatus route = world.route();
+        s.setEffectiveWeight(route.effectiveWeight());
+        s.setCanaryReplicas(route.canaryReplicas());
+        if (!route.reached()) {
+            if (s.getStepReadyAt() != null) {
+                // The canary was ready at this step and is not any more: the dwell starts over.
+                s.setStepReadyAt(null);
+                s.setStepStartedAt(t.nowText);
+            }
+            Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
+            if (t.now.isAfter(deadline)) {
+                rollBack(t, policy, "canary not ready within " + Durations.format(policy.progressDeadline())
+                        + " (progressDeadline): " + route.waitingFor());
+                return;
+            }
+            t.message(stepMessage(policy, s, route, "waiting for " + route.waitingFor()));
+            t.requeue(pollInterval);
+            return;
+        }
+        if (s.getStepReadyAt() == null) {
+            s.setStepReadyAt(t.nowText);
+            t.message(stepMessage(policy, s, route,
+                    "canary ready, first check in " + Durations.format(policy.interval())));
+            t.requeue(policy.interval());
+            return;
+        }
+        if (check == null) {
+            t.message(stepMessage(policy, s, route, checksText(s)));
+            t.requeue(Duration.between(t.now, nextCheckAt(policy, s)));
+            return;
+        }
+        s.setLastCheckAt(t.nowText);
+        s.setLastAnalysis(check.results());
+        switch (check.verdict()) {
+            case PASS -> {
+                s.setPassedChecks(count(s.getPassedChecks()) + 1);
+                s.setInconclusiveChecks(0);
+                if (policy.isLastStep(s.getStepIndex())) {
+                    s.setStepStartedAt(t.nowText);
+                    s.setStepReadyAt(null);
+                    String message = "promoting revision " + s.getCanaryRevision() + ": all " + policy.stepCount()
+                            + " steps passed; updating the primary";
+                    t.enter(Phase.Promoting, message, RolloutEvent.normal("Promoting", message));
+                    t.requeue(Duration.ZERO);
+                    return;
+                }
+                enterStep(t, policy, s.getStepIndex() + 1);
+                t.event(RolloutEvent.normal("StepAdvanced", "step " + (s.getStepIndex() + 1) + "/"
+                        + policy.stepCount() + ": " + s.getWeight() + "% after " + check.summary()));
+                t.message(stepMessage(policy, s, checksText(s)));
+                t.requeue(Duration.ZERO);
+            }
+            case FAIL -> {
+                int failed = count(s.getFailedChecks()) + 1;
+                s.setFailedChecks(failed);
+                s.setInconclusiveChecks(0);
+                if (failed > policy.failureLimit()) {
+                    rollBack(t, policy, check.summary());
+                    return;
+                }
+                t.event(RolloutEvent.warning("CheckFailed", "check failed (" + failed + " of "
+                        + policy.failureLimit() + " tolerated): " + check.summary()));
+                t.message(stepMessage(policy, s, route, "check failed (" + failed + " of " + policy.failureLimit()
+                        + " tolerated): " + check.summary()));
+                t.requeue(policy.interval());
+            }
+            case INCONCLUSIVE -> {
+                int inconclusive = count(s.getInconclusiveChecks()) + 1;
+                s.setInconclusiveChecks(inconclusive);
+                if (inconclusive >= policy.inconclusiveLimit()) {
+                    rollBack(t, policy, inconclusive + " inconclusive checks in a row (limit "
+                            + policy.inconclusiveLimit() + "): " + check.summary());
+                    return;
+                }
+                t.event(RolloutEvent.warning("CheckInconclusive", "check inconclusive (" + inconclusive + " of "
+                        + policy.inconclusiveLimit() + " in a row roll back): " + check.summary()));
+                t.message(stepMessage(policy, s, route, "holding: check inconclusive (" + inconclusive + "/"
+                        + policy.inconclusiveLimit() + "): " + check.summary()));
+                t.requeue(policy.interval());
+            }
+        }
+    }
+
+    private void rollBack(Transition t, RolloutPolicy policy, String reason) {
+        CanaryStatus s = t.s;
+        String at = "step " + (s.getStepIndex() + 1) + "/" + policy.stepCount() + " (" + s.getWeight() + "%)";
+        s.setWeight(0);
+        s.setEffectiveWeight(0);
+        s.setCanaryReplicas(0);
+        s.setStepReadyAt(null);
+        String message = "rolled back revision " + s.getCanaryRevision() + " at " + at + ": " + reason;
+        t.enter(Phase.RolledBack, message, RolloutEvent.warning("RolledBack", message));
+        t.requeue(pollInterval);
+    }
+
+    private void promoting(Transition t, RolloutPolicy policy, WorldView world) {
+        CanaryStatus s = t.s;
+        if (!world.targetRevision().equals(s.getCanaryRevision())
+                && !Objects.equals(world.primaryRevision(), s.getCanaryRevision())) {
+            // Git moved on before the primary took the template: the new revision is tested from the start.
+            startRun(t, policy, world.targetRevision(), "RevisionChanged", "revision " + world.targetRevision()
+                    + " replaces " + s.getCanaryRevision() + " before its promotion: restarting at step 1 "
+                    + stepsText(policy));
+            return;
+        }
+        if (Objects.equals(world.primaryRevision(), s.getCanaryRevision()) && world.primaryReady()) {
+            Duration took = s.getRunStartedAt() == null
+                    ? Duration.ZERO
+                    : Duration.between(Instant.parse(s.getRunStartedAt()), t.now).truncatedTo(ChronoUnit.SECONDS);
+            s.setStableRevision(s.getCanaryRevision());
+            s.setWeight(0);
+            s.setEffectiveWeight(0);
+            s.setCanaryReplicas(0);
+            s.setStepStartedAt(null);
+            String message = "promoted revision " + s.getCanaryRevision() + " after " + policy.stepCount()
+                    + " steps in " + Durations.format(took);
+            t.enter(Phase.Succeeded, message, RolloutEvent.normal("Succeeded", message));
+            t.requeue(pollInterval);
+            return;
+        }
+        String waiting = "primary " + world.primaryStatus();
+        Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
+        if (t.now.isAfter(deadline)) {
+            String message = "promotion of " + s.getCanaryRevision() + " stuck: " + waiting + " after "
+                    + Durations.format(policy.progressDeadline())
+                    + " (progressDeadline); the canary keeps serving while the controller waits";
+            t.enter(Phase.Failed, message, RolloutEvent.warning("ProgressDeadlineExceeded", message));
+        } else {
+            t.enter(Phase.Promoting, "promoting revision " + s.getCanaryRevision() + ": " + waiting, null);
+        }
+        t.requeue(pollInterval);
+    }
+
+    private static String stepMessage(RolloutPolicy policy, CanaryStatus s, String detail) {
+        return "step " + (s.getStepIndex() + 1) + "/" + policy.stepCount() + ": " + s.getWeight() + "%, " + detail;
+    }
+
+    private static String stepMessage(RolloutPolicy policy, CanaryStatus s, RouteStatus route, String detail) {
+        String where = route.detail();
+        if (route.effectiveWeight() != s.getWeight()) {
+            where += ", effective " + route.effectiveWeight() + "%";
+        }
+        return "step " + (s.getStepIndex() + 1) + "/" + policy.stepCount() + ": " + s.getWeight() + "% (" + where
+                + "), " + detail;
+    }
+
+    private static String checksText(CanaryStatus s) {
+        int passed = count(s.getPassedChecks());
+        return passed + (passed == 1 ? " check" : " checks") + " passed";
+    }
+
+    private static String stepsText(RolloutPolicy policy) {
+        StringBuilder out = new StringBuilder("(");
+        for (int w : policy.steps()) {
+            if (out.length() > 1) {
+                out.append(" → ");
+            }
+            out.append(w).append('%');
+        }
+        return out.append(')').toString();
+    }
+
+    private static int count(Integer n) {
+        return n == null ? 0 : n;
+    }
+
+    /** The status being derived, with the events and requeue time that go with it. */
+    private static final class Transition {
+
+        final CanaryStatus s;
+        final Instant now;
+        final String nowText;
+        final long generation;
+        final List<RolloutEvent> events = new ArrayList<>();
+        Duration requeue;
+
+        Transition(long generation, CanaryStatus current, Instant now) {
+            this.s = current == null ? new CanaryStatus() : new CanaryStatus(current);
+            this.now = now.truncatedTo(ChronoUnit.MILLIS);
+            this.nowText = this.now.toString();
+            this.generation = generation;
+        }
+
+        /** Moves to a phase; the Event is recorded only when the phase really changes. */
+        void enter(Phase phase, String message, RolloutEvent onChange) {
+            if (s.getPhase() != phase && onChange != null) {
+                events.add(onChange);
+            }
+            s.setPhase(phase);
+            s.setMessage(message);
+        }
+
+        void message(String message) {
+            s.setMessage(message);
+        }
+
+        void event(RolloutEvent event) {
+            events.add(event);
+        }
+
+        void requeue(Duration after) {
+            requeue = after.isNegative() ? Duration.ZERO : after;
+        }
+
+        Decision decision() {
+            s.setObservedGeneration(generation);
+            Phase phase = s.getPhase();
+            boolean ready = phase == Phase.Ready || phase == Phase.Succeeded;
+            setCondition(CONDITION_READY, ready, phase.name(), s.getMessage());
+            boolean progressing = phase == Phase.Progressing || phase == Phase.Promoting
+                    || phase == Phase.Initializing;
+            setCondition(CONDITION_PROGRESSING, progressing, phase.name(), s.getMessage());
+            return new Decision(s, events, requeue);
+        }
+
+        private void setCondition(String type, boolean value, String reason, String message) {
+            List<Condition> conditions = s.getConditions() == null ? new ArrayList<>() : s.getConditions();
+            Condition c = conditions.stream().filter(x -> type.equals(x.getType())).findFirst().orElse(null);
+            String status = value ? Condition.TRUE : Condition.FALSE;
+            if (c == null) {
+                c = new Condition();
+                c.setType(type);
+                conditions.add(c);
+            }
+            if (!status.equals(c.getStatus())) {
+                c.setLastTransitionTime(nowText);
+            }
+            c.setStatus(status);
+            c.setReason(reason);
+            c.setMessage(message);
+            c.setObservedGeneration(generation);
+            s.setConditions(conditions);
+        }
+    }
+}

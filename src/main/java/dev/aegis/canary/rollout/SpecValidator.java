@@ -1,0 +1,205 @@
+package dev.aegis.canary.rollout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.aegis.canary.api.AnalysisSpec;
+import dev.aegis.canary.api.CanarySpec;
+import dev.aegis.canary.api.MetricSpec;
+import dev.aegis.canary.api.RouterType;
+import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.WorkloadKind;
+
+/**
+ * Checks a Canary spec without I/O and fills in defaults. It repeats what the CRD schema enforces, because a schema
+ * can be bypassed (an older CRD, a test server) and bad input must never reach the workloads. Every message names the
+ * field and what is allowed.
+ */
+public final class SpecValidator {
+
+    /** Controller-wide defaults a Canary can override. */
+    public record Defaults(Duration interval, Duration progressDeadline, int inconclusiveLimit) {
+    }
+
+    /** Either a policy or the reasons there is none. */
+    public record Result(RolloutPolicy policy, List<String> errors) {
+
+        public boolean valid() {
+            return errors.isEmpty();
+        }
+
+        /** All errors in one line, for status, Events and the log. */
+        public String message() {
+            return String.join("; ", errors);
+        }
+    }
+
+    private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+
+    private SpecValidator() {
+    }
+
+    public static Result validate(CanarySpec spec, Defaults defaults) {
+        List<String> errors = new ArrayList<>();
+        if (spec == null) {
+            return new Result(null, List.of("spec is required"));
+        }
+        if (spec.getTargetRef() == null) {
+            errors.add("spec.targetRef is required");
+        } else {
+            if (spec.getTargetRef().getName() == null || spec.getTargetRef().getName().isBlank()) {
+                errors.add("spec.targetRef.name is required");
+            }
+            if (spec.getTargetRef().getKind() == null) {
+                errors.add("spec.targetRef.kind is required: Deployment or DaemonSet");
+            }
+            if (spec.getTargetRef().getApiVersion() != null && !"apps/v1".equals(spec.getTargetRef().getApiVersion())) {
+                errors.add(
+                        "spec.targetRef.apiVersion must be apps/v1, got '" + spec.getTargetRef().getApiVersion() + "'");
+            }
+        }
+        List<Integer> steps = spec.getSteps() == null ? CanarySpec.DEFAULT_STEPS : spec.getSteps();
+        validateSteps(steps, errors);
+        RouterType router = routerOf(spec);
+        if (router != null && spec.getTargetRef() != null && spec.getTargetRef().getKind() != null) {
+            validateRouter(router, spec, errors);
+        }
+        if (spec.getService() != null) {
+            Integer port = spec.getService().getPort();
+            if (port == null || port < 1 || port > 65535) {
+                errors.add("spec.service.port must be in 1..65535, got " + port);
+            }
+            Integer targetPort = spec.getService().getTargetPort();
+            if (targetPort != null && (targetPort < 1 || targetPort > 65535)) {
+                errors.add("spec.service.targetPort must be in 1..65535, got " + targetPort);
+            }
+        }
+        Duration progressDeadline = duration("spec.progressDeadline", spec.getProgressDeadline(),
+                defaults.progressDeadline(), errors);
+        AnalysisSpec analysis = spec.getAnalysis();
+        Duration interval = duration("spec.analysis.interval", analysis == null ? null : analysis.getInterval(),
+                defaults.interval(), errors);
+        if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
+            errors.add("spec.analysis.interval must be at least 1s, got " + analysis.getInterval());
+        }
+        int failureLimit = 0;
+        int inconclusiveLimit = defaults.inconclusiveLimit();
+        if (analysis != null) {
+            if (analysis.getFailureLimit() != null) {
+                failureLimit = analysis.getFailureLimit();
+                if (failureLimit < 0) {
+                    errors.add("spec.analysis.failureLimit must be 0 or more, got " + failureLimit);
+                }
+            }
+            if (analysis.getInconclusiveLimit() != null) {
+                inconclusiveLimit = analysis.getInconclusiveLimit();
+                if (inconclusiveLimit < 1) {
+                    errors.add("spec.analysis.inconclusiveLimit must be 1 or more, got " + inconclusiveLimit);
+                }
+            }
+            validateMetrics(analysis.getMetrics(), errors);
+        }
+        if (!errors.isEmpty()) {
+            return new Result(null, List.copyOf(errors));
+        }
+        return new Result(new RolloutPolicy(steps, interval, progressDeadline, failureLimit, inconclusiveLimit),
+                List.of());
+    }
+
+    /** The router a Canary uses: the one it names, or the default for its target's kind. */
+    public static RouterType routerOf(CanarySpec spec) {
+        if (spec.getTraffic() != null && spec.getTraffic().getRouter() != null) {
+            return spec.getTraffic().getRouter();
+        }
+        if (spec.getTargetRef() == null || spec.getTargetRef().getKind() == null) {
+            return null;
+        }
+        return spec.getTargetRef().getKind() == WorkloadKind.DaemonSet ? RouterType.NODES : RouterType.REPLICAS;
+    }
+
+    private static void validateSteps(List<Integer> steps, List<String> errors) {
+        if (steps.isEmpty()) {
+            errors.add("spec.steps must not be empty; omit it for the default [1, 10, 50, 100]");
+            return;
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            Integer w = steps.get(i);
+            if (w == null || w < 1 || w > 100) {
+                errors.add("spec.steps[" + i + "] must be in 1..100, got " + w);
+                return;
+            }
+            if (i > 0 && w <= steps.get(i - 1)) {
+                errors.add("spec.steps must be strictly increasing: steps[" + i + "] = " + w + " follows "
+                        + steps.get(i - 1));
+                return;
+            }
+        }
+        if (steps.get(steps.size() - 1) != 100) {
+            errors.add("spec.steps must end at 100, got " + steps.get(steps.size() - 1));
+        }
+    }
+
+    private static void validateRouter(RouterType router, CanarySpec spec, List<String> errors) {
+        WorkloadKind kind = spec.getTargetRef().getKind();
+        switch (router) {
+            case REPLICAS -> {
+                if (kind != WorkloadKind.Deployment) {
+                    errors.add("spec.traffic.router replicas needs a Deployment target; a DaemonSet uses nodes");
+                }
+            }
+            case NODES -> {
+                if (kind != WorkloadKind.DaemonSet) {
+                    errors.add("spec.traffic.router nodes needs a DaemonSet target; a Deployment uses replicas, "
+                            + "gateway-api or nginx");
+                }
+            }
+            case GATEWAY_API, NGINX -> errors.add("spec.traffic.router " + router.value()
+                    + " is not supported by this version; use replicas (Deployment) or nodes (DaemonSet)");
+        }
+    }
+
+    private static void validateMetrics(List<MetricSpec> metrics, List<String> errors) {
+        if (metrics == null) {
+            return;
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < metrics.size(); i++) {
+            MetricSpec m = metrics.get(i);
+            String at = "spec.analysis.metrics[" + i + "]";
+            if (m.getName() == null || m.getName().isBlank()) {
+                errors.add(at + ".name is required");
+            } else if (!names.add(m.getName())) {
+                errors.add(at + ".name '" + m.getName() + "' is used twice; metric names must be unique");
+            }
+            if (m.getTemplateRef() == null || m.getTemplateRef().getName() == null) {
+                errors.add(at + ".templateRef.name is required");
+            }
+            ThresholdRange range = m.getThresholdRange();
+            if (range == null || (range.getMin() == null && range.getMax() == null)) {
+                errors.add(at + ".thresholdRange needs min, max or both");
+            } else if (range.getMin() != null && range.getMax() != null && range.getMin() > range.getMax()) {
+                errors.add(at + ".thresholdRange.min (" + range.getMin() + ") must not exceed max (" + range.getMax()
+                        + ")");
+            }
+        }
+    }
+
+    private static Duration duration(String field, String text, Duration fallback, List<String> errors) {
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isZero()) {
+                errors.add(field + " must be more than 0, got " + text);
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            errors.add(field + ": " + e.getMessage());
+            return null;
+        }
+    }
+}

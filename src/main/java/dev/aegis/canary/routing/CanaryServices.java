@@ -1,0 +1,153 @@
+package dev.aegis.canary.routing;
+
+import java.net.HttpURLConnection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.ServiceSpec;
+import dev.aegis.canary.workload.DeploymentWorkloads;
+import dev.aegis.canary.workload.Labels;
+
+/**
+ * The Services of spec.service: {@code <svc>} selects the pods of both versions (with the replicas router, pod counts
+ * split its traffic), {@code <svc>-primary} only the primary's, {@code <svc>-canary} only the pods of the revision
+ * under test (by the pod-template-hash of its ReplicaSet). A Service of that name the controller did not create is
+ * left alone.
+ */
+@ApplicationScoped
+public class CanaryServices {
+
+    /** A selector value no pod carries: the canary Service before the canary has pods. */
+    static final String NO_PODS = "none";
+
+    private final KubernetesClient client;
+
+    public CanaryServices(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public static String baseName(Canary canary) {
+        ServiceSpec spec = canary.getSpec().getService();
+        return spec.getName() != null ? spec.getName() : canary.getSpec().getTargetRef().getName();
+    }
+
+    /** The three names, apex first. */
+    public static List<String> names(Canary canary) {
+        String base = baseName(canary);
+        return List.of(base, base + "-primary", base + "-canary");
+    }
+
+    /**
+     * Creates or updates the three Services.
+     *
+     * @param targetLabels the target's selector (matchLabels)
+     * @param canaryPodHash the pod-template-hash of the canary's ReplicaSet, or null when there is none yet
+     * @param cached the controller's Services by name, from the informer cache
+     * @return names of Services that exist but belong to someone else (left untouched)
+     */
+    public List<String> ensure(Canary canary, Map<String, String> targetLabels, String canaryPodHash,
+            Function<String, Service> cached) {
+        String namespace = canary.getMetadata().getNamespace();
+        List<String> names = names(canary);
+        Map<String, String> primary = new LinkedHashMap<>(targetLabels);
+        primary.put(Labels.ROLE, Labels.ROLE_PRIMARY);
+        Map<String, String> canaryPods = new LinkedHashMap<>(targetLabels);
+        canaryPods.put(Labels.POD_TEMPLATE_HASH, canaryPodHash == null ? NO_PODS : canaryPodHash);
+        List<Map<String, String>> selectors = List.of(targetLabels, primary, canaryPods);
+        List<String> foreign = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Service desired = build(canary, names.get(i), selectors.get(i));
+            Service current = cached.apply(names.get(i));
+            if (current == null) {
+                try {
+                    client.resource(desired).create();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                        throw e;
+                    }
+                    foreign.add(names.get(i)); // exists, and not ours: ours would be in the cache
+                }
+            } else if (!DeploymentWorkloads.isOwnedBy(current, canary)) {
+                foreign.add(names.get(i));
+            } else if (!Objects.equals(current.getSpec().getSelector(), desired.getSpec().getSelector())
+                    || !samePorts(current.getSpec().getPorts(), desired.getSpec().getPorts())) {
+                client.resource(current).edit(s -> {
+                    s.getSpec().setSelector(desired.getSpec().getSelector());
+                    s.getSpec().setPorts(desired.getSpec().getPorts());
+                    return s;
+                });
+            }
+        }
+        return foreign;
+    }
+
+    private static boolean samePorts(List<ServicePort> a, List<ServicePort> b) {
+        if (a == null || a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!Objects.equals(a.get(i).getPort(), b.get(i).getPort())
+                    || !Objects.equals(a.get(i).getTargetPort(), b.get(i).getTargetPort())
+                    || !Objects.equals(a.get(i).getName(), b.get(i).getName())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Service build(Canary canary, String name, Map<String, String> selector) {
+        ServiceSpec spec = canary.getSpec().getService();
+        int targetPort = spec.getTargetPort() != null ? spec.getTargetPort() : spec.getPort();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(canary.getMetadata().getNamespace())
+                .withLabels(Map.of(Labels.CANARY, canary.getMetadata().getName(), Labels.MANAGED_BY,
+                        Labels.MANAGED_BY_VALUE))
+                .withOwnerReferences(DeploymentWorkloads.ownerReference(canary))
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(selector)
+                .withPorts(new ServicePortBuilder()
+                        .withName(spec.getPortName() != null ? spec.getPortName() : "http")
+                        .withProtocol("TCP")
+                        .withPort(spec.getPort())
+                        .withTargetPort(new IntOrString(targetPort))
+                        .build())
+                .endSpec()
+                .build();
+    }
+
+    /** On Canary deletion: the canary Service goes; the apex and primary Services stay, released, and keep serving. */
+    public void release(Canary canary, DeploymentWorkloads workloads) {
+        String namespace = canary.getMetadata().getNamespace();
+        List<String> names = names(canary);
+        for (int i = 0; i < names.size(); i++) {
+            Service current = client.services().inNamespace(namespace).withName(names.get(i)).get();
+            if (current == null || !DeploymentWorkloads.isOwnedBy(current, canary)) {
+                continue;
+            }
+            if (i == 2) {
+                client.resource(current).delete();
+            } else {
+                workloads.release(current);
+            }
+        }
+    }
+}

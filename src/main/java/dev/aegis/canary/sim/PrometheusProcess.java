@@ -1,0 +1,188 @@
+package dev.aegis.canary.sim;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Prometheus server (Debian's {@code prometheus} package) on a free loopback port, scraping the fleet
+ * simulator through HTTP service discovery. Used by the demo and the integration tests; it can be stopped and started
+ * again on the same port and data directory, as an outage would.
+ */
+public final class PrometheusProcess implements AutoCloseable {
+
+    /** Where to find the binary when it is not {@code prometheus} on the PATH. */
+    public static final String BINARY_ENV = "AEGIS_PROMETHEUS_BINARY";
+
+    private final Path binary;
+    private final Path workDir;
+    private final int port;
+    private Process process;
+
+    private PrometheusProcess(Path binary, Path workDir, int port) {
+        this.binary = binary;
+        this.workDir = workDir;
+        this.port = port;
+    }
+
+    /**
+     * Starts Prometheus and waits until it is ready.
+     *
+     * @param discoveryUrl the HTTP service discovery URL of the pods to scrape
+     * @param scrapeInterval how often to scrape (and refresh discovery)
+     */
+    public static PrometheusProcess start(String discoveryUrl, Duration scrapeInterval) {
+        Path binary = findBinary();
+        try {
+            Path dir = Files.createTempDirectory("aegis-prometheus-");
+            String interval = scrapeInterval.toMillis() + "ms";
+            String timeout = Math.max(100, scrapeInterval.toMillis() * 9 / 10) + "ms";
+            Files.writeString(dir.resolve("prometheus.yml"), String.join("\n",
+                    "global:",
+                    "  scrape_interval: " + interval,
+                    "  evaluation_interval: " + interval,
+                    "scrape_configs:",
+                    "  - job_name: fleet",
+                    "    scrape_interval: " + interval,
+                    "    scrape_timeout: " + timeout,
+                    "    http_sd_configs:",
+                    "      - url: " + discoveryUrl,
+                    "        refresh_interval: " + interval,
+                    ""));
+            PrometheusProcess prometheus = new PrometheusProcess(binary, dir, freePort());
+            prometheus.startProcess();
+            return prometheus;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Prometheus' working directory", e);
+        }
+    }
+
+    private static Path findBinary() {
+        String configured = System.getenv(BINARY_ENV);
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, "prometheus");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("Prometheus is not installed. Install Debian's package with "
+                + "'sudo apt-get install -y prometheus', or set " + BINARY_ENV + " to a prometheus binary.");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Base URL, e.g. http://127.0.0.1:41234 */
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Stops the server (its data stays), as an outage would. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Starts the server again on the same port with the same data. */
+    public synchronized void restart() {
+        if (!isRunning()) {
+            startProcess();
+        }
+    }
+
+    private synchronized void startProcess() {
+        try {
+            process = new ProcessBuilder(List.of(binary.toString(),
+                    "--config.file=" + workDir.resolve("prometheus.yml"),
+                    "--storage.tsdb.path=" + workDir.resolve("data"),
+                    "--storage.tsdb.retention.time=2h",
+                    "--web.listen-address=127.0.0.1:" + port,
+                    "--web.console.templates=" + workDir,
+                    "--web.console.libraries=" + workDir,
+                    "--log.level=warn"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("prometheus.log").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+        awaitReady(Duration.ofSeconds(30));
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Prometheus exited with " + process.exitValue() + ": " + logTail());
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/-/ready").toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.setReadTimeout(500);
+                if (c.getResponseCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Prometheus", e);
+            }
+        }
+        throw new IllegalStateException("Prometheus not ready within " + timeout.toSeconds() + "s: " + logTail());
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(workDir.resolve("prometheus.log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
+        }
+    }
+}

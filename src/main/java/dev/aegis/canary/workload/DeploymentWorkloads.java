@@ -1,0 +1,273 @@
+package dev.aegis.canary.workload;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import dev.aegis.canary.api.Canary;
+
+/**
+ * The Deployment side of a rollout: the controller-owned primary copy, promotion by copying the template, and the
+ * replica counts of both Deployments. Writes are JSON patches of single fields, so the controller never rewrites what
+ * Git set on the target (Git owns the target's template; the controller only sets its replicas and one annotation).
+ */
+@ApplicationScoped
+public class DeploymentWorkloads {
+
+    private final KubernetesClient client;
+
+    public DeploymentWorkloads(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public static String primaryName(String target) {
+        return target + "-primary";
+    }
+
+    /** True when the primary was created by (or released from) the Canary of this name. */
+    public static boolean isOwnedBy(HasMetadata object, Canary canary) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return labels != null && canary.getMetadata().getName().equals(labels.get(Labels.CANARY));
+    }
+
+    /** The revision the primary serves, as recorded when its template was written. */
+    public static String primaryRevision(Deployment primary) {
+        Map<String, String> annotations = primary.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(Labels.REVISION);
+    }
+
+    /**
+     * The replica count someone other than the controller set on the target (Git, on first sight or after a change
+     * in Git), or null when the count is the one the controller set.
+     */
+    public static Integer gitReplicas(Deployment target) {
+        Integer replicas = target.getSpec().getReplicas();
+        int actual = replicas == null ? 1 : replicas;
+        Map<String, String> annotations = target.getMetadata().getAnnotations();
+        String set = annotations == null ? null : annotations.get(Labels.REPLICAS);
+        return String.valueOf(actual).equals(set) ? null : actual;
+    }
+
+    /** Builds the primary: the target's spec with the primary label on its selector and pods. */
+    public static Deployment buildPrimary(Canary canary, Deployment target, String revision, int replicas) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (target.getMetadata().getLabels() != null) {
+            labels.putAll(target.getMetadata().getLabels());
+        }
+        labels.put(Labels.CANARY, canary.getMetadata().getName());
+        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+        return new DeploymentBuilder()
+                .withMetadata(new ObjectMeta())
+                .editMetadata()
+                .withName(primaryName(target.getMetadata().getName()))
+                .withNamespace(target.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withAnnotations(Map.of(Labels.REVISION, revision))
+                .withOwnerReferences(ownerReference(canary))
+                .endMetadata()
+                .withSpec(new DeploymentSpecBuilder(target.getSpec())
+                        .withReplicas(replicas)
+                        .withSelector(primarySelector(target))
+                        .withTemplate(primaryTemplate(target))
+                        .withPaused(null)
+                        .build())
+                .build();
+    }
+
+    public static OwnerReference ownerReference(Canary canary) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion(canary.getApiVersion())
+                .withKind(canary.getKind())
+                .withName(canary.getMetadata().getName())
+                .withUid(canary.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build();
+    }
+
+    static LabelSelector primarySelector(Deployment target) {
+        LabelSelector selector = new LabelSelectorBuilder(target.getSpec().getSelector()).build();
+        Map<String, String> match = new LinkedHashMap<>();
+        if (selector.getMatchLabels() != null) {
+            match.putAll(selector.getMatchLabels());
+        }
+        match.put(Labels.ROLE, Labels.ROLE_PRIMARY);
+        selector.setMatchLabels(match);
+        return selector;
+    }
+
+    static PodTemplateSpec primaryTemplate(Deployment target) {
+        PodTemplateSpec template = new PodTemplateSpecBuilder(target.getSpec().getTemplate()).build();
+        if (template.getMetadata() == null) {
+            template.setMetadata(new ObjectMeta());
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        labels.put(Labels.ROLE, Labels.ROLE_PRIMARY);
+        template.getMetadata().setLabels(labels);
+        return template;
+    }
+
+    public Deployment createPrimary(Canary canary, Deployment target, String revision, int replicas) {
+        return client.resource(buildPrimary(canary, target, revision, replicas)).create();
+    }
+
+    /** Takes over a primary left by an earlier Canary of the same name (deleted Canaries release their primary). */
+    public void adopt(Canary canary, HasMetadata object) {
+        List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
+        if (refs != null && refs.stream().anyMatch(r -> Objects.equals(r.getUid(), canary.getMetadata().getUid()))) {
+            return;
+        }
+        client.resource(object).edit(o -> {
+            List<OwnerReference> owners = new ArrayList<>();
+            owners.add(ownerReference(canary));
+            o.getMetadata().setOwnerReferences(owners);
+            return o;
+        });
+    }
+
+    /** Lets go of an object on Canary deletion: without the owner reference, garbage collection keeps it. */
+    public void release(HasMetadata object) {
+        if (object.getMetadata().getOwnerReferences() == null || object.getMetadata().getOwnerReferences().isEmpty()) {
+            return;
+        }
+        client.resource(object).edit(o -> {
+            o.getMetadata().setOwnerReferences(null);
+            return o;
+        });
+    }
+
+    /** Deletes an object the controller created. */
+    public void delete(HasMetadata object) {
+        client.resource(object).delete();
+    }
+
+    /** Copies the target's template (the canary's) into the primary and records its revision. */
+    public void promote(Deployment primary, Deployment target, String revision, int replicas) {
+        if (revision.equals(primaryRevision(primary)) && Rollouts.desired(primary) == replicas) {
+            return;
+        }
+        client.resource(primary).edit(d -> {
+            d.getSpec().setTemplate(primaryTemplate(target));
+            d.getSpec().setReplicas(replicas);
+            Map<String, String> annotations = new HashMap<>(
+                    d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations());
+            annotations.put(Labels.REVISION, revision);
+            d.getMetadata().setAnnotations(annotations);
+            return d;
+        });
+    }
+
+    /** Sets the primary's replicas (one JSON patch; nothing when it already has them). */
+    public void scalePrimary(Deployment primary, int replicas) {
+        if (Rollouts.desired(primary) == replicas) {
+            return;
+        }
+        ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+        patch.addObject().put("op", "replace").put("path", "/spec/replicas").put("value", replicas);
+        patch(primary, patch);
+    }
+
+    /**
+     * Sets the target's replicas and records the count in an annotation, so a count Git sets later is recognised as
+     * Git's (one JSON patch; nothing when both are already so).
+     */
+    public void scaleTarget(Deployment target, int replicas) {
+        Map<String, String> annotations = target.getMetadata().getAnnotations();
+        String recorded = annotations == null ? null : annotations.get(Labels.REPLICAS);
+        if (Rollouts.desired(target) == replicas && String.valueOf(replicas).equals(recorded)) {
+            return;
+        }
+        ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+        patch.addObject().put("op", target.getSpec().getReplicas() == null ? "add" : "replace")
+                .put("path", "/spec/replicas").put("value", replicas);
+        if (annotations == null) {
+            ObjectNode value = JsonNodeFactory.instance.objectNode().put(Labels.REPLICAS, String.valueOf(replicas));
+            patch.addObject().put("op", "add").put("path", "/metadata/annotations").set("value", value);
+        } else {
+            patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + escapePointer(Labels.REPLICAS))
+                    .put("value", String.valueOf(replicas));
+        }
+        patch(target, patch);
+    }
+
+    private void patch(Deployment d, ArrayNode patch) {
+        client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON), patch.toString());
+    }
+
+    /** JSON Pointer escaping (RFC 6901) of one path segment. */
+    static String escapePointer(String segment) {
+        return segment.replace("~", "~0").replace("/", "~1");
+    }
+
+    /** The ReplicaSets a Deployment owns, newest rollout first. */
+    public List<ReplicaSet> replicaSets(Deployment d) {
+        Map<String, String> match = d.getSpec().getSelector().getMatchLabels();
+        List<ReplicaSet> all = client.apps().replicaSets().inNamespace(d.getMetadata().getNamespace())
+                .withLabels(match == null ? Map.of() : match).list().getItems();
+        String uid = d.getMetadata().getUid();
+        return all.stream()
+                .filter(rs -> rs.getMetadata().getOwnerReferences() != null && rs.getMetadata().getOwnerReferences()
+                        .stream().anyMatch(o -> Objects.equals(o.getUid(), uid)))
+                .sorted(Comparator.comparingLong(DeploymentWorkloads::rolloutNumber).reversed())
+                .toList();
+    }
+
+    /**
+     * The ReplicaSet that runs a revision of the Deployment's template, once the Deployment controller made it. It is
+     * matched by template, not by the rollout annotation, which lags a template change.
+     */
+    public Optional<ReplicaSet> replicaSetOf(Deployment d, String revision) {
+        return replicaSets(d).stream().filter(rs -> revision.equals(templateRevision(rs))).findFirst();
+    }
+
+    /** The revision of a ReplicaSet's template, without the label the Deployment controller adds. */
+    static String templateRevision(ReplicaSet rs) {
+        PodTemplateSpec template = new PodTemplateSpecBuilder(rs.getSpec().getTemplate()).build();
+        if (template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+            Map<String, String> labels = new LinkedHashMap<>(template.getMetadata().getLabels());
+            labels.remove(Labels.POD_TEMPLATE_HASH);
+            template.getMetadata().setLabels(labels);
+        }
+        return Revisions.of(template);
+    }
+
+    private static long rolloutNumber(ReplicaSet rs) {
+        Map<String, String> annotations = rs.getMetadata().getAnnotations();
+        try {
+            return annotations == null ? 0 : Long.parseLong(annotations.getOrDefault(Labels.DEPLOYMENT_REVISION, "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.aegis.canary.workload;
+
+/** Labels and annotations the controller sets; all live under canary.aegis.dev and are the controller's alone. */
+public final class Labels {
+
+    /** On the primary's pods and selector: tells primary pods from canary pods that share the target's labels. */
+    public static final String ROLE = "canary.aegis.dev/role";
+    public static final String ROLE_PRIMARY = "primary";
+
+    /** On every object the controller creates: the Canary that owns it. */
+    public static final String CANARY = "canary.aegis.dev/canary";
+
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_VALUE = "aegis-canary";
+
+    /** On the primary: the revision (pod template hash) its template holds. */
+    public static final String REVISION = "canary.aegis.dev/revision";
+
+    /**
+     * On the target: the replica count the controller set. A different spec.replicas means someone else (Git) set it,
+     * and that count becomes the workload's size.
+     */
+    public static final String REPLICAS = "canary.aegis.dev/replicas";
+
+    /** The label the Deployment controller puts on a ReplicaSet's pods. */
+    public static final String POD_TEMPLATE_HASH = "pod-template-hash";
+    /** The Deployment controller's rollout counter, on Deployments and their ReplicaSets. */
+    public static final String DEPLOYMENT_REVISION = "deployment.kubernetes.io/revision";
+
+    private Labels() {
+    }
+}

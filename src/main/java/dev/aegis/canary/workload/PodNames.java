@@ -1,0 +1,35 @@
+package dev.aegis.canary.workload;
+
+import java.util.List;
+import java.util.TreeSet;
+
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+
+/**
+ * Anchored regexes of the names of a ReplicaSet's pods. The API server names them {@code <replicaset>-<5 chars>},
+ * cutting the prefix to 58 characters when it is longer.
+ */
+public final class PodNames {
+
+    /** Kubernetes' maxGeneratedNameLength: 63 minus the 5 random characters. */
+    private static final int MAX_PREFIX = 58;
+
+    private PodNames() {
+    }
+
+    public static String regexFor(List<ReplicaSet> replicaSets) {
+        if (replicaSets.isEmpty()) {
+            return Regexes.NOTHING;
+        }
+        TreeSet<String> prefixes = new TreeSet<>();
+        for (ReplicaSet rs : replicaSets) {
+            prefixes.add(Regexes.quote(prefix(rs.getMetadata().getName())));
+        }
+        return "^(" + String.join("|", prefixes) + ")[a-z0-9]{5}$";
+    }
+
+    static String prefix(String replicaSetName) {
+        String prefix = replicaSetName + "-";
+        return prefix.length() > MAX_PREFIX ? prefix.substring(0, MAX_PREFIX) : prefix;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.aegis.canary.workload;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+
+/** Reads a Deployment's rollout state the way kubectl rollout status does. */
+public final class Rollouts {
+
+    private Rollouts() {
+    }
+
+    public static int desired(Deployment d) {
+        Integer replicas = d.getSpec().getReplicas();
+        return replicas == null ? 1 : replicas;
+    }
+
+    public static int ready(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        return s == null || s.getReadyReplicas() == null ? 0 : s.getReadyReplicas();
+    }
+
+    public static int available(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        return s == null || s.getAvailableReplicas() == null ? 0 : s.getAvailableReplicas();
+    }
+
+    /**
+     * True when the Deployment controller has seen the latest spec, every pod runs the latest template, no old pod
+     * is left, and every pod is available.
+     */
+    public static boolean isComplete(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        if (s == null) {
+            return false;
+        }
+        Long generation = d.getMetadata().getGeneration();
+        if (generation != null && (s.getObservedGeneration() == null || s.getObservedGeneration() < generation)) {
+            return false;
+        }
+        int desired = desired(d);
+        return count(s.getUpdatedReplicas()) == desired && count(s.getReplicas()) == desired
+                && count(s.getAvailableReplicas()) >= desired;
+    }
+
+    /** "2/3 pods ready" */
+    public static String describe(Deployment d) {
+        return available(d) + "/" + desired(d) + " pods ready";
+    }
+
+    private static int count(Integer n) {
+        return n == null ? 0 : n;
+    }
+}

@@ -1,0 +1,435 @@
+package dev.aegis.canary.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.CheckResult;
+import dev.aegis.canary.api.Condition;
+import dev.aegis.canary.api.MetricResult;
+import dev.aegis.canary.api.Phase;
+
+/** Drives the state machine tick by tick, as the reconciler would, and asserts what users see in status. */
+class RolloutStateMachineTest {
+
+    static final Duration INTERVAL = Duration.ofSeconds(60);
+    static final RolloutPolicy POLICY = new RolloutPolicy(List.of(1, 10, 50, 100), INTERVAL, Duration.ofMinutes(10),
+            0, 3);
+    static final String STABLE = "aaaa1111";
+    static final String CANARY = "bbbb2222";
+    static final String NEWER = "cccc3333";
+
+    final RolloutStateMachine machine = new RolloutStateMachine(Duration.ofSeconds(5), Duration.ofMinutes(5));
+
+    /** The controller's memory between reconciles, and the clock. */
+    final class Run {
+
+        RolloutPolicy policy = POLICY;
+        CanaryStatus status;
+        Instant now = Instant.parse("2026-11-23T10:00:00Z");
+        final List<RolloutEvent> events = new ArrayList<>();
+        Decision last;
+
+        Decision tick(WorldView world) {
+            return tick(world, null);
+        }
+
+        Decision tick(WorldView world, CheckOutcome check) {
+            last = machine.next(7, policy, status, world, check, now);
+            status = last.status();
+            events.addAll(last.events());
+            return last;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        boolean due(WorldView world) {
+            return machine.isCheckDue(policy, status, world, now);
+        }
+    }
+
+    static WorldView world(String target, String primary, boolean primaryReady, RouteStatus route) {
+        return new WorldView(target, null, primary, primaryReady, primaryReady
+                ? "10/10 pods ready"
+                : "0/10 pods ready", route);
+    }
+
+    static WorldView idle(String target) {
+        return world(target, STABLE, true, RouteStatus.reached(0, 0, "0/10 pods"));
+    }
+
+    static WorldView splitReached(int effective) {
+        return world(CANARY, STABLE, true, RouteStatus.reached(effective, 1, "1/10 pods"));
+    }
+
+    static WorldView splitWaiting() {
+        return world(CANARY, STABLE, true, RouteStatus.waiting(0, 1, "1/10 pods", "canary: 0/1 pods ready"));
+    }
+
+    static CheckOutcome pass() {
+        return CheckOutcome.of(List.of(new MetricResult("success-rate", 99.9, ">= 99", CheckResult.Pass, null, "q",
+                "t")));
+    }
+
+    static CheckOutcome fail() {
+        return CheckOutcome.of(List.of(new MetricResult("success-rate", 91.8, ">= 99", CheckResult.Fail, null, "q",
+                "t")));
+    }
+
+    static CheckOutcome noData() {
+        return CheckOutcome.of(List.of(new MetricResult("success-rate", null, ">= 99", CheckResult.NoData,
+                "no samples: the query matched no series", "q", "t")));
+    }
+
+    /** A Canary that is Ready with STABLE on the primary. */
+    Run ready() {
+        Run run = new Run();
+        run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, "", "")));
+        run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        run.events.clear();
+        return run;
+    }
+
+    /** A run of CANARY whose canary is ready at the first step, with the first check due. */
+    Run atFirstCheck() {
+        Run run = ready();
+        run.tick(idle(CANARY));
+        run.tick(splitReached(10));
+        run.advance(INTERVAL);
+        return run;
+    }
+
+    @Test
+    void firstSightCreatesThePrimaryAndIsReadyWhenItIs() {
+        Run run = new Run();
+        Decision d = run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, "", "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Initializing);
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.INITIALIZE);
+        assertThat(d.status().getObservedGeneration()).isEqualTo(7);
+
+        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
+        assertThat(d.status().getStableRevision()).isEqualTo(STABLE);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
+        assertThat(run.events).extracting(RolloutEvent::reason).containsExactly("Initializing", "Initialized");
+        assertThat(condition(d.status(), "Ready").getStatus()).isEqualTo(Condition.TRUE);
+    }
+
+    @Test
+    void aPrimaryThatNeverBecomesReadyFailsAfterTheDeadlineAndRecoversWhenItDoes() {
+        Run run = new Run();
+        WorldView notReady = world(STABLE, STABLE, false, RouteStatus.waiting(0, 0, "", ""));
+        run.tick(notReady);
+        run.advance(Duration.ofMinutes(11));
+        Decision d = run.tick(notReady);
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Failed);
+        assertThat(d.status().getMessage()).contains("initialization stuck").contains("progressDeadline");
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.INITIALIZE);
+        assertThat(run.last.events()).extracting(RolloutEvent::reason).containsExactly("ProgressDeadlineExceeded");
+
+        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
+    }
+
+    @Test
+    void aNewRevisionStartsARunAtTheFirstStep() {
+        Run run = ready();
+        Decision d = run.tick(idle(CANARY));
+        CanaryStatus s = d.status();
+        assertThat(s.getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(s.getCanaryRevision()).isEqualTo(CANARY);
+        assertThat(s.getStableRevision()).isEqualTo(STABLE);
+        assertThat(s.getStepIndex()).isZero();
+        assertThat(s.getWeight()).isEqualTo(1);
+        assertThat(s.getFailedChecks()).isZero();
+        assertThat(TrafficIntent.of(s)).isEqualTo(new TrafficIntent(TrafficIntent.Kind.SPLIT, 1));
+        assertThat(d.requeueAfter()).isZero();
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("NewRevision");
+        assertThat(d.events().get(0).message()).contains("1% → 10% → 50% → 100%");
+    }
+
+    @Test
+    void aStepHoldsUntilTheCanaryIsReadyThenDwellsAnIntervalBeforeTheFirstCheck() {
+        Run run = ready();
+        run.tick(idle(CANARY));
+        Decision d = run.tick(splitWaiting());
+        assertThat(d.status().getMessage()).isEqualTo(
+                "step 1/4: 1% (1/10 pods, effective 0%), waiting for canary: 0/1 pods ready");
+        assertThat(d.status().getStepReadyAt()).isNull();
+        assertThat(run.due(splitWaiting())).isFalse();
+
+        run.advance(Duration.ofSeconds(3));
+        d = run.tick(splitReached(10));
+        assertThat(d.status().getStepReadyAt()).isEqualTo(run.now.toString());
+        assertThat(d.status().getEffectiveWeight()).isEqualTo(10);
+        assertThat(d.requeueAfter()).isEqualTo(INTERVAL);
+
+        run.advance(INTERVAL.minusSeconds(1));
+        assertThat(run.due(splitReached(10))).isFalse();
+        d = run.tick(splitReached(10));
+        assertThat(d.requeueAfter()).isEqualTo(Duration.ofSeconds(1));
+        run.advance(Duration.ofSeconds(1));
+        assertThat(run.due(splitReached(10))).isTrue();
+        assertThat(run.due(splitWaiting())).as("never checks a canary that is not ready").isFalse();
+    }
+
+    @Test
+    void anOutcomeMustComeExactlyWhenACheckIsDue() {
+        Run run = ready();
+        run.tick(idle(CANARY));
+        assertThatThrownBy(() -> run.tick(splitReached(10), pass())).isInstanceOf(IllegalArgumentException.class);
+        Run due = atFirstCheck();
+        assertThatThrownBy(() -> due.tick(splitReached(10))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aHealthyRunGoesThroughEveryStepAndIsPromoted() {
+        Run run = atFirstCheck();
+        List<Integer> weights = new ArrayList<>();
+        weights.add(run.status.getWeight());
+        for (int step = 0; step < 4; step++) {
+            Decision d = run.tick(splitReached(run.status.getWeight()), pass());
+            if (d.status().getPhase() == Phase.Progressing) {
+                weights.add(d.status().getWeight());
+                assertThat(d.status().getStepReadyAt()).isNull();
+                run.tick(splitReached(d.status().getWeight()));
+                run.advance(INTERVAL);
+            }
+        }
+        assertThat(weights).containsExactly(1, 10, 50, 100);
+        assertThat(run.status.getPhase()).isEqualTo(Phase.Promoting);
+        assertThat(run.status.getPassedChecks()).isEqualTo(4);
+        assertThat(TrafficIntent.of(run.status).kind()).isEqualTo(TrafficIntent.Kind.PROMOTE);
+
+        Decision d = run.tick(world(CANARY, STABLE, true, RouteStatus.reached(100, 10, "10/10 pods")));
+        assertThat(d.status().getPhase()).as("the primary has not taken the template yet").isEqualTo(Phase.Promoting);
+        d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, "10/10 pods")));
+        assertThat(d.status().getPhase()).as("the primary is not ready yet").isEqualTo(Phase.Promoting);
+        run.advance(Duration.ofSeconds(20));
+        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, "10/10 pods")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Succeeded);
+        assertThat(d.status().getStableRevision()).isEqualTo(CANARY);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(d.status().getMessage()).isEqualTo("promoted revision " + CANARY + " after 4 steps in 4m20s");
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
+        assertThat(run.events).extracting(RolloutEvent::reason).containsExactly("NewRevision", "StepAdvanced",
+                "StepAdvanced", "StepAdvanced", "Promoting", "Succeeded");
+    }
+
+    @Test
+    void aFailedCheckOverTheLimitRollsBackAtOnceNamingMetricValueAndThreshold() {
+        Run run = atFirstCheck();
+        Decision d = run.tick(splitReached(10), fail());
+        CanaryStatus s = d.status();
+        assertThat(s.getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(s.getWeight()).isZero();
+        assertThat(s.getFailedChecks()).isEqualTo(1);
+        assertThat(s.getMessage()).isEqualTo(
+                "rolled back revision " + CANARY + " at step 1/4 (1%): success-rate 91.8 (want >= 99)");
+        assertThat(s.getLastAnalysis()).extracting(MetricResult::getValue).containsExactly(91.8);
+        assertThat(TrafficIntent.of(s).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
+        assertThat(d.events()).singleElement().satisfies(e -> {
+            assertThat(e.warning()).isTrue();
+            assertThat(e.reason()).isEqualTo("RolledBack");
+        });
+        assertThat(condition(s, "Ready").getStatus()).isEqualTo(Condition.FALSE);
+        assertThat(condition(s, "Ready").getReason()).isEqualTo("RolledBack");
+    }
+
+    @Test
+    void failuresWithinTheLimitHoldTheStep() {
+        Run run = atFirstCheck();
+        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 1, 3);
+        Decision d = run.tick(splitReached(10), fail());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getStepIndex()).isZero();
+        assertThat(d.status().getFailedChecks()).isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("check failed (1 of 1 tolerated)");
+        assertThat(d.requeueAfter()).isEqualTo(INTERVAL);
+        assertThat(run.due(splitReached(10))).isFalse();
+        run.advance(INTERVAL);
+        d = run.tick(splitReached(10), fail());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+    }
+
+    @Test
+    void noDataHoldsTheStepAndRollsBackAfterTheLimitInARow() {
+        Run run = atFirstCheck();
+        Decision d = run.tick(splitReached(10), noData());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getWeight()).as("no data is not a pass").isEqualTo(1);
+        assertThat(d.status().getInconclusiveChecks()).isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("holding: check inconclusive (1/3)")
+                .contains("success-rate: no data (no samples");
+        run.advance(INTERVAL);
+        run.tick(splitReached(10), noData());
+        run.advance(INTERVAL);
+        d = run.tick(splitReached(10), pass());
+        assertThat(d.status().getInconclusiveChecks()).as("a pass resets the count").isZero();
+        assertThat(d.status().getWeight()).isEqualTo(10);
+        run.tick(splitReached(10));
+        for (int i = 0; i < 3; i++) {
+            run.advance(INTERVAL);
+            d = run.tick(splitReached(10), noData());
+        }
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).contains("at step 2/4 (10%): 3 inconclusive checks in a row (limit 3)")
+                .contains("no data");
+    }
+
+    @Test
+    void aRolledBackRevisionIsNotTriedAgainButTheNextOneIs() {
+        Run run = atFirstCheck();
+        run.tick(splitReached(10), fail());
+        Decision d = run.tick(idle(CANARY));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.events()).isEmpty();
+        d = run.tick(idle(NEWER));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getCanaryRevision()).isEqualTo(NEWER);
+        assertThat(d.status().getFailedChecks()).isZero();
+    }
+
+    @Test
+    void aNewerRevisionMidRunRestartsAtTheFirstStep() {
+        Run run = atFirstCheck();
+        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 5, 3);
+        run.tick(splitReached(10), fail());
+        run.advance(INTERVAL);
+        run.tick(splitReached(10), pass());
+        assertThat(run.status.getWeight()).isEqualTo(10);
+
+        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(10, 1, "1/10 pods")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getCanaryRevision()).isEqualTo(NEWER);
+        assertThat(d.status().getStepIndex()).isZero();
+        assertThat(d.status().getWeight()).isEqualTo(1);
+        assertThat(d.status().getFailedChecks()).isZero();
+        assertThat(d.status().getStepReadyAt()).isNull();
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("RevisionChanged");
+    }
+
+    @Test
+    void gitRevertingToTheStableRevisionMidRunCancelsTheRun() {
+        Run run = atFirstCheck();
+        Decision d = run.tick(world(STABLE, STABLE, true, RouteStatus.reached(10, 1, "1/10 pods")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
+    }
+
+    @Test
+    void aCanaryThatNeverBecomesReadyIsRolledBackAfterTheProgressDeadline() {
+        Run run = ready();
+        run.tick(idle(CANARY));
+        run.advance(Duration.ofMinutes(9));
+        assertThat(run.tick(splitWaiting()).status().getPhase()).isEqualTo(Phase.Progressing);
+        run.advance(Duration.ofMinutes(2));
+        Decision d = run.tick(splitWaiting());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).isEqualTo("rolled back revision " + CANARY
+                + " at step 1/4 (1%): canary not ready within 10m (progressDeadline): canary: 0/1 pods ready");
+    }
+
+    @Test
+    void aCanaryThatStopsBeingReadyStartsItsDwellOver() {
+        Run run = atFirstCheck();
+        Decision d = run.tick(splitWaiting());
+        assertThat(d.status().getStepReadyAt()).isNull();
+        assertThat(d.status().getStepStartedAt()).isEqualTo(run.now.toString());
+        assertThat(run.due(splitReached(10))).isFalse();
+    }
+
+    @Test
+    void anInvalidSpecKeepsTheRunsMemoryChangesNothingAndTheRunResumes() {
+        Run run = atFirstCheck();
+        run.tick(splitReached(10), pass());
+        Decision d = machine.invalid(8, run.status, "spec.steps must end at 100, got 50", run.now);
+        run.status = d.status();
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Invalid);
+        assertThat(d.status().getMessage()).isEqualTo("invalid: spec.steps must end at 100, got 50");
+        assertThat(d.status().getObservedGeneration()).isEqualTo(8);
+        assertThat(d.status().getStepIndex()).isEqualTo(1);
+        assertThat(d.status().getWeight()).isEqualTo(10);
+        assertThat(d.status().getCanaryRevision()).isEqualTo(CANARY);
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.HOLD);
+        assertThat(d.events()).singleElement().satisfies(e -> assertThat(e.reason()).isEqualTo("InvalidSpec"));
+        assertThat(machine.invalid(8, d.status(), "same", run.now).events()).as("one Event per change").isEmpty();
+
+        d = run.tick(splitReached(10));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getStepIndex()).isEqualTo(1);
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("Resumed");
+        assertThat(run.due(splitReached(10))).as("the dwell starts over").isFalse();
+    }
+
+    @Test
+    void aSuspendedCanaryHoldsEverything() {
+        Run run = atFirstCheck();
+        Decision d = machine.suspended(7, run.status, run.now);
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Suspended);
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.HOLD);
+        assertThat(d.status().getWeight()).isEqualTo(1);
+    }
+
+    @Test
+    void aReadyConditionChangesItsTransitionTimeOnlyWhenItFlips() {
+        Run run = ready();
+        String readySince = condition(run.status, "Ready").getLastTransitionTime();
+        run.advance(Duration.ofMinutes(1));
+        run.tick(idle(STABLE));
+        assertThat(condition(run.status, "Ready").getLastTransitionTime()).isEqualTo(readySince);
+        run.tick(idle(CANARY));
+        assertThat(condition(run.status, "Ready").getStatus()).isEqualTo(Condition.FALSE);
+        assertThat(condition(run.status, "Ready").getLastTransitionTime()).isEqualTo(run.now.toString());
+        assertThat(condition(run.status, "Progressing").getStatus()).isEqualTo(Condition.TRUE);
+    }
+
+    @Test
+    void gitChangingTheReplicaCountChangesTheTotal() {
+        Run run = ready();
+        run.tick(new WorldView(STABLE, 20, STABLE, true, "10/10 pods ready", RouteStatus.reached(0, 0, "")));
+        assertThat(run.status.getTotalReplicas()).isEqualTo(20);
+    }
+
+    @Test
+    void aStuckPromotionFailsKeepsTheCanaryServingAndRecovers() {
+        Run run = atFirstCheck();
+        run.status.setStepIndex(3);
+        run.status.setWeight(100);
+        run.tick(splitReached(100), pass());
+        assertThat(run.status.getPhase()).isEqualTo(Phase.Promoting);
+        run.advance(Duration.ofMinutes(11));
+        Decision d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Failed);
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.PROMOTE);
+        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Succeeded);
+    }
+
+    @Test
+    void aNewRevisionBeforeThePrimaryTookTheTemplateRestartsTheRun() {
+        Run run = atFirstCheck();
+        run.status.setStepIndex(3);
+        run.status.setWeight(100);
+        run.tick(splitReached(100), pass());
+        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(100, 10, "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getCanaryRevision()).isEqualTo(NEWER);
+        assertThat(d.status().getWeight()).isEqualTo(1);
+    }
+
+    static Condition condition(CanaryStatus s, String type) {
+        return s.getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.aegis.canary.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.aegis.canary.api.AnalysisSpec;
+import dev.aegis.canary.api.CanarySpec;
+import dev.aegis.canary.api.MetricSpec;
+import dev.aegis.canary.api.RouterType;
+import dev.aegis.canary.api.TargetRef;
+import dev.aegis.canary.api.TemplateRef;
+import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.TrafficSpec;
+import dev.aegis.canary.api.WorkloadKind;
+
+class SpecValidatorTest {
+
+    static final SpecValidator.Defaults DEFAULTS = new SpecValidator.Defaults(Duration.ofMinutes(1),
+            Duration.ofMinutes(10), 3);
+
+    static CanarySpec spec() {
+        CanarySpec spec = new CanarySpec();
+        spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, "podinfo"));
+        return spec;
+    }
+
+    @Test
+    void fillsTheDefaults() {
+        SpecValidator.Result r = SpecValidator.validate(spec(), DEFAULTS);
+        assertThat(r.valid()).isTrue();
+        assertThat(r.policy()).isEqualTo(new RolloutPolicy(List.of(1, 10, 50, 100), Duration.ofMinutes(1),
+                Duration.ofMinutes(10), 0, 3));
+    }
+
+    @Test
+    void takesTheCanarysOwnSettings() {
+        CanarySpec spec = spec();
+        spec.setSteps(List.of(5, 25, 100));
+        spec.setProgressDeadline("2m");
+        AnalysisSpec analysis = new AnalysisSpec();
+        analysis.setInterval("30s");
+        analysis.setFailureLimit(2);
+        analysis.setInconclusiveLimit(5);
+        spec.setAnalysis(analysis);
+        assertThat(SpecValidator.validate(spec, DEFAULTS).policy()).isEqualTo(new RolloutPolicy(List.of(5, 25, 100),
+                Duration.ofSeconds(30), Duration.ofMinutes(2), 2, 5));
+    }
+
+    record Bad(String what, java.util.function.Consumer<CanarySpec> change, String message) {
+
+        @Override
+        public String toString() {
+            return what;
+        }
+    }
+
+    static List<Bad> badSpecs() {
+        return List.of(
+                new Bad("steps not increasing", s -> s.setSteps(List.of(1, 50, 10, 100)),
+                        "spec.steps must be strictly increasing: steps[2] = 10 follows 50"),
+                new Bad("steps repeating", s -> s.setSteps(List.of(10, 10, 100)),
+                        "spec.steps must be strictly increasing: steps[1] = 10 follows 10"),
+                new Bad("steps not ending at 100", s -> s.setSteps(List.of(1, 10, 50)),
+                        "spec.steps must end at 100, got 50"),
+                new Bad("step 0", s -> s.setSteps(List.of(0, 100)), "spec.steps[0] must be in 1..100, got 0"),
+                new Bad("step 101", s -> s.setSteps(List.of(1, 101)), "spec.steps[1] must be in 1..100, got 101"),
+                new Bad("no steps", s -> s.setSteps(List.of()), "spec.steps must not be empty"),
+                new Bad("no target", s -> s.setTargetRef(null), "spec.targetRef is required"),
+                new Bad("no target kind", s -> s.getTargetRef().setKind(null), "spec.targetRef.kind is required"),
+                new Bad("target apiVersion", s -> s.getTargetRef().setApiVersion("apps/v1beta1"),
+                        "spec.targetRef.apiVersion must be apps/v1"),
+                new Bad("bad deadline", s -> s.setProgressDeadline("10 minutes"),
+                        "spec.progressDeadline: '10 minutes'"),
+                new Bad("bad interval", s -> analysis(s).setInterval("1x"), "spec.analysis.interval: '1x'"),
+                new Bad("interval too short", s -> analysis(s).setInterval("500ms"),
+                        "spec.analysis.interval must be at least 1s"),
+                new Bad("negative failureLimit", s -> analysis(s).setFailureLimit(-1),
+                        "spec.analysis.failureLimit must be 0 or more"),
+                new Bad("nodes router on a Deployment", s -> router(s, RouterType.NODES),
+                        "spec.traffic.router nodes needs a DaemonSet target"),
+                new Bad("metric without range", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
+                        new TemplateRef("t", null), new ThresholdRange()))),
+                        "spec.analysis.metrics[0].thresholdRange needs min, max or both"),
+                new Bad("metric with min over max", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
+                        new TemplateRef("t", null), new ThresholdRange(5.0, 1.0)))),
+                        "spec.analysis.metrics[0].thresholdRange.min (5.0) must not exceed max (1.0)"),
+                new Bad("duplicate metric", s -> analysis(s).setMetrics(List.of(
+                        new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)),
+                        new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)))),
+                        "spec.analysis.metrics[1].name 'm' is used twice"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSpecs")
+    void rejectsBadSpecsNamingTheField(Bad bad) {
+        CanarySpec spec = spec();
+        bad.change().accept(spec);
+        SpecValidator.Result r = SpecValidator.validate(spec, DEFAULTS);
+        assertThat(r.valid()).isFalse();
+        assertThat(r.policy()).isNull();
+        assertThat(r.message()).contains(bad.message());
+    }
+
+    private static AnalysisSpec analysis(CanarySpec spec) {
+        if (spec.getAnalysis() == null) {
+            spec.setAnalysis(new AnalysisSpec());
+        }
+        return spec.getAnalysis();
+    }
+
+    private static void router(CanarySpec spec, RouterType router) {
+        TrafficSpec traffic = new TrafficSpec();
+        traffic.setRouter(router);
+        spec.setTraffic(traffic);
+    }
+}
