@@ -81,7 +81,13 @@ public class Demo {
         releases.add(await(k8s, ns, "6.5.2 (8% errors)", List.of(Phase.Succeeded, Phase.RolledBack),
                 Phase.Progressing));
 
+        // The rollback routed everything to the primary at once; give its last pod a moment to be ready.
+        long settle = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         Deployment primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
+        while (available(primary) < REPLICAS && System.nanoTime() < settle) {
+            pause(Duration.ofMillis(200));
+            primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
+        }
         Deployment target = k8s.apps().deployments().inNamespace(ns).withName(APP).get();
         String primaryImage = primary.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
         out.println();
@@ -93,7 +99,8 @@ public class Demo {
         out.printf("  primary %s serves %s with %d/%d pods ready; the Git-owned %s runs %d pods%n",
                 primary.getMetadata().getName(), primaryImage, available(primary), REPLICAS, APP,
                 target.getSpec().getReplicas());
-        out.printf("  controller RSS: %s; total time %.0fs%n", rss(), elapsed());
+        out.printf("  process RSS (controller, embedded API server and simulator): %s; heap after GC: %s; total time "
+                + "%.0fs%n", rss(), heapAfterGc(), elapsed());
         boolean ok = releases.get(0).phase == Phase.Ready && releases.get(1).phase == Phase.Succeeded
                 && releases.get(2).phase == Phase.RolledBack && primaryImage.equals(IMAGE + "6.5.1")
                 && Objects.equals(target.getSpec().getReplicas(), 0);
@@ -213,6 +220,12 @@ public class Demo {
         return d.getStatus() == null || d.getStatus().getAvailableReplicas() == null
                 ? 0
                 : d.getStatus().getAvailableReplicas();
+    }
+
+    static String heapAfterGc() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return ((r.totalMemory() - r.freeMemory()) / (1024 * 1024)) + " MiB";
     }
 
     /** Resident memory of this process (the controller, and the simulator beside it), from /proc. */

@@ -251,11 +251,13 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
         String targetRevision = Revisions.of(target.getSpec().getTemplate());
         Integer gitReplicas = DeploymentWorkloads.gitReplicas(target);
+        // The workload's size: what Git set on the target; else what the controller recorded; else, for a primary
+        // adopted from a deleted Canary (the target then holds the count the controller set), the primary's.
         int total = gitReplicas != null
                 ? gitReplicas
                 : status != null && status.getTotalReplicas() != null
                         ? status.getTotalReplicas()
-                        : Rollouts.desired(target);
+                        : primary != null ? Rollouts.desired(primary) : Rollouts.desired(target);
         TrafficIntent intent = TrafficIntent.of(status);
         if (primary == null && intent.kind() != TrafficIntent.Kind.INITIALIZE) {
             // The primary is gone (deleted by hand): start over from the target, as on first sight.

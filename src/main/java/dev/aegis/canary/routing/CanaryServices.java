@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.ServiceSpec;
 import dev.aegis.canary.workload.DeploymentWorkloads;
+import dev.aegis.canary.workload.JsonPatch;
 import dev.aegis.canary.workload.Labels;
 
 /**
@@ -86,11 +87,10 @@ public class CanaryServices {
                 foreign.add(names.get(i));
             } else if (!Objects.equals(current.getSpec().getSelector(), desired.getSpec().getSelector())
                     || !samePorts(current.getSpec().getPorts(), desired.getSpec().getPorts())) {
-                client.resource(current).edit(s -> {
-                    s.getSpec().setSelector(desired.getSpec().getSelector());
-                    s.getSpec().setPorts(desired.getSpec().getPorts());
-                    return s;
-                });
+                JsonPatch.create()
+                        .set("/spec/selector", desired.getSpec().getSelector())
+                        .set("/spec/ports", desired.getSpec().getPorts())
+                        .applyTo(client, current);
             }
         }
         return foreign;

@@ -56,8 +56,8 @@ public class ReplicaTrafficRouter implements TrafficRouter {
                     return RouteStatus.reached(split.effectiveWeight(), split.canary(), detail);
                 }
                 String waiting = !canaryReady
-                        ? "canary: " + Rollouts.available(target) + "/" + split.canary() + " pods ready"
-                        : "primary: scaling to " + split.primary() + " pods (" + Rollouts.describe(primary) + ")";
+                        ? "canary: " + Rollouts.updatedAvailable(target) + "/" + split.canary() + " pods ready"
+                        : "primary: scaling to " + split.primary() + " pods";
                 return RouteStatus.waiting(effective(target, primary), split.canary(), detail, waiting);
             }
             case PROMOTE -> {

@@ -1,8 +1,6 @@
 package dev.aegis.canary.workload;
 
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +8,6 @@ import java.util.Objects;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -28,8 +22,6 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import dev.aegis.canary.api.Canary;
 
@@ -147,12 +139,7 @@ public class DeploymentWorkloads {
         if (refs != null && refs.stream().anyMatch(r -> Objects.equals(r.getUid(), canary.getMetadata().getUid()))) {
             return;
         }
-        client.resource(object).edit(o -> {
-            List<OwnerReference> owners = new ArrayList<>();
-            owners.add(ownerReference(canary));
-            o.getMetadata().setOwnerReferences(owners);
-            return o;
-        });
+        JsonPatch.create().set("/metadata/ownerReferences", List.of(ownerReference(canary))).applyTo(client, object);
     }
 
     /** Lets go of an object on Canary deletion: without the owner reference, garbage collection keeps it. */
@@ -160,10 +147,7 @@ public class DeploymentWorkloads {
         if (object.getMetadata().getOwnerReferences() == null || object.getMetadata().getOwnerReferences().isEmpty()) {
             return;
         }
-        client.resource(object).edit(o -> {
-            o.getMetadata().setOwnerReferences(null);
-            return o;
-        });
+        JsonPatch.create().remove("/metadata/ownerReferences").applyTo(client, object);
     }
 
     /** Deletes an object the controller created. */
@@ -176,30 +160,23 @@ public class DeploymentWorkloads {
         if (revision.equals(primaryRevision(primary)) && Rollouts.desired(primary) == replicas) {
             return;
         }
-        client.resource(primary).edit(d -> {
-            d.getSpec().setTemplate(primaryTemplate(target));
-            d.getSpec().setReplicas(replicas);
-            Map<String, String> annotations = new HashMap<>(
-                    d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations());
-            annotations.put(Labels.REVISION, revision);
-            d.getMetadata().setAnnotations(annotations);
-            return d;
-        });
+        JsonPatch.create()
+                .set("/spec/template", primaryTemplate(target))
+                .set("/spec/replicas", replicas)
+                .annotation(primary, Labels.REVISION, revision)
+                .applyTo(client, primary);
     }
 
-    /** Sets the primary's replicas (one JSON patch; nothing when it already has them). */
+    /** Sets the primary's replicas (nothing when it already has them). */
     public void scalePrimary(Deployment primary, int replicas) {
-        if (Rollouts.desired(primary) == replicas) {
-            return;
+        if (Rollouts.desired(primary) != replicas) {
+            JsonPatch.create().set("/spec/replicas", replicas).applyTo(client, primary);
         }
-        ArrayNode patch = JsonNodeFactory.instance.arrayNode();
-        patch.addObject().put("op", "replace").put("path", "/spec/replicas").put("value", replicas);
-        patch(primary, patch);
     }
 
     /**
      * Sets the target's replicas and records the count in an annotation, so a count Git sets later is recognised as
-     * Git's (one JSON patch; nothing when both are already so).
+     * Git's (nothing when both are already so).
      */
     public void scaleTarget(Deployment target, int replicas) {
         Map<String, String> annotations = target.getMetadata().getAnnotations();
@@ -207,27 +184,10 @@ public class DeploymentWorkloads {
         if (Rollouts.desired(target) == replicas && String.valueOf(replicas).equals(recorded)) {
             return;
         }
-        ArrayNode patch = JsonNodeFactory.instance.arrayNode();
-        patch.addObject().put("op", target.getSpec().getReplicas() == null ? "add" : "replace")
-                .put("path", "/spec/replicas").put("value", replicas);
-        if (annotations == null) {
-            ObjectNode value = JsonNodeFactory.instance.objectNode().put(Labels.REPLICAS, String.valueOf(replicas));
-            patch.addObject().put("op", "add").put("path", "/metadata/annotations").set("value", value);
-        } else {
-            patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + escapePointer(Labels.REPLICAS))
-                    .put("value", String.valueOf(replicas));
-        }
-        patch(target, patch);
-    }
-
-    private void patch(Deployment d, ArrayNode patch) {
-        client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON), patch.toString());
-    }
-
-    /** JSON Pointer escaping (RFC 6901) of one path segment. */
-    static String escapePointer(String segment) {
-        return segment.replace("~", "~0").replace("/", "~1");
+        JsonPatch.create()
+                .set("/spec/replicas", replicas)
+                .annotation(target, Labels.REPLICAS, String.valueOf(replicas))
+                .applyTo(client, target);
     }
 
     /** The ReplicaSets a Deployment owns, newest rollout first. */

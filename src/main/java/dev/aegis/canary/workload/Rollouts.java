@@ -42,9 +42,23 @@ public final class Rollouts {
                 && count(s.getAvailableReplicas()) >= desired;
     }
 
-    /** "2/3 pods ready" */
+    /**
+     * Available pods that run the latest template. The status counts old and new pods together; old pods still
+     * running are available (they are only removed once new ones are), so they are taken off.
+     */
+    public static int updatedAvailable(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        if (s == null) {
+            return 0;
+        }
+        int updated = count(s.getUpdatedReplicas());
+        int old = Math.max(0, count(s.getReplicas()) - updated);
+        return Math.max(0, Math.min(updated, available(d) - old));
+    }
+
+    /** "2/3 pods ready", counting only pods of the latest template. */
     public static String describe(Deployment d) {
-        return available(d) + "/" + desired(d) + " pods ready";
+        return updatedAvailable(d) + "/" + desired(d) + " pods ready";
     }
 
     private static int count(Integer n) {

@@ -1,0 +1,20 @@
+package dev.aegis.canary.api;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The native image reads and writes these types with Jackson, by reflection; Quarkus registers the custom resource
+ * classes themselves, this registers everything they contain.
+ */
+@RegisterForReflection(targets = {CanarySpec.class, CanaryStatus.class, TargetRef.class, TrafficSpec.class,
+        TrafficSpec.NodesTraffic.class, TrafficSpec.GatewayApiTraffic.class, TrafficSpec.NginxTraffic.class,
+        LocalObjectRef.class, ServiceSpec.class, AnalysisSpec.class, MetricSpec.class, TemplateRef.class,
+        ThresholdRange.class, MetricResult.class, Condition.class, AnalysisTemplateSpec.class,
+        AnalysisTemplateSpec.TemplateArg.class, AnalysisTemplateSpec.PrometheusSpec.class,
+        AnalysisTemplateSpec.SecretRef.class, Phase.class, CheckResult.class, RouterType.class, WorkloadKind.class,
+        TemplateRef.TemplateKind.class})
+final class ApiReflection {
+
+    private ApiReflection() {
+    }
+}

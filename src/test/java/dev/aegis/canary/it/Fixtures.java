@@ -1,0 +1,137 @@
+package dev.aegis.canary.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import dev.aegis.canary.api.AnalysisSpec;
+import dev.aegis.canary.api.AnalysisTemplate;
+import dev.aegis.canary.api.AnalysisTemplateSpec;
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanarySpec;
+import dev.aegis.canary.api.MetricSpec;
+import dev.aegis.canary.api.ServiceSpec;
+import dev.aegis.canary.api.TargetRef;
+import dev.aegis.canary.api.TemplateRef;
+import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.WorkloadKind;
+
+/** Builds the objects of one test in its own namespace, the way a user's Git repository would hold them. */
+final class Fixtures {
+
+    static final String IMAGE = "registry.example/podinfo:";
+    private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+    final KubernetesClient client;
+    final String ns;
+
+    Fixtures(KubernetesClient client, String prefix) {
+        this.client = client;
+        this.ns = prefix + "-" + NAMESPACES.incrementAndGet();
+    }
+
+    Deployment deployment(String name, String version, int replicas) {
+        return client.resource(new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withContainers(new ContainerBuilder().withName("app").withImage(IMAGE + version).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build()).create();
+    }
+
+    void setImage(String deployment, String version) {
+        client.apps().deployments().inNamespace(ns).withName(deployment).edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(IMAGE + version);
+            return d;
+        });
+    }
+
+    Deployment deploymentNow(String name) {
+        return client.apps().deployments().inNamespace(ns).withName(name).get();
+    }
+
+    static String image(Deployment d) {
+        return d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    /** The templates shipped in analysis-templates/, applied as they are. */
+    void applyShippedTemplates() {
+        for (String file : List.of("request-success-rate.yaml", "request-duration-p99.yaml")) {
+            try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/" + file)) {
+                client.resource(Serialization.unmarshal(in, AnalysisTemplate.class)).inNamespace(ns).create();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    AnalysisTemplate template(String name, String query) {
+        AnalysisTemplate t = new AnalysisTemplate();
+        t.getMetadata().setName(name);
+        t.getMetadata().setNamespace(ns);
+        AnalysisTemplateSpec spec = new AnalysisTemplateSpec();
+        spec.setQuery(query);
+        t.setSpec(spec);
+        return client.resource(t).create();
+    }
+
+    /**
+     * A Canary with a Service, a 4s interval and the shipped checks: success rate at least 99%, p99 latency at most
+     * 500 ms.
+     */
+    Canary canary(String name, String target, Consumer<CanarySpec> customize) {
+        CanarySpec spec = new CanarySpec();
+        spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, target));
+        ServiceSpec service = new ServiceSpec();
+        service.setPort(80);
+        service.setTargetPort(9898);
+        spec.setService(service);
+        AnalysisSpec analysis = new AnalysisSpec();
+        analysis.setInterval("4s");
+        analysis.setMetrics(List.of(
+                new MetricSpec("success-rate", new TemplateRef("request-success-rate", null),
+                        new ThresholdRange(99.0, null)),
+                new MetricSpec("latency-p99", new TemplateRef("request-duration-p99", null),
+                        new ThresholdRange(null, 500.0))));
+        spec.setAnalysis(analysis);
+        spec.setProgressDeadline("1m");
+        customize.accept(spec);
+        Canary canary = new Canary();
+        canary.getMetadata().setName(name);
+        canary.getMetadata().setNamespace(ns);
+        canary.setSpec(spec);
+        return client.resource(canary).create();
+    }
+
+    Canary canaryNow(String name) {
+        return client.resources(Canary.class).inNamespace(ns).withName(name).get();
+    }
+
+    /** The Events recorded on a Canary, oldest first. */
+    List<Event> events(String canary) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> canary.equals(e.getInvolvedObject().getName())
+                        && "Canary".equals(e.getInvolvedObject().getKind()))
+                .sorted(Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+                .toList();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.aegis.canary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.aegis.canary.analysis.PodScope;
+import dev.aegis.canary.analysis.PrometheusClient;
+import dev.aegis.canary.analysis.PrometheusEndpoint;
+import dev.aegis.canary.analysis.QueryResult;
+import dev.aegis.canary.analysis.QueryTemplate;
+import dev.aegis.canary.analysis.QueryVariables;
+import dev.aegis.canary.api.AnalysisTemplate;
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.reconcile.ApiAccess;
+import dev.aegis.canary.rollout.SpecValidator;
+
+/**
+ * deploy/ and analysis-templates/ stay applyable and true: they parse into the project's types, the CRDs are the ones
+ * the build generates from the Java types, the ClusterRole is exactly what the code uses, and the shipped queries are
+ * PromQL a real Prometheus accepts.
+ */
+@QuarkusTest
+class ManifestsTest {
+
+    static final Path DEPLOY = Path.of("deploy");
+    static final Path TEMPLATES = Path.of("analysis-templates");
+    static final Path GENERATED = Path.of("target", "kubernetes");
+
+    @Inject
+    PrometheusClient prometheus;
+
+    @ConfigProperty(name = "aegis.prometheus.url")
+    String prometheusUrl;
+
+    @SuppressWarnings("unchecked")
+    static List<String> kustomizationResources(Path dir) throws IOException {
+        Map<String, Object> k = Serialization.unmarshal(Files.readString(dir.resolve("kustomization.yaml")), Map.class);
+        return (List<String>) k.get("resources");
+    }
+
+    @Test
+    void theCommittedCrdsAreTheGeneratedOnes() throws IOException {
+        List<Path> generated;
+        try (Stream<Path> files = Files.list(GENERATED)) {
+            generated = files.filter(p -> p.getFileName().toString().endsWith(".canary.aegis.dev-v1.yml")).sorted()
+                    .toList();
+        }
+        assertThat(generated).hasSize(3);
+        for (Path g : generated) {
+            Path committed = DEPLOY.resolve("crds").resolve(g.getFileName());
+            assertThat(committed).as("deploy/crds is out of date; run: cp target/kubernetes/*.canary.aegis.dev-v1.yml "
+                    + "deploy/crds/").exists();
+            assertThat(Files.readString(committed)).as("deploy/crds/" + g.getFileName()
+                    + " differs from the generated CRD; run: cp target/kubernetes/*.canary.aegis.dev-v1.yml deploy/crds/")
+                    .isEqualTo(Files.readString(g));
+        }
+        CustomResourceDefinition canaries = Serialization.unmarshal(Files.readString(
+                DEPLOY.resolve("crds/canaries.canary.aegis.dev-v1.yml")), CustomResourceDefinition.class);
+        var version = canaries.getSpec().getVersions().get(0);
+        assertThat(version.getSubresources().getStatus()).isNotNull();
+        assertThat(canaries.getSpec().getNames().getShortNames()).containsExactly("cn");
+        assertThat(version.getAdditionalPrinterColumns()).extracting(c -> c.getName())
+                .containsExactly("Target", "Phase", "Weight", "Message", "Age");
+        var steps = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec").getProperties().get("steps");
+        assertThat(steps.getItems().getSchema().getMinimum()).isEqualTo(1.0);
+        assertThat(steps.getItems().getSchema().getMaximum()).isEqualTo(100.0);
+        assertThat(steps.getXKubernetesValidations()).extracting(r -> r.getRule())
+                .contains("self[size(self) - 1] == 100");
+        assertThat(version.getSchema().getOpenAPIV3Schema().getProperties().get("spec").getRequired())
+                .containsExactly("targetRef");
+    }
+
+    @Test
+    void everyDeployManifestParsesAndIsListedInTheKustomization() throws IOException {
+        List<String> resources = kustomizationResources(DEPLOY);
+        Set<String> kinds = new HashSet<>();
+        for (String file : resources) {
+            Path path = DEPLOY.resolve(file);
+            assertThat(path).as(file + " listed in deploy/kustomization.yaml").exists();
+            HasMetadata object = Serialization.unmarshal(Files.readString(path));
+            assertThat(object.getMetadata().getName()).isNotBlank();
+            kinds.add(object.getKind());
+        }
+        assertThat(kinds).containsExactlyInAnyOrder("CustomResourceDefinition", "Namespace", "ServiceAccount",
+                "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service");
+        try (Stream<Path> files = Files.list(DEPLOY)) {
+            List<String> yaml = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).toList();
+            assertThat(resources).as("every manifest in deploy/ is applied").containsAll(yaml);
+        }
+    }
+
+    @Test
+    void theClusterRoleGrantsExactlyWhatTheControllerUses() throws IOException {
+        ClusterRole role = Serialization.unmarshal(Files.readString(DEPLOY.resolve("clusterrole.yaml")),
+                ClusterRole.class);
+        List<ApiAccess.Rule> granted = new ArrayList<>();
+        for (PolicyRule rule : role.getRules()) {
+            assertThat(rule.getVerbs()).doesNotContain("*");
+            assertThat(rule.getResources()).doesNotContain("*");
+            assertThat(rule.getApiGroups()).doesNotContain("*");
+            assertThat(rule.getResourceNames()).isNullOrEmpty();
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    granted.add(new ApiAccess.Rule(group, resource, Set.copyOf(rule.getVerbs())));
+                }
+            }
+        }
+        assertThat(granted).containsExactlyInAnyOrderElementsOf(ApiAccess.RULES);
+    }
+
+    @Test
+    void theControllerRunsAsNonRootOnAReadOnlyFilesystemWithProbes() throws IOException {
+        Deployment d = Serialization.unmarshal(Files.readString(DEPLOY.resolve("deployment.yaml")), Deployment.class);
+        var pod = d.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getServiceAccountName()).isEqualTo("aegis-canary");
+        var container = pod.getContainers().get(0);
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(container.getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/tmp");
+    }
+
+    @Test
+    void theShippedTemplatesRenderToPromQlThatPrometheusAccepts() throws IOException {
+        List<String> files = kustomizationResources(TEMPLATES);
+        assertThat(files).contains("request-success-rate.yaml", "request-duration-p99.yaml");
+        Map<String, String> vars = QueryVariables.builtIns("demo", "podinfo", "podinfo", Duration.ofMinutes(1),
+                PodScope.pods("^(podinfo-5d8f7c9b-)[a-z0-9]{5}$", "^(podinfo-primary-6d4cf56db6-)[a-z0-9]{5}$"));
+        for (String file : files) {
+            AnalysisTemplate t = Serialization.unmarshal(Files.readString(TEMPLATES.resolve(file)),
+                    AnalysisTemplate.class);
+            assertThat(t.getMetadata().getName() + ".yaml").isEqualTo(file);
+            String query = QueryTemplate.render(t.getSpec().getQuery(), QueryVariables.withArgs(vars, "m",
+                    t.getMetadata().getName(), t.getSpec().getArgs(), Map.of()));
+            QueryResult result = prometheus.query(new PrometheusEndpoint(prometheusUrl, null, Duration.ofSeconds(5)),
+                    query, Instant.now()).await().atMost(Duration.ofSeconds(10));
+            assertThat(result).as(file + " must be valid PromQL: " + query).isNotInstanceOf(QueryResult.Failure.class);
+        }
+    }
+
+    @Test
+    void theReadmeExampleIsAValidCanary() throws IOException {
+        Canary canary = Serialization.unmarshal(Files.readString(DEPLOY.resolve("examples/podinfo.yaml")),
+                Canary.class);
+        SpecValidator.Result r = SpecValidator.validate(canary.getSpec(),
+                new SpecValidator.Defaults(Duration.ofMinutes(1), Duration.ofMinutes(10), 3));
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.policy().steps()).containsExactly(1, 10, 50, 100);
+        assertThat(canary.getSpec().getAnalysis().getMetrics()).extracting(m -> m.getTemplateRef().getName())
+                .containsExactly("request-success-rate", "request-duration-p99");
+    }
+}

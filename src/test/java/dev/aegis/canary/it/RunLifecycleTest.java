@@ -1,0 +1,148 @@
+package dev.aegis.canary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.it.StatusRecorder.Step;
+import dev.aegis.canary.sim.FleetSimulator;
+import dev.aegis.canary.sim.VersionBehaviour;
+
+/** What happens around a run: a newer revision mid-run, a canary that never gets ready, deleting the Canary. */
+@QuarkusTest
+class RunLifecycleTest {
+
+    static final Duration RUN = Duration.ofSeconds(90);
+
+    @Inject
+    KubernetesClient client;
+
+    @TestFleet.Fleet
+    FleetSimulator fleet;
+
+    @BeforeEach
+    void attachFleet() {
+        fleet.attach(client);
+    }
+
+    @Test
+    void aNewerRevisionMidRunRestartsAtTheFirstStepAndIsTheOnePromoted() {
+        Fixtures fx = new Fixtures(client, "restart");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(25, 50, 100)));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "2.0.0");
+            await().atMost(RUN).until(() -> recorder.weights().contains(50));
+            String first = fx.canaryNow("podinfo").getStatus().getCanaryRevision();
+            fx.setImage("podinfo", "3.0.0");
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
+
+            assertThat(done.getCanaryRevision()).isNotEqualTo(first);
+            List<Step> steps = recorder.steps();
+            assertThat(steps).extracting(Step::revision, Step::weight).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(first, 25),
+                    org.assertj.core.groups.Tuple.tuple(first, 50),
+                    org.assertj.core.groups.Tuple.tuple(done.getCanaryRevision(), 25),
+                    org.assertj.core.groups.Tuple.tuple(done.getCanaryRevision(), 50),
+                    org.assertj.core.groups.Tuple.tuple(done.getCanaryRevision(), 100));
+            assertThat(fx.events("podinfo")).extracting(Event::getReason).containsSubsequence("NewRevision",
+                    "RevisionChanged", "Succeeded");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Fixtures.image(fx.deploymentNow("podinfo-primary"))).isEqualTo(Fixtures.IMAGE + "3.0.0"));
+        }
+    }
+
+    @Test
+    void aCanaryThatNeverBecomesReadyIsRolledBackAtItsProgressDeadline() {
+        Fixtures fx = new Fixtures(client, "deadline");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setProgressDeadline("3s"));
+        fleet.setBehaviour(Fixtures.IMAGE + "9.9.9", VersionBehaviour.healthy().neverReady());
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "9.9.9");
+            CanaryStatus s = recorder.awaitPhase(Phase.RolledBack, RUN);
+            assertThat(s.getMessage()).isEqualTo("rolled back revision " + s.getCanaryRevision()
+                    + " at step 1/4 (1%): canary not ready within 3s (progressDeadline): canary: 0/1 pods ready");
+            assertThat(recorder.steps()).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+                Deployment primary = fx.deploymentNow("podinfo-primary");
+                assertThat(primary.getSpec().getReplicas()).isEqualTo(4);
+                assertThat(primary.getStatus().getAvailableReplicas()).isEqualTo(4);
+            });
+        }
+    }
+
+    @Test
+    void deletingTheCanaryMidRunLeavesThePrimaryServingAlone() {
+        Fixtures fx = new Fixtures(client, "delete");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(50, 100)));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "2.0.0");
+            await().atMost(RUN).until(() -> recorder.weights().contains(50));
+            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(2);
+
+            client.resources(Canary.class).inNamespace(fx.ns).withName("podinfo").delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> fx.canaryNow("podinfo") == null);
+
+            Deployment primary = fx.deploymentNow("podinfo-primary");
+            assertThat(Fixtures.image(primary)).isEqualTo(Fixtures.IMAGE + "1.0.0");
+            assertThat(primary.getSpec().getReplicas()).isEqualTo(4);
+            assertThat(primary.getMetadata().getOwnerReferences()).as("released, so it is not garbage collected")
+                    .isNullOrEmpty();
+            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+            assertThat(client.services().inNamespace(fx.ns).withName("podinfo-canary").get()).isNull();
+            assertThat(client.services().inNamespace(fx.ns).withName("podinfo").get().getMetadata()
+                    .getOwnerReferences()).isNullOrEmpty();
+            assertThat(client.services().inNamespace(fx.ns).withName("podinfo-primary").get().getMetadata()
+                    .getOwnerReferences()).isNullOrEmpty();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(fx.deploymentNow("podinfo-primary")
+                    .getStatus().getAvailableReplicas()).isEqualTo(4));
+        }
+    }
+
+    @Test
+    void aCanaryAppliedAgainAdoptsThePrimaryItsPredecessorLeft() {
+        Fixtures fx = new Fixtures(client, "adopt");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 3);
+        fx.canary("podinfo", "podinfo", spec -> {
+        });
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+        }
+        client.resources(Canary.class).inNamespace(fx.ns).withName("podinfo").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.canaryNow("podinfo") == null);
+
+        Canary again = fx.canary("podinfo", "podinfo", spec -> {
+        });
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            Deployment primary = fx.deploymentNow("podinfo-primary");
+            assertThat(primary.getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(o -> assertThat(o.getUid()).isEqualTo(again.getMetadata().getUid()));
+        }
+    }
+}
