@@ -25,9 +25,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -229,6 +231,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         String targetName = spec.getTargetRef().getName();
         Deployment target = deployment(context, namespace, targetName);
         if (target == null) {
+            restorePrimary(canary, context, status);
             return machine.invalid(generation, status, "spec.targetRef: Deployment '" + targetName
                     + "' not found in namespace " + namespace, now);
         }
@@ -314,6 +317,21 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         return machine.next(generation, policy, status, world, check, now);
     }
 
+    /**
+     * The target is gone (deleted, or renamed in Git): traffic goes to what still runs, so a primary that gave pods
+     * to the canary takes them back. Nothing else changes until the spec names a target again.
+     */
+    private void restorePrimary(Canary canary, Context<Canary> context, CanaryStatus status) {
+        if (status == null || status.getStableRevision() == null || status.getTotalReplicas() == null) {
+            return;
+        }
+        Deployment primary = deployment(context, canary.getMetadata().getNamespace(),
+                DeploymentWorkloads.primaryName(canary.getSpec().getTargetRef().getName()));
+        if (primary != null && DeploymentWorkloads.isOwnedBy(primary, canary)) {
+            workloads.scalePrimary(primary, status.getTotalReplicas());
+        }
+    }
+
     /** The pods a query measures: the canary's ReplicaSet for the revision under test, and the primary's. */
     private PodScope podScope(Canary canary, Deployment target, Deployment primary, String canaryRevision) {
         List<ReplicaSet> canarySets = workloads.replicaSetOf(target, canaryRevision).map(List::of).orElse(List.of());
@@ -333,6 +351,16 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                         : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH));
         hash.ifPresent(h -> canaryPodHashes.put(key, Map.entry(revision, h)));
         return hash;
+    }
+
+    /** A reconcile that keeps failing (the API server refuses a write, say) is reported once it gives up. */
+    @Override
+    public ErrorStatusUpdateControl<Canary> updateErrorStatus(Canary canary, Context<Canary> context, Exception e) {
+        if (context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false)) {
+            events.record(canary, RolloutEvent.warning("ReconcileFailed", "the controller could not act on this "
+                    + "Canary and will try again later: " + e.getMessage()));
+        }
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 
     @Override

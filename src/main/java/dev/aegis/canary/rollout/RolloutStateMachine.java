@@ -90,7 +90,11 @@ public final class RolloutStateMachine {
     /** The spec cannot be acted on: phase Invalid, nothing changes in the world, the run's memory is kept. */
     public Decision invalid(long generation, CanaryStatus current, String message, Instant now) {
         Transition t = new Transition(generation, current, now);
-        t.enter(Phase.Invalid, "invalid: " + message, RolloutEvent.warning("InvalidSpec", message));
+        String text = "invalid: " + message;
+        if (t.s.getPhase() == Phase.Invalid && !text.equals(t.s.getMessage())) {
+            t.event(RolloutEvent.warning("InvalidSpec", message)); // still invalid, for another reason
+        }
+        t.enter(Phase.Invalid, text, RolloutEvent.warning("InvalidSpec", message));
         t.requeue(idleResync);
         return t.decision();
     }

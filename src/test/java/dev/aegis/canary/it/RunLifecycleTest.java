@@ -124,6 +124,30 @@ class RunLifecycleTest {
     }
 
     @Test
+    void deletingTheTargetMidRunGivesThePrimaryAllItsPodsBack() {
+        Fixtures fx = new Fixtures(client, "target-gone");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(50, 100)));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "2.0.0");
+            await().atMost(RUN).until(() -> recorder.weights().contains(50));
+            assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(2);
+
+            client.apps().deployments().inNamespace(fx.ns).withName("podinfo").delete();
+            CanaryStatus s = recorder.awaitPhase(Phase.Invalid, RUN);
+            assertThat(s.getMessage()).isEqualTo("invalid: spec.targetRef: Deployment 'podinfo' not found in "
+                    + "namespace " + fx.ns);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Deployment primary = fx.deploymentNow("podinfo-primary");
+                assertThat(primary.getSpec().getReplicas()).isEqualTo(4);
+                assertThat(primary.getStatus().getAvailableReplicas()).isEqualTo(4);
+            });
+        }
+    }
+
+    @Test
     void aCanaryAppliedAgainAdoptsThePrimaryItsPredecessorLeft() {
         Fixtures fx = new Fixtures(client, "adopt");
         fx.applyShippedTemplates();

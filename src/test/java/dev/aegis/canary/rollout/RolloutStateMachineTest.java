@@ -364,7 +364,10 @@ class RolloutStateMachineTest {
         assertThat(d.status().getCanaryRevision()).isEqualTo(CANARY);
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.HOLD);
         assertThat(d.events()).singleElement().satisfies(e -> assertThat(e.reason()).isEqualTo("InvalidSpec"));
-        assertThat(machine.invalid(8, d.status(), "same", run.now).events()).as("one Event per change").isEmpty();
+        assertThat(machine.invalid(8, d.status(), "spec.steps must end at 100, got 50", run.now).events())
+                .as("one Event per change").isEmpty();
+        assertThat(machine.invalid(8, d.status(), "spec.steps[0] must be in 1..100, got 0", run.now).events())
+                .as("a new reason is a change").extracting(RolloutEvent::reason).containsExactly("InvalidSpec");
 
         d = run.tick(splitReached(10));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
