@@ -1,0 +1,256 @@
+package dev.aegis.canary.sim;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * The DaemonSet controller and the scheduler's node filtering, simplified: one pod on every node the pod template
+ * admits (nodeSelector, required node affinity, taints against tolerations), none elsewhere; a new template replaces
+ * pods node by node, never more unavailable at once than maxUnavailable. Written independently of the controller's
+ * own placement code, so tests compare two implementations.
+ */
+final class DaemonSetSimulation {
+
+    private static final Logger LOG = Logger.getLogger(DaemonSetSimulation.class);
+    static final String REVISION_LABEL = "controller-revision-hash";
+    private static final Set<String> ALWAYS_TOLERATED = Set.of("node.kubernetes.io/not-ready",
+            "node.kubernetes.io/unreachable", "node.kubernetes.io/unschedulable", "node.kubernetes.io/disk-pressure",
+            "node.kubernetes.io/memory-pressure", "node.kubernetes.io/pid-pressure",
+            "node.kubernetes.io/network-unavailable");
+
+    private static final class SimDaemonSet {
+
+        final Map<String, SimPod> podsByNode = new LinkedHashMap<>();
+        DaemonSetStatus written;
+    }
+
+    private final SimCluster cluster;
+    private final Map<String, SimDaemonSet> sets = new LinkedHashMap<>();
+
+    DaemonSetSimulation(SimCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    void reconcile(List<DaemonSet> daemonSets, List<Node> nodes) {
+        Map<String, DaemonSet> live = new LinkedHashMap<>();
+        daemonSets.forEach(d -> live.put(d.getMetadata().getUid(), d));
+        for (String uid : new ArrayList<>(sets.keySet())) {
+            if (!live.containsKey(uid)) {
+                sets.remove(uid).podsByNode.values().forEach(cluster::deletePod);
+            }
+        }
+        Map<String, Node> byName = new LinkedHashMap<>();
+        nodes.forEach(n -> byName.put(n.getMetadata().getName(), n));
+        live.values().forEach(d -> reconcile(d, byName));
+    }
+
+    private void reconcile(DaemonSet d, Map<String, Node> nodes) {
+        SimDaemonSet set = sets.computeIfAbsent(d.getMetadata().getUid(), uid -> new SimDaemonSet());
+        String namespace = d.getMetadata().getNamespace();
+        String hash = SimCluster.templateHash(d.getSpec().getTemplate());
+        PodSpec spec = d.getSpec().getTemplate().getSpec();
+        List<String> eligible = nodes.values().stream().filter(n -> admits(spec, n)).map(n -> n.getMetadata()
+                .getName()).sorted().toList();
+
+        // Pods on nodes that are gone or no longer admitted are removed at once.
+        for (String node : new ArrayList<>(set.podsByNode.keySet())) {
+            if (!eligible.contains(node)) {
+                cluster.deletePod(set.podsByNode.remove(node));
+            }
+        }
+        // A new template replaces old pods, at most maxUnavailable nodes down at a time.
+        int maxUnavailable = maxUnavailable(d, eligible.size());
+        long unavailable = set.podsByNode.entrySet().stream()
+                .filter(e -> !e.getValue().ready && isReady(nodes.get(e.getKey()))).count();
+        List<SimPod> old = set.podsByNode.values().stream().filter(p -> !p.revision.equals(hash))
+                .sorted(Comparator.comparing((SimPod p) -> p.ready).thenComparing(p -> p.node)).toList();
+        for (SimPod p : old) {
+            if (p.ready && unavailable >= maxUnavailable) {
+                break;
+            }
+            set.podsByNode.remove(p.node);
+            cluster.deletePod(p);
+            if (p.ready) {
+                unavailable++;
+            }
+        }
+        long now = System.currentTimeMillis();
+        PodTemplateSpec template = podTemplate(d, hash);
+        for (String node : eligible) {
+            if (!set.podsByNode.containsKey(node)) {
+                set.podsByNode.put(node, cluster.createPod(namespace, d.getMetadata().getName(), template,
+                        new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("DaemonSet")
+                                .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
+                                .withController(true).build(),
+                        node, hash));
+            }
+        }
+        int ready = 0;
+        int updated = 0;
+        for (SimPod p : set.podsByNode.values()) {
+            cluster.setReady(p, isReady(nodes.get(p.node)) && cluster.dueReady(p, now));
+            ready += p.ready ? 1 : 0;
+            updated += p.revision.equals(hash) ? 1 : 0;
+        }
+        DaemonSetStatus status = new DaemonSetStatusBuilder()
+                .withObservedGeneration(d.getMetadata().getGeneration())
+                .withDesiredNumberScheduled(eligible.size())
+                .withCurrentNumberScheduled(set.podsByNode.size())
+                .withNumberMisscheduled(0)
+                .withNumberReady(ready)
+                .withNumberAvailable(ready)
+                .withNumberUnavailable(Math.max(0, eligible.size() - ready))
+                .withUpdatedNumberScheduled(updated)
+                .build();
+        if (!status.equals(set.written)) {
+            try {
+                cluster.client.resource(new DaemonSetBuilder(d).withStatus(status).build()).updateStatus();
+                set.written = status;
+            } catch (KubernetesClientException e) {
+                LOG.debugf("status of DaemonSet %s/%s not written: %s", namespace, d.getMetadata().getName(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static PodTemplateSpec podTemplate(DaemonSet d, String hash) {
+        PodTemplateSpec template = new PodTemplateSpecBuilder(d.getSpec().getTemplate()).build();
+        if (template.getMetadata() == null) {
+            template.setMetadata(new ObjectMeta());
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        labels.put(REVISION_LABEL, hash);
+        template.getMetadata().setLabels(labels);
+        return template;
+    }
+
+    private static int maxUnavailable(DaemonSet d, int nodes) {
+        var strategy = d.getSpec().getUpdateStrategy();
+        if (strategy == null || strategy.getRollingUpdate() == null
+                || strategy.getRollingUpdate().getMaxUnavailable() == null) {
+            return 1;
+        }
+        var value = strategy.getRollingUpdate().getMaxUnavailable();
+        if (value.getIntVal() != null) {
+            return Math.max(1, value.getIntVal());
+        }
+        String s = value.getStrVal();
+        return Math.max(1, s.endsWith("%")
+                ? Integer.parseInt(s.substring(0, s.length() - 1)) * nodes / 100
+                : Integer.parseInt(s));
+    }
+
+    static boolean isReady(Node node) {
+        return node != null && node.getStatus() != null && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Would the scheduler put this pod on the node? */
+    static boolean admits(PodSpec pod, Node node) {
+        Map<String, String> labels = node.getMetadata().getLabels() == null
+                ? Map.of()
+                : node.getMetadata().getLabels();
+        if (pod.getNodeSelector() != null && !pod.getNodeSelector().entrySet().stream()
+                .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+            return false;
+        }
+        if (pod.getAffinity() != null && pod.getAffinity().getNodeAffinity() != null
+                && pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() != null) {
+            List<NodeSelectorTerm> terms = pod.getAffinity().getNodeAffinity()
+                    .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+            if (terms != null && !terms.isEmpty() && terms.stream().noneMatch(t -> matches(t, labels,
+                    node.getMetadata().getName()))) {
+                return false;
+            }
+        }
+        List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null
+                ? List.of()
+                : node.getSpec().getTaints();
+        List<Toleration> tolerations = pod.getTolerations() == null ? List.of() : pod.getTolerations();
+        for (Taint taint : taints) {
+            if (!"NoSchedule".equals(taint.getEffect()) && !"NoExecute".equals(taint.getEffect())) {
+                continue;
+            }
+            if (ALWAYS_TOLERATED.contains(taint.getKey())) {
+                continue;
+            }
+            if (tolerations.stream().noneMatch(t -> tolerates(t, taint))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean matches(NodeSelectorTerm term, Map<String, String> labels, String nodeName) {
+        List<NodeSelectorRequirement> expressions = term.getMatchExpressions() == null
+                ? List.of()
+                : term.getMatchExpressions();
+        for (NodeSelectorRequirement r : expressions) {
+            String v = labels.get(r.getKey());
+            List<String> values = r.getValues() == null ? List.of() : r.getValues();
+            boolean ok = switch (r.getOperator()) {
+                case "In" -> v != null && values.contains(v);
+                case "NotIn" -> v == null || !values.contains(v);
+                case "Exists" -> v != null;
+                case "DoesNotExist" -> v == null;
+                case "Gt" -> v != null && Long.parseLong(v) > Long.parseLong(values.get(0));
+                case "Lt" -> v != null && Long.parseLong(v) < Long.parseLong(values.get(0));
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        List<NodeSelectorRequirement> fields = term.getMatchFields() == null ? List.of() : term.getMatchFields();
+        for (NodeSelectorRequirement f : fields) {
+            if ("metadata.name".equals(f.getKey())) {
+                boolean in = f.getValues() != null && f.getValues().contains(nodeName);
+                if ("In".equals(f.getOperator()) != in) {
+                    return false;
+                }
+            }
+        }
+        return !expressions.isEmpty() || !fields.isEmpty();
+    }
+
+    private static boolean tolerates(Toleration t, Taint taint) {
+        if (t.getEffect() != null && !t.getEffect().isEmpty() && !t.getEffect().equals(taint.getEffect())) {
+            return false;
+        }
+        if (t.getKey() == null || t.getKey().isEmpty()) {
+            return "Exists".equals(t.getOperator());
+        }
+        if (!t.getKey().equals(taint.getKey())) {
+            return false;
+        }
+        return "Exists".equals(t.getOperator())
+                || java.util.Objects.equals(t.getValue() == null ? "" : t.getValue(),
+                        taint.getValue() == null ? "" : taint.getValue());
+    }
+}

@@ -1,0 +1,143 @@
+package dev.aegis.canary.sim;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+/**
+ * What the simulated workload controllers share: the API client, the registry of running pods, how versions behave,
+ * and writing pods the way the kubelet and the workload controllers would.
+ */
+final class SimCluster {
+
+    private static final Logger LOG = Logger.getLogger(SimCluster.class);
+    private static final String SAFE_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+
+    final KubernetesClient client;
+    final Map<String, SimPod> pods = new ConcurrentHashMap<>();
+    private final Function<String, VersionBehaviour> behaviours;
+
+    SimCluster(KubernetesClient client, Function<String, VersionBehaviour> behaviours) {
+        this.client = client;
+        this.behaviours = behaviours;
+    }
+
+    VersionBehaviour behaviourOf(SimPod pod) {
+        return behaviours.apply(pod.image);
+    }
+
+    /** Creates a pod of the template on a node, not ready yet. */
+    SimPod createPod(String namespace, String namePrefix, PodTemplateSpec template, OwnerReference owner, String node,
+            String revision) {
+        String name = namePrefix + "-" + randomSuffix();
+        String image = template.getSpec().getContainers().isEmpty()
+                ? ""
+                : template.getSpec().getContainers().get(0).getImage();
+        SimPod pod = new SimPod(namespace, name, node, image, revision, System.currentTimeMillis());
+        Pod object = new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(template.getMetadata().getLabels())
+                .withOwnerReferences(owner)
+                .endMetadata()
+                .withSpec(template.getSpec())
+                .editSpec().withNodeName(node).endSpec()
+                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").build())
+                .endStatus()
+                .build();
+        try {
+            pod.written = client.resource(object).create();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Pod %s/%s not written: %s", namespace, name, e.getMessage());
+            pod.written = object;
+        }
+        pods.put(key(namespace, name), pod);
+        return pod;
+    }
+
+    /** Makes the pod ready or not, as its readiness probe would. */
+    void setReady(SimPod p, boolean ready) {
+        if (p.ready == ready) {
+            return;
+        }
+        p.ready = ready;
+        if (p.written == null) {
+            return;
+        }
+        Pod copy = new PodBuilder(p.written).editStatus()
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False")
+                        .build())
+                .endStatus().build();
+        try {
+            p.written = client.resource(copy).updateStatus();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("status of Pod %s/%s not written: %s", p.namespace, p.name, e.getMessage());
+        }
+    }
+
+    /** True once the version's start-up time has passed, if the version ever becomes ready. */
+    boolean dueReady(SimPod p, long now) {
+        VersionBehaviour b = behaviourOf(p);
+        return b.becomesReady() && now >= p.createdAtMillis + b.readyAfter().toMillis();
+    }
+
+    void deletePod(SimPod p) {
+        pods.remove(key(p.namespace, p.name));
+        delete(p.written);
+    }
+
+    void delete(HasMetadata object) {
+        if (object == null) {
+            return;
+        }
+        try {
+            client.resource(object).delete();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("%s not deleted: %s", object.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** Hashes a pod template as the workload controllers do: FNV-32a, written in their safe alphabet. */
+    static String templateHash(PodTemplateSpec template) {
+        byte[] bytes = Serialization.asJson(template).getBytes(StandardCharsets.UTF_8);
+        int hash = 0x811c9dc5;
+        for (byte b : bytes) {
+            hash ^= (b & 0xff);
+            hash *= 0x01000193;
+        }
+        String digits = Long.toString(Integer.toUnsignedLong(hash));
+        StringBuilder out = new StringBuilder(digits.length());
+        for (char c : digits.toCharArray()) {
+            out.append(SAFE_CHARS.charAt(c % SAFE_CHARS.length()));
+        }
+        return out.toString();
+    }
+
+    static String randomSuffix() {
+        StringBuilder out = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) {
+            out.append(SAFE_CHARS.charAt(ThreadLocalRandom.current().nextInt(SAFE_CHARS.length())));
+        }
+        return out.toString();
+    }
+
+    static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.aegis.canary.sim;
+
+import io.fabric8.kubernetes.api.model.Pod;
+
+/** One simulated pod: where it runs, which version, its counters, and the object last written for it. */
+final class SimPod {
+
+    final String namespace;
+    final String name;
+    final String node;
+    final String image;
+    /** The template hash it was created from (pod-template-hash or controller-revision-hash). */
+    final String revision;
+    final long createdAtMillis;
+    final PodMetrics metrics = new PodMetrics();
+    volatile boolean ready;
+    Pod written;
+
+    SimPod(String namespace, String name, String node, String image, String revision, long createdAtMillis) {
+        this.namespace = namespace;
+        this.name = name;
+        this.node = node;
+        this.image = image;
+        this.revision = revision;
+        this.createdAtMillis = createdAtMillis;
+    }
+}
