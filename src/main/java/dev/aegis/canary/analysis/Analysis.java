@@ -135,9 +135,19 @@ public class Analysis {
         if (checks.isEmpty()) {
             return CheckOutcome.of(List.of());
         }
-        List<MetricResult> results = Uni.join().all(checks).andFailFast().await()
-                .atMost(longest.plus(Duration.ofSeconds(2)));
-        return CheckOutcome.of(results);
+        try {
+            List<MetricResult> results = Uni.join().all(checks).andFailFast().await()
+                    .atMost(longest.plus(Duration.ofSeconds(2)));
+            return CheckOutcome.of(results);
+        } catch (RuntimeException e) {
+            // Each query has its own deadline and never fails; this is a last guard, so a check is never lost.
+            String waited = Durations.format(longest);
+            List<MetricResult> errors = metrics.stream().map(m -> Judge.judge(m.metric().getName(),
+                    m.metric().getThresholdRange(), new QueryResult.Failure(QueryResult.FailureKind.TIMEOUT,
+                            "no answer within " + waited + ": " + e.getMessage()),
+                    null, now)).toList();
+            return CheckOutcome.of(errors);
+        }
     }
 
     private Map<String, String> builtIns(Canary canary, Duration interval, PodScope scope) {

@@ -18,12 +18,21 @@ public final class Judge {
         String rangeText = describe(range);
         String at = time.toString();
         if (result instanceof QueryResult.Sample sample) {
-            if (Double.isNaN(sample.value())) {
+            double value = sample.value();
+            if (Double.isNaN(value)) {
                 return new MetricResult(metric, null, rangeText, CheckResult.NoData,
                         "NaN: the query divided by zero (no requests in the window?)", query, at);
             }
-            CheckResult verdict = within(range, sample.value()) ? CheckResult.Pass : CheckResult.Fail;
-            return new MetricResult(metric, sample.value(), rangeText, verdict, null, query, at);
+            if (Double.isInfinite(value)) {
+                // An infinity is no number to store (the API refuses it) and says nothing against the bound it does
+                // not cross: +Inf fails a max, -Inf fails a min; otherwise there is no usable value.
+                String text = value > 0 ? "+Inf" : "-Inf";
+                boolean crosses = value > 0 ? range.getMax() != null : range.getMin() != null;
+                return new MetricResult(metric, null, rangeText, crosses ? CheckResult.Fail : CheckResult.NoData,
+                        text + (crosses ? "" : ": the query has no finite value (a division by zero?)"), query, at);
+            }
+            CheckResult verdict = within(range, value) ? CheckResult.Pass : CheckResult.Fail;
+            return new MetricResult(metric, value, rangeText, verdict, null, query, at);
         }
         if (result instanceof QueryResult.Failure failure) {
             return new MetricResult(metric, null, rangeText, CheckResult.Error, failure.reason(), query, at);

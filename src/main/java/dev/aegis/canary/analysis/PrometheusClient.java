@@ -45,8 +45,10 @@ public class PrometheusClient {
         if (endpoint.authorization() != null) {
             request.putHeader("Authorization", endpoint.authorization());
         }
+        // The request timeout covers connecting and silences; this deadline bounds the whole answer.
         return request.send()
                 .map(response -> PrometheusResponse.parse(response.statusCode(), response.bodyAsString()))
+                .ifNoItem().after(endpoint.timeout()).fail()
                 .onFailure().recoverWithItem(e -> failure(e, endpoint));
     }
 

@@ -43,6 +43,12 @@ public final class QueryTemplate {
         int at = 0;
         while (m.find()) {
             context = scan(template, at, m.start(), context, out);
+            if ((context == Context.DOUBLE_QUOTED || context == Context.SINGLE_QUOTED)
+                    && endsWithUnpairedBackslash(template, at, m.start())) {
+                // The template's backslash would escape the value's first character and let it end the string.
+                throw new TemplateException("{{" + m.group(1) + "}} follows a backslash in a quoted string; "
+                        + "a placeholder cannot be escaped");
+            }
             String name = bareName(m.group(1));
             String value = values.get(name);
             if (value == null) {
@@ -54,6 +60,14 @@ public final class QueryTemplate {
         }
         scan(template, at, template.length(), context, out);
         return out.toString();
+    }
+
+    private static boolean endsWithUnpairedBackslash(String text, int from, int to) {
+        int backslashes = 0;
+        for (int i = to - 1; i >= from && text.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return backslashes % 2 == 1;
     }
 
     private static String bareName(String name) {

@@ -35,6 +35,11 @@ public class CanaryStatus {
 
     @JsonPropertyDescription("Passed checks in this run.")
     private Integer passedChecks;
+    @JsonPropertyDescription("Nodes router: nodes that run the canary.")
+    private Integer canaryNodes;
+    @JsonPropertyDescription("Nodes router: nodes the DaemonSet runs on.")
+    private Integer totalNodes;
+
     @JsonPropertyDescription("Failed checks in this run.")
     private Integer failedChecks;
     @JsonPropertyDescription("Inconclusive checks (no data, query errors) in a row.")
@@ -46,6 +51,8 @@ public class CanaryStatus {
     @JsonPropertyDescription("When the canary was ready at the current step's weight; the first check is an interval later.")
     private String stepReadyAt;
     private String lastCheckAt;
+    @JsonPropertyDescription("Since when the canary, ready at this step before, is not ready; progressDeadline counts from here.")
+    private String unreadySince;
 
     private List<MetricResult> lastAnalysis;
     private List<Condition> conditions;
@@ -65,6 +72,8 @@ public class CanaryStatus {
         this.effectiveWeight = other.effectiveWeight;
         this.totalReplicas = other.totalReplicas;
         this.canaryReplicas = other.canaryReplicas;
+        this.canaryNodes = other.canaryNodes;
+        this.totalNodes = other.totalNodes;
         this.passedChecks = other.passedChecks;
         this.failedChecks = other.failedChecks;
         this.inconclusiveChecks = other.inconclusiveChecks;
@@ -72,6 +81,7 @@ public class CanaryStatus {
         this.stepStartedAt = other.stepStartedAt;
         this.stepReadyAt = other.stepReadyAt;
         this.lastCheckAt = other.lastCheckAt;
+        this.unreadySince = other.unreadySince;
         if (other.lastAnalysis != null) {
             this.lastAnalysis = new ArrayList<>();
             for (MetricResult r : other.lastAnalysis) {
@@ -160,6 +170,22 @@ public class CanaryStatus {
         this.canaryReplicas = canaryReplicas;
     }
 
+    public Integer getCanaryNodes() {
+        return canaryNodes;
+    }
+
+    public void setCanaryNodes(Integer canaryNodes) {
+        this.canaryNodes = canaryNodes;
+    }
+
+    public Integer getTotalNodes() {
+        return totalNodes;
+    }
+
+    public void setTotalNodes(Integer totalNodes) {
+        this.totalNodes = totalNodes;
+    }
+
     public Integer getPassedChecks() {
         return passedChecks;
     }
@@ -214,6 +240,14 @@ public class CanaryStatus {
 
     public void setLastCheckAt(String lastCheckAt) {
         this.lastCheckAt = lastCheckAt;
+    }
+
+    public String getUnreadySince() {
+        return unreadySince;
+    }
+
+    public void setUnreadySince(String unreadySince) {
+        this.unreadySince = unreadySince;
     }
 
     public List<MetricResult> getLastAnalysis() {

@@ -9,6 +9,9 @@ public final class Schema {
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 
+    /** A Service port name (IANA_SVC_NAME). */
+    public static final String PORT_NAME = "^(?=.{1,15}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
     private Schema() {
     }
 }

@@ -25,6 +25,7 @@ public class ServiceSpec {
     @JsonPropertyDescription("The container port; default: port.")
     private Integer targetPort;
 
+    @Pattern(Schema.PORT_NAME)
     @JsonPropertyDescription("Name of the Service port; default: http.")
     private String portName;
 

@@ -22,6 +22,9 @@ public interface AegisConfig {
 
     Reconcile reconcile();
 
+    @WithName("leader-election")
+    LeaderElection leaderElection();
+
     interface Prometheus {
 
         /** The Prometheus a template without spec.prometheus.address asks. */
@@ -53,6 +56,17 @@ public interface AegisConfig {
         /** The cluster's name in Events and notifications. */
         @WithDefault("kubernetes")
         String clusterName();
+    }
+
+    interface LeaderElection {
+
+        /** Two or more replicas elect a leader through a Lease; only the leader acts (prod profile only). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The Lease, in the controller's namespace. */
+        @WithDefault("aegis-canary")
+        String leaseName();
     }
 
     interface Reconcile {

@@ -84,6 +84,7 @@ public final class DemoEnvironment implements AutoCloseable {
         System.setProperty("kubernetes.http2.disable", "true");
         System.setProperty("aegis.prometheus.url", prometheus.url());
         System.setProperty("aegis.reconcile.poll-interval", "500ms");
+        System.setProperty("aegis.leader-election.enabled", "false");
         System.setProperty("quarkus.http.port", "0");
         System.setProperty("quarkus.log.level", "WARN");
         System.setProperty("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");

@@ -25,6 +25,10 @@ public final class ApiAccess {
             new Rule("", "events", Set.of("create")),
             new Rule("", "secrets", Set.of("get")));
 
+    /** In the controller's own namespace (deploy/role.yaml): the leader election Lease. */
+    public static final List<Rule> NAMESPACE_RULES = List.of(
+            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update")));
+
     private ApiAccess() {
     }
 }

@@ -14,7 +14,8 @@ public final class MetricText {
     /** "success-rate 91.8 (want >= 99)", "latency-p99: no data (no samples)", "success-rate: error (timeout)". */
     public static String describe(MetricResult r) {
         return switch (r.getResult()) {
-            case Pass, Fail -> r.getMetric() + " " + number(r.getValue()) + " (want " + r.getRange() + ")";
+            case Pass, Fail -> r.getMetric() + " " + (r.getValue() == null ? r.getReason() : number(r.getValue()))
+                    + " (want " + r.getRange() + ")";
             case NoData -> r.getMetric() + ": no data (" + r.getReason() + ")";
             case Error -> r.getMetric() + ": error (" + r.getReason() + ")";
         };

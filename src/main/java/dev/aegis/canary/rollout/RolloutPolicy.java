@@ -30,4 +30,20 @@ public record RolloutPolicy(List<Integer> steps, Duration interval, Duration pro
     public boolean isLastStep(int stepIndex) {
         return stepIndex >= steps.size() - 1;
     }
+
+    /** True when the status's step is this policy's: spec.steps did not change under a run. */
+    public boolean matches(dev.aegis.canary.api.CanaryStatus status) {
+        Integer index = status.getStepIndex();
+        return index != null && index >= 0 && index < steps.size() && steps.get(index).equals(status.getWeight());
+    }
+
+    /** The first step whose weight is at least {@code weight}; the last step when none is. */
+    public int indexAtOrAbove(Integer weight) {
+        for (int i = 0; i < steps.size(); i++) {
+            if (weight == null || steps.get(i) >= weight) {
+                return i;
+            }
+        }
+        return steps.size() - 1;
+    }
 }

@@ -35,9 +35,11 @@ public final class RolloutStateMachine {
 
     /** True when the next call to {@link #next} must carry a check outcome: a check is due now. */
     public boolean isCheckDue(RolloutPolicy policy, CanaryStatus status, WorldView world, Instant now) {
-        if (status == null || status.getPhase() != Phase.Progressing || !world.route().reached()
+        // Once the canary was ready at a step, checks keep their schedule: a canary whose pods flap is measured
+        // (and judged) rather than left unwatched.
+        if (status == null || status.getPhase() != Phase.Progressing
                 || !Objects.equals(world.targetRevision(), status.getCanaryRevision())
-                || status.getStepReadyAt() == null) {
+                || status.getStepReadyAt() == null || !policy.matches(status)) {
             return false;
         }
         return !now.isBefore(nextCheckAt(policy, status));
@@ -140,9 +142,7 @@ public final class RolloutStateMachine {
         if (world.primaryRevision() != null && world.primaryReady()) {
             s.setStableRevision(world.primaryRevision());
             s.setCanaryRevision(world.primaryRevision());
-            s.setWeight(0);
-            s.setEffectiveWeight(0);
-            s.setCanaryReplicas(0);
+            clearSplit(s);
             s.setStepStartedAt(null);
             t.enter(Phase.Ready, "revision " + world.primaryRevision() + " serves on the primary ("
                     + world.primaryStatus() + ")",
@@ -191,9 +191,7 @@ public final class RolloutStateMachine {
     }
 
     private void keepSettled(Transition t, Phase phase, String message) {
-        t.s.setWeight(0);
-        t.s.setEffectiveWeight(0);
-        t.s.setCanaryReplicas(0);
+        clearSplit(t.s);
         t.enter(phase, message, RolloutEvent.normal(phase.name(), message));
         t.requeue(idleResync);
     }
@@ -218,6 +216,20 @@ public final class RolloutStateMachine {
         t.s.setWeight(policy.weightAt(stepIndex));
         t.s.setStepStartedAt(t.nowText);
         t.s.setStepReadyAt(null);
+        t.s.setUnreadySince(null);
+    }
+
+    /** Nothing runs on the canary any more. */
+    private static void clearSplit(CanaryStatus s) {
+        s.setWeight(0);
+        s.setEffectiveWeight(0);
+        if (s.getCanaryNodes() != null) {
+            s.setCanaryNodes(0);
+        } else {
+            s.setCanaryReplicas(0);
+        }
+        s.setStepReadyAt(null);
+        s.setUnreadySince(null);
     }
 
     private void progressing(Transition t, RolloutPolicy policy, WorldView world, CheckOutcome check) {
@@ -225,10 +237,7 @@ public final class RolloutStateMachine {
         String target = world.targetRevision();
         if (!target.equals(s.getCanaryRevision())) {
             if (target.equals(s.getStableRevision())) {
-                s.setWeight(0);
-                s.setEffectiveWeight(0);
-                s.setCanaryReplicas(0);
-                s.setStepReadyAt(null);
+                clearSplit(s);
                 String message = "run of " + s.getCanaryRevision()
                         + " cancelled: the target is back at the stable revision "
                         + target;
@@ -240,35 +249,66 @@ public final class RolloutStateMachine {
                     + " mid-run: restarting at step 1 " + stepsText(policy));
             return;
         }
-        RouteStatus route = world.route();
-        s.setEffectiveWeight(route.effectiveWeight());
-        s.setCanaryReplicas(route.canaryReplicas());
-        if (!route.reached()) {
-            if (s.getStepReadyAt() != null) {
-                // The canary was ready at this step and is not any more: the dwell starts over.
-                s.setStepReadyAt(null);
-                s.setStepStartedAt(t.nowText);
-            }
-            Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
-            if (t.now.isAfter(deadline)) {
-                rollBack(t, policy, "canary not ready within " + Durations.format(policy.progressDeadline())
-                        + " (progressDeadline): " + route.waitingFor());
-                return;
-            }
-            t.message(stepMessage(policy, s, route, "waiting for " + route.waitingFor()));
-            t.requeue(pollInterval);
+        if (!policy.matches(s)) {
+            // spec.steps changed mid-run: carry on from the first new step at or above the current weight.
+            int index = policy.indexAtOrAbove(s.getWeight());
+            String was = s.getWeight() + "%";
+            enterStep(t, policy, index);
+            t.event(RolloutEvent.normal("StepsChanged", "spec.steps changed mid-run: " + was + " continues as step "
+                    + (index + 1) + "/" + policy.stepCount() + " (" + s.getWeight() + "%)"));
+            t.message(stepMessage(policy, s, "steps changed"));
+            t.requeue(Duration.ZERO);
             return;
         }
+        RouteStatus route = world.route();
+        s.setEffectiveWeight(route.effectiveWeight());
+        if (route.unit() == RouteStatus.Unit.NODES) {
+            s.setCanaryNodes(route.canary());
+            s.setTotalNodes(route.total());
+        } else {
+            s.setCanaryReplicas(route.canary());
+        }
         if (s.getStepReadyAt() == null) {
+            if (!route.reached()) {
+                Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
+                if (t.now.isAfter(deadline)) {
+                    rollBack(t, policy, "canary not ready within " + Durations.format(policy.progressDeadline())
+                            + " (progressDeadline): " + route.waitingFor());
+                    return;
+                }
+                t.message(stepMessage(policy, s, route, "waiting for " + route.waitingFor()));
+                t.requeue(pollInterval);
+                return;
+            }
             s.setStepReadyAt(t.nowText);
-            t.message(stepMessage(policy, s, route,
-                    "canary ready, first check in " + Durations.format(policy.interval())));
+            t.message(stepMessage(policy, s, route, "canary ready, first check in " + Durations.format(policy
+                    .interval())));
             t.requeue(policy.interval());
             return;
         }
+        // The canary was ready at this step. If it is not now, checks go on, and a canary that stays unready for
+        // progressDeadline is rolled back.
+        String unready = null;
+        if (route.reached()) {
+            s.setUnreadySince(null);
+        } else {
+            if (s.getUnreadySince() == null) {
+                s.setUnreadySince(t.nowText);
+            }
+            Duration down = Duration.between(Instant.parse(s.getUnreadySince()), t.now);
+            if (down.compareTo(policy.progressDeadline()) > 0) {
+                rollBack(t, policy, "canary not ready for more than " + Durations.format(policy.progressDeadline())
+                        + " (progressDeadline): " + route.waitingFor());
+                return;
+            }
+            unready = "canary not ready for " + Durations.format(down.truncatedTo(ChronoUnit.SECONDS)) + " ("
+                    + route.waitingFor() + "), ";
+        }
+        String prefix = unready == null ? "" : unready;
         if (check == null) {
-            t.message(stepMessage(policy, s, route, checksText(s)));
-            t.requeue(Duration.between(t.now, nextCheckAt(policy, s)));
+            t.message(stepMessage(policy, s, route, prefix + checksText(s)));
+            Duration untilCheck = Duration.between(t.now, nextCheckAt(policy, s));
+            t.requeue(route.reached() || untilCheck.compareTo(pollInterval) < 0 ? untilCheck : pollInterval);
             return;
         }
         s.setLastCheckAt(t.nowText);
@@ -302,8 +342,8 @@ public final class RolloutStateMachine {
                 }
                 t.event(RolloutEvent.warning("CheckFailed", "check failed (" + failed + " of "
                         + policy.failureLimit() + " tolerated): " + check.summary()));
-                t.message(stepMessage(policy, s, route, "check failed (" + failed + " of " + policy.failureLimit()
-                        + " tolerated): " + check.summary()));
+                t.message(stepMessage(policy, s, route, prefix + "check failed (" + failed + " of "
+                        + policy.failureLimit() + " tolerated): " + check.summary()));
                 t.requeue(policy.interval());
             }
             case INCONCLUSIVE -> {
@@ -316,7 +356,7 @@ public final class RolloutStateMachine {
                 }
                 t.event(RolloutEvent.warning("CheckInconclusive", "check inconclusive (" + inconclusive + " of "
                         + policy.inconclusiveLimit() + " in a row roll back): " + check.summary()));
-                t.message(stepMessage(policy, s, route, "holding: check inconclusive (" + inconclusive + "/"
+                t.message(stepMessage(policy, s, route, prefix + "holding: check inconclusive (" + inconclusive + "/"
                         + policy.inconclusiveLimit() + "): " + check.summary()));
                 t.requeue(policy.interval());
             }
@@ -326,10 +366,7 @@ public final class RolloutStateMachine {
     private void rollBack(Transition t, RolloutPolicy policy, String reason) {
         CanaryStatus s = t.s;
         String at = "step " + (s.getStepIndex() + 1) + "/" + policy.stepCount() + " (" + s.getWeight() + "%)";
-        s.setWeight(0);
-        s.setEffectiveWeight(0);
-        s.setCanaryReplicas(0);
-        s.setStepReadyAt(null);
+        clearSplit(s);
         String message = "rolled back revision " + s.getCanaryRevision() + " at " + at + ": " + reason;
         t.enter(Phase.RolledBack, message, RolloutEvent.warning("RolledBack", message));
         t.requeue(pollInterval);
@@ -350,9 +387,7 @@ public final class RolloutStateMachine {
                     ? Duration.ZERO
                     : Duration.between(Instant.parse(s.getRunStartedAt()), t.now).truncatedTo(ChronoUnit.SECONDS);
             s.setStableRevision(s.getCanaryRevision());
-            s.setWeight(0);
-            s.setEffectiveWeight(0);
-            s.setCanaryReplicas(0);
+            clearSplit(s);
             s.setStepStartedAt(null);
             String message = "promoted revision " + s.getCanaryRevision() + " after " + policy.stepCount()
                     + " steps in " + Durations.format(took);

@@ -72,6 +72,11 @@ public final class SpecValidator {
             if (port == null || port < 1 || port > 65535) {
                 errors.add("spec.service.port must be in 1..65535, got " + port);
             }
+            String portName = spec.getService().getPortName();
+            if (portName != null && !portName.matches(dev.aegis.canary.api.Schema.PORT_NAME)) {
+                errors.add("spec.service.portName must be a port name (lowercase letters, digits and '-', at most 15, "
+                        + "starting and ending with a letter or digit), got '" + portName + "'");
+            }
             Integer targetPort = spec.getService().getTargetPort();
             if (targetPort != null && (targetPort < 1 || targetPort > 65535)) {
                 errors.add("spec.service.targetPort must be in 1..65535, got " + targetPort);

@@ -13,7 +13,7 @@ import dev.aegis.canary.api.CanaryStatus;
 public record TrafficIntent(Kind kind, int weight) {
 
     public enum Kind {
-        /** Leave every workload and route as it is (Invalid, Suspended). */
+        /** Leave every workload and route as it is (Suspended; Invalid before the first initialization). */
         HOLD,
         /** Create the primary from the target; the target keeps serving until the primary is ready. */
         INITIALIZE,
@@ -38,11 +38,13 @@ public record TrafficIntent(Kind kind, int weight) {
             case Failed -> status.getStableRevision() == null
                     ? new TrafficIntent(Kind.INITIALIZE, 0)
                     : new TrafficIntent(Kind.PROMOTE, 100);
-            case Invalid, Suspended -> new TrafficIntent(Kind.HOLD, 0);
+            // A Canary that turns invalid mid-run gives everything back to the primary: a split that cannot be
+            // analysed must not stay. Before the first initialization nothing is touched.
+            case Invalid -> status.getStableRevision() == null
+                    ? new TrafficIntent(Kind.HOLD, 0)
+                    : new TrafficIntent(Kind.STABLE, 0);
+            case Suspended -> new TrafficIntent(Kind.HOLD, 0);
         };
     }
 
-    public boolean changesWorkloads() {
-        return kind != Kind.HOLD;
-    }
 }

@@ -1,11 +1,12 @@
 package dev.aegis.canary.routing;
 
-import java.net.HttpURLConnection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,6 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.ServiceSpec;
@@ -37,6 +37,8 @@ public class CanaryServices {
     static final String NO_PODS = "none";
 
     private final KubernetesClient client;
+    /** Services found to be someone else's, per Canary uid; looked up once. */
+    private final Set<String> knownForeign = ConcurrentHashMap.newKeySet();
 
     public CanaryServices(KubernetesClient client) {
         this.client = client;
@@ -59,7 +61,7 @@ public class CanaryServices {
      * @param targetLabels the target's selector (matchLabels)
      * @param canaryPodHash the pod-template-hash of the canary's ReplicaSet, or null when there is none yet
      * @param cached the controller's Services by name, from the informer cache
-     * @return names of Services that exist but belong to someone else (left untouched)
+     * @return names of Services found, for the first time, to belong to someone else (left untouched)
      */
     public List<String> ensure(Canary canary, Map<String, String> targetLabels, String canaryPodHash,
             Function<String, Service> cached) {
@@ -75,13 +77,17 @@ public class CanaryServices {
             Service desired = build(canary, names.get(i), selectors.get(i));
             Service current = cached.apply(names.get(i));
             if (current == null) {
-                try {
+                String key = canary.getMetadata().getUid() + "/" + names.get(i);
+                if (knownForeign.contains(key)) {
+                    continue;
+                }
+                // Not among the controller's Services (the cache holds only those): someone else's, or none yet.
+                Service existing = client.services().inNamespace(namespace).withName(names.get(i)).get();
+                if (existing != null && !DeploymentWorkloads.isOwnedBy(existing, canary)) {
+                    knownForeign.add(key);
+                    foreign.add(names.get(i));
+                } else if (existing == null) {
                     client.resource(desired).create();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                        throw e;
-                    }
-                    foreign.add(names.get(i)); // exists, and not ours: ours would be in the cache
                 }
             } else if (!DeploymentWorkloads.isOwnedBy(current, canary)) {
                 foreign.add(names.get(i));

@@ -2,7 +2,7 @@ package dev.aegis.canary.routing;
 
 /**
  * How many pods the canary and the primary run at a weight when pod counts carry the traffic split. Pure arithmetic:
- * the canary runs ceil(weight% × total) pods, at least one, and the primary the rest.
+ * the canary runs ceil(weight% × total) pods, at least one, and the primary the rest (at least one before 100%).
  *
  * @param canary canary pods
  * @param primary primary pods
@@ -22,7 +22,9 @@ public record ReplicaSplit(int canary, int primary, int effectiveWeight) {
         }
         // ceil(weight × total / 100) in integers; at least one pod so the canary can be measured
         int canary = Math.max(1, (weight * total + 99) / 100);
-        int primary = Math.max(0, total - canary);
+        // Before the last step the primary keeps at least one pod: a workload of one pod runs two at 1%, since
+        // routing by pods cannot give a single pod less than all of the traffic.
+        int primary = weight < 100 && total > 0 ? Math.max(1, total - canary) : Math.max(0, total - canary);
         return new ReplicaSplit(canary, primary, share(canary, canary + primary));
     }
 

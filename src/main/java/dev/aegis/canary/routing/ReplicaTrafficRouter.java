@@ -1,5 +1,7 @@
 package dev.aegis.canary.routing;
 
+import static dev.aegis.canary.rollout.RouteStatus.Unit.PODS;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -11,9 +13,8 @@ import dev.aegis.canary.workload.Rollouts;
 
 /**
  * The {@code replicas} router: pod counts carry the split, since one Service selects the pods of both versions. At
- * weight w the canary runs ceil(w% × total) pods and the primary the rest. The canary is scaled first and the primary
- * only gives up pods once the canary's are ready, so the workload never runs short; going back to the primary is
- * immediate.
+ * weight w the canary runs ceil(w% × total) pods and the primary the rest. Whichever side grows goes first and the
+ * other gives up pods only as the new ones are ready, so the workload never runs short, in either direction.
  */
 @ApplicationScoped
 public class ReplicaTrafficRouter implements TrafficRouter {
@@ -31,39 +32,45 @@ public class ReplicaTrafficRouter implements TrafficRouter {
         int total = r.totalReplicas();
         switch (intent.kind()) {
             case STABLE -> {
+                // The canary's pods go as the primary's come up, never before: rolling back from the 100% step, where
+                // the primary has no pods, must not leave nothing serving.
                 workloads.scalePrimary(primary, total);
-                workloads.scaleTarget(target, 0);
-                boolean reached = Rollouts.desired(primary) == total && Rollouts.isComplete(primary)
-                        && Rollouts.desired(target) == 0 && Rollouts.isComplete(target);
-                String detail = "0/" + total + " pods";
-                return reached
-                        ? RouteStatus.reached(0, 0, detail)
-                        : RouteStatus.waiting(effective(target, primary), 0, detail,
-                                "primary: " + Rollouts.describe(primary));
+                boolean primaryComplete = Rollouts.desired(primary) == total && Rollouts.isComplete(primary);
+                int keep = primaryComplete
+                        ? 0
+                        : Math.min(Rollouts.desired(target), Math.max(0, total - Rollouts.updatedAvailable(primary)));
+                workloads.scaleTarget(target, keep);
+                if (primaryComplete && Rollouts.desired(target) == 0 && Rollouts.isComplete(target)) {
+                    return RouteStatus.reached(0, 0, total, PODS);
+                }
+                return RouteStatus.waiting(effective(target, primary), keep, total, PODS,
+                        "primary: " + Rollouts.describe(primary));
             }
             case SPLIT -> {
                 ReplicaSplit split = ReplicaSplit.at(intent.weight(), total);
                 workloads.scaleTarget(target, split.canary());
                 boolean canaryReady = Rollouts.desired(target) == split.canary() && Rollouts.isComplete(target);
-                // The primary gives up pods only when the canary's are ready; it takes pods back at once.
+                // The primary gives up pods only once the canary's are ready, and takes pods back at once when
+                // canary pods are not (starting, restarting, or of a newer revision that restarted the run).
                 int primaryReplicas = canaryReady
                         ? split.primary()
-                        : Math.max(Rollouts.desired(primary), split.primary());
+                        : Math.min(total, Math.max(Math.max(Rollouts.desired(primary), split.primary()),
+                                total - Rollouts.updatedAvailable(target)));
                 workloads.scalePrimary(primary, primaryReplicas);
                 boolean primaryReady = Rollouts.desired(primary) == split.primary() && Rollouts.isComplete(primary);
-                String detail = split.canary() + "/" + (split.canary() + split.primary()) + " pods";
+                int pods = split.canary() + split.primary();
                 if (canaryReady && primaryReady) {
-                    return RouteStatus.reached(split.effectiveWeight(), split.canary(), detail);
+                    return RouteStatus.reached(split.effectiveWeight(), split.canary(), pods, PODS);
                 }
                 String waiting = !canaryReady
                         ? "canary: " + Rollouts.updatedAvailable(target) + "/" + split.canary() + " pods ready"
                         : "primary: scaling to " + split.primary() + " pods";
-                return RouteStatus.waiting(effective(target, primary), split.canary(), detail, waiting);
+                return RouteStatus.waiting(effective(target, primary), split.canary(), pods, PODS, waiting);
             }
             case PROMOTE -> {
                 // The canary keeps serving while the primary rolls out the new template (see DeploymentWorkloads#promote).
                 int canaryPods = Rollouts.desired(target);
-                return RouteStatus.reached(effective(target, primary), canaryPods, canaryPods + "/" + total + " pods");
+                return RouteStatus.reached(effective(target, primary), canaryPods, total, PODS);
             }
             default -> throw new IllegalArgumentException("the replicas router does not apply " + intent.kind());
         }

@@ -9,6 +9,9 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -22,6 +25,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import dev.aegis.canary.api.Canary;
 
@@ -176,7 +181,7 @@ public class DeploymentWorkloads {
 
     /**
      * Sets the target's replicas and records the count in an annotation, so a count Git sets later is recognised as
-     * Git's (nothing when both are already so).
+     * Git's (nothing when both are already so). A merge patch: it adds the annotation to whatever others set.
      */
     public void scaleTarget(Deployment target, int replicas) {
         Map<String, String> annotations = target.getMetadata().getAnnotations();
@@ -184,10 +189,10 @@ public class DeploymentWorkloads {
         if (Rollouts.desired(target) == replicas && String.valueOf(replicas).equals(recorded)) {
             return;
         }
-        JsonPatch.create()
-                .set("/spec/replicas", replicas)
-                .annotation(target, Labels.REPLICAS, String.valueOf(replicas))
-                .applyTo(client, target);
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("spec").put("replicas", replicas);
+        patch.putObject("metadata").putObject("annotations").put(Labels.REPLICAS, String.valueOf(replicas));
+        client.resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 
     /** The ReplicaSets a Deployment owns, newest rollout first. */

@@ -37,11 +37,21 @@ class JudgeTest {
         assertThat(r.getValue()).isEqualTo(91.8);
         assertThat(r.getRange()).isEqualTo(">= 99");
         assertThat(judge(MAX_500, new QueryResult.Sample(500.01)).getResult()).isEqualTo(CheckResult.Fail);
-        assertThat(judge(MAX_500, new QueryResult.Sample(Double.POSITIVE_INFINITY)).getResult())
-                .isEqualTo(CheckResult.Fail);
+        assertThat(Judge.describe(new ThresholdRange(1.0, 5.5))).isEqualTo(">= 1 and <= 5.5");
+    }
+
+    @Test
+    void infinityFailsTheBoundItCrossesIsNeverStoredAndNeverPasses() {
+        MetricResult slow = judge(MAX_500, new QueryResult.Sample(Double.POSITIVE_INFINITY));
+        assertThat(slow.getResult()).isEqualTo(CheckResult.Fail);
+        assertThat(slow.getValue()).as("the API server refuses a non-finite number").isNull();
+        assertThat(slow.getReason()).isEqualTo("+Inf");
+        assertThat(dev.aegis.canary.rollout.MetricText.describe(slow)).isEqualTo("m +Inf (want <= 500)");
         assertThat(judge(MIN_99, new QueryResult.Sample(Double.NEGATIVE_INFINITY)).getResult())
                 .isEqualTo(CheckResult.Fail);
-        assertThat(Judge.describe(new ThresholdRange(1.0, 5.5))).isEqualTo(">= 1 and <= 5.5");
+        MetricResult odd = judge(MIN_99, new QueryResult.Sample(Double.POSITIVE_INFINITY));
+        assertThat(odd.getResult()).as("+Inf satisfies no min in a meaningful way").isEqualTo(CheckResult.NoData);
+        assertThat(odd.getValue()).isNull();
     }
 
     @Test

@@ -57,6 +57,18 @@ class PrometheusClientTest {
             }
             respond(e, 200, "{}");
         });
+        server.createContext("/trickles/api/v1/query", e -> {
+            e.sendResponseHeaders(200, 0);
+            try (OutputStream out = e.getResponseBody()) {
+                for (int i = 0; i < 30; i++) {
+                    out.write(' ');
+                    out.flush();
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException | IOException ignored) {
+                // the client gave up
+            }
+        });
         server.start();
     }
 
@@ -107,6 +119,14 @@ class PrometheusClientTest {
         assertThat(((QueryResult.Failure) r).kind()).isEqualTo(FailureKind.TIMEOUT);
         assertThat(((QueryResult.Failure) r).reason()).contains("within 300ms");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anAnswerThatTricklesPastTheTimeoutIsATimeout() {
+        long start = System.nanoTime();
+        QueryResult r = query(base("/trickles"), null, Duration.ofMillis(500));
+        assertThat(((QueryResult.Failure) r).kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
 
     @Test

@@ -53,6 +53,15 @@ class QueryTemplateTest {
     }
 
     @Test
+    void aPlaceholderRightAfterABackslashIsRefusedSinceItsValueCouldEndTheString() {
+        assertThatThrownBy(() -> QueryTemplate.render("up{job=\"x\\{{a}}\"}", Map.of("a", "\"}) or vector(100) #")))
+                .isInstanceOf(QueryTemplate.TemplateException.class)
+                .hasMessageContaining("{{a}} follows a backslash");
+        assertThat(QueryTemplate.render("up{job=\"x\\\\{{a}}\"}", Map.of("a", "y")))
+                .as("an escaped backslash is fine").isEqualTo("up{job=\"x\\\\y\"}");
+    }
+
+    @Test
     void aValueOutsideAStringMayOnlyBeANameNumberOrDuration() {
         assertThat(QueryTemplate.render("rate(x[{{interval}}]) > {{n}}", Map.of("interval", "5m", "n", "0.5")))
                 .isEqualTo("rate(x[5m]) > 0.5");

@@ -233,7 +233,8 @@ class DeploymentRolloutTest {
             });
             assertThat(s.getMessage()).contains("2 inconclusive checks in a row (limit 2)")
                     .contains("throughput: no data (no samples");
-            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero());
         }
     }
 }

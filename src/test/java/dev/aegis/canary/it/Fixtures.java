@@ -58,11 +58,13 @@ final class Fixtures {
                 .build()).create();
     }
 
+    /** What Git pushing a new version does to the target: its image changes (a patch, as Flux's apply is). */
     void setImage(String deployment, String version) {
-        client.apps().deployments().inNamespace(ns).withName(deployment).edit(d -> {
-            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(IMAGE + version);
-            return d;
-        });
+        client.apps().deployments().inNamespace(ns).withName(deployment).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext
+                        .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
+                        + version + "\"}]");
     }
 
     Deployment deploymentNow(String name) {

@@ -106,7 +106,7 @@ class ManifestsTest {
             kinds.add(object.getKind());
         }
         assertThat(kinds).containsExactlyInAnyOrder("CustomResourceDefinition", "Namespace", "ServiceAccount",
-                "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service");
+                "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "Deployment", "Service");
         try (Stream<Path> files = Files.list(DEPLOY)) {
             List<String> yaml = files.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).toList();
@@ -131,6 +131,18 @@ class ManifestsTest {
             }
         }
         assertThat(granted).containsExactlyInAnyOrderElementsOf(ApiAccess.RULES);
+
+        io.fabric8.kubernetes.api.model.rbac.Role lease = Serialization.unmarshal(Files.readString(
+                DEPLOY.resolve("role.yaml")), io.fabric8.kubernetes.api.model.rbac.Role.class);
+        List<ApiAccess.Rule> namespaced = new ArrayList<>();
+        for (PolicyRule rule : lease.getRules()) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    namespaced.add(new ApiAccess.Rule(group, resource, Set.copyOf(rule.getVerbs())));
+                }
+            }
+        }
+        assertThat(namespaced).containsExactlyInAnyOrderElementsOf(ApiAccess.NAMESPACE_RULES);
     }
 
     @Test

@@ -51,10 +51,6 @@ class ObservabilityTest {
             recorder.awaitPhase(Phase.Ready, Duration.ofSeconds(60));
             fx.setImage("podinfo", "1.1.0");
             recorder.awaitPhase(Phase.Succeeded, Duration.ofSeconds(60));
-            recorder.statuses().stream().filter(x -> x.getLastAnalysis() != null)
-                    .forEach(x -> System.out.println("DEBUG " + x.getLastCheckAt() + " ready " + x.getStepReadyAt()
-                            + " " + x.getLastAnalysis().get(0).getResult() + " "
-                            + x.getLastAnalysis().get(0).getQuery()));
         }
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         String tags = "name=\"podinfo\",namespace=\"" + fx.ns + "\"";

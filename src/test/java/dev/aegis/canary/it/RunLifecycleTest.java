@@ -93,6 +93,49 @@ class RunLifecycleTest {
     }
 
     @Test
+    void rollingBackFromTheLastStepNeverLeavesTheWorkloadShortOfReadyPods() throws Exception {
+        Fixtures fx = new Fixtures(client, "capacity");
+        fx.applyShippedTemplates();
+        // the primary's pods take 1.5 s to be ready: going back to the primary is not instant
+        fleet.setBehaviour(Fixtures.IMAGE + "cap-1", VersionBehaviour.healthy().withReadyAfter(Duration.ofMillis(
+                1500)));
+        fleet.setBehaviour(Fixtures.IMAGE + "cap-2", VersionBehaviour.healthy());
+        fx.deployment("podinfo", "cap-1", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(50, 100)));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "cap-2");
+            await().atMost(RUN).until(() -> recorder.weights().contains(100));
+            assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isZero();
+
+            java.util.concurrent.atomic.AtomicInteger fewest = new java.util.concurrent.atomic.AtomicInteger(99);
+            java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> {
+                while (sampling.get()) {
+                    fewest.accumulateAndGet(available(fx.deploymentNow("podinfo"))
+                            + available(fx.deploymentNow("podinfo-primary")), Math::min);
+                }
+            });
+            sampler.start();
+            fleet.setBehaviour(Fixtures.IMAGE + "cap-2", VersionBehaviour.healthy().withErrorRatio(0.2));
+            recorder.awaitPhase(Phase.RolledBack, RUN);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> fx.deploymentNow("podinfo").getStatus().getReplicas() == 0
+                            && available(fx.deploymentNow("podinfo-primary")) == 4);
+            sampling.set(false);
+            sampler.join();
+            assertThat(fewest.get()).as("ready pods of both versions, at every moment of the rollback")
+                    .isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    static int available(Deployment d) {
+        return d.getStatus() == null || d.getStatus().getAvailableReplicas() == null
+                ? 0
+                : d.getStatus().getAvailableReplicas();
+    }
+
+    @Test
     void deletingTheCanaryMidRunLeavesThePrimaryServingAlone() {
         Fixtures fx = new Fixtures(client, "delete");
         fx.applyShippedTemplates();

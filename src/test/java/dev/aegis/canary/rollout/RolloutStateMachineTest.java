@@ -1,5 +1,6 @@
 package dev.aegis.canary.rollout;
 
+import static dev.aegis.canary.rollout.RouteStatus.Unit.PODS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,15 +65,15 @@ class RolloutStateMachineTest {
     }
 
     static WorldView idle(String target) {
-        return world(target, STABLE, true, RouteStatus.reached(0, 0, "0/10 pods"));
+        return world(target, STABLE, true, RouteStatus.reached(0, 0, 10, PODS));
     }
 
     static WorldView splitReached(int effective) {
-        return world(CANARY, STABLE, true, RouteStatus.reached(effective, 1, "1/10 pods"));
+        return world(CANARY, STABLE, true, RouteStatus.reached(effective, 1, 10, PODS));
     }
 
     static WorldView splitWaiting() {
-        return world(CANARY, STABLE, true, RouteStatus.waiting(0, 1, "1/10 pods", "canary: 0/1 pods ready"));
+        return world(CANARY, STABLE, true, RouteStatus.waiting(0, 1, 10, PODS, "canary: 0/1 pods ready"));
     }
 
     static CheckOutcome pass() {
@@ -93,8 +94,8 @@ class RolloutStateMachineTest {
     /** A Canary that is Ready with STABLE on the primary. */
     Run ready() {
         Run run = new Run();
-        run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, "", "")));
-        run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, 10, PODS, "")));
+        run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, 10, PODS, "")));
         run.events.clear();
         return run;
     }
@@ -111,12 +112,12 @@ class RolloutStateMachineTest {
     @Test
     void firstSightCreatesThePrimaryAndIsReadyWhenItIs() {
         Run run = new Run();
-        Decision d = run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, "", "")));
+        Decision d = run.tick(world(STABLE, null, false, RouteStatus.waiting(0, 0, 10, PODS, "")));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Initializing);
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.INITIALIZE);
         assertThat(d.status().getObservedGeneration()).isEqualTo(7);
 
-        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, 10, PODS, "")));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
         assertThat(d.status().getStableRevision()).isEqualTo(STABLE);
         assertThat(d.status().getWeight()).isZero();
@@ -128,7 +129,7 @@ class RolloutStateMachineTest {
     @Test
     void aPrimaryThatNeverBecomesReadyFailsAfterTheDeadlineAndRecoversWhenItDoes() {
         Run run = new Run();
-        WorldView notReady = world(STABLE, STABLE, false, RouteStatus.waiting(0, 0, "", ""));
+        WorldView notReady = world(STABLE, STABLE, false, RouteStatus.waiting(0, 0, 10, PODS, ""));
         run.tick(notReady);
         run.advance(Duration.ofMinutes(11));
         Decision d = run.tick(notReady);
@@ -137,7 +138,7 @@ class RolloutStateMachineTest {
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.INITIALIZE);
         assertThat(run.last.events()).extracting(RolloutEvent::reason).containsExactly("ProgressDeadlineExceeded");
 
-        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, "", "")));
+        d = run.tick(world(STABLE, STABLE, true, RouteStatus.waiting(0, 0, 10, PODS, "")));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
     }
 
@@ -180,7 +181,6 @@ class RolloutStateMachineTest {
         assertThat(d.requeueAfter()).isEqualTo(Duration.ofSeconds(1));
         run.advance(Duration.ofSeconds(1));
         assertThat(run.due(splitReached(10))).isTrue();
-        assertThat(run.due(splitWaiting())).as("never checks a canary that is not ready").isFalse();
     }
 
     @Test
@@ -211,12 +211,12 @@ class RolloutStateMachineTest {
         assertThat(run.status.getPassedChecks()).isEqualTo(4);
         assertThat(TrafficIntent.of(run.status).kind()).isEqualTo(TrafficIntent.Kind.PROMOTE);
 
-        Decision d = run.tick(world(CANARY, STABLE, true, RouteStatus.reached(100, 10, "10/10 pods")));
+        Decision d = run.tick(world(CANARY, STABLE, true, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).as("the primary has not taken the template yet").isEqualTo(Phase.Promoting);
-        d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, "10/10 pods")));
+        d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).as("the primary is not ready yet").isEqualTo(Phase.Promoting);
         run.advance(Duration.ofSeconds(20));
-        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, "10/10 pods")));
+        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(d.status().getStableRevision()).isEqualTo(CANARY);
         assertThat(d.status().getWeight()).isZero();
@@ -309,7 +309,7 @@ class RolloutStateMachineTest {
         run.tick(splitReached(10), pass());
         assertThat(run.status.getWeight()).isEqualTo(10);
 
-        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(10, 1, "1/10 pods")));
+        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(10, 1, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getCanaryRevision()).isEqualTo(NEWER);
         assertThat(d.status().getStepIndex()).isZero();
@@ -322,7 +322,7 @@ class RolloutStateMachineTest {
     @Test
     void gitRevertingToTheStableRevisionMidRunCancelsTheRun() {
         Run run = atFirstCheck();
-        Decision d = run.tick(world(STABLE, STABLE, true, RouteStatus.reached(10, 1, "1/10 pods")));
+        Decision d = run.tick(world(STABLE, STABLE, true, RouteStatus.reached(10, 1, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
         assertThat(d.status().getWeight()).isZero();
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
@@ -342,16 +342,54 @@ class RolloutStateMachineTest {
     }
 
     @Test
-    void aCanaryThatStopsBeingReadyStartsItsDwellOver() {
+    void aCanaryThatStopsBeingReadyIsStillCheckedOnSchedule() {
         Run run = atFirstCheck();
+        run.advance(Duration.ofSeconds(-1));
         Decision d = run.tick(splitWaiting());
-        assertThat(d.status().getStepReadyAt()).isNull();
-        assertThat(d.status().getStepStartedAt()).isEqualTo(run.now.toString());
-        assertThat(run.due(splitReached(10))).isFalse();
+        assertThat(d.status().getStepReadyAt()).as("the dwell is not started over").isNotNull();
+        assertThat(d.status().getUnreadySince()).isEqualTo(run.now.toString());
+        assertThat(d.status().getMessage()).contains("canary not ready for 0s (canary: 0/1 pods ready)");
+        run.advance(Duration.ofSeconds(1));
+        assertThat(run.due(splitWaiting())).as("a flapping canary is measured, not left unwatched").isTrue();
+        d = run.tick(splitWaiting(), fail());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
     }
 
     @Test
-    void anInvalidSpecKeepsTheRunsMemoryChangesNothingAndTheRunResumes() {
+    void aCanaryUnreadyForTheDeadlineAfterItWasReadyIsRolledBack() {
+        Run run = atFirstCheck();
+        run.policy = new RolloutPolicy(POLICY.steps(), Duration.ofHours(1), Duration.ofMinutes(10), 0, 3);
+        run.tick(splitWaiting());
+        run.advance(Duration.ofMinutes(5));
+        assertThat(run.tick(splitReached(10)).status().getUnreadySince()).as("ready again").isNull();
+        run.tick(splitWaiting());
+        run.advance(Duration.ofMinutes(9));
+        assertThat(run.tick(splitWaiting()).status().getPhase()).isEqualTo(Phase.Progressing);
+        run.advance(Duration.ofMinutes(2));
+        Decision d = run.tick(splitWaiting());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).contains("canary not ready for more than 10m (progressDeadline)");
+    }
+
+    @Test
+    void stepsChangedMidRunContinueFromTheFirstNewStepAtOrAboveTheWeight() {
+        Run run = atFirstCheck();
+        run.tick(splitReached(10), pass());
+        assertThat(run.status.getWeight()).isEqualTo(10);
+        run.policy = new RolloutPolicy(List.of(5, 25, 100), INTERVAL, POLICY.progressDeadline(), 0, 3);
+        Decision d = run.tick(splitReached(10));
+        assertThat(d.status().getStepIndex()).isEqualTo(1);
+        assertThat(d.status().getWeight()).isEqualTo(25);
+        assertThat(d.status().getStepReadyAt()).isNull();
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("StepsChanged");
+        run.policy = new RolloutPolicy(List.of(100), INTERVAL, POLICY.progressDeadline(), 0, 3);
+        d = run.tick(splitReached(25));
+        assertThat(d.status().getStepIndex()).isZero();
+        assertThat(d.status().getWeight()).as("the 100% step is never skipped").isEqualTo(100);
+    }
+
+    @Test
+    void anInvalidSpecKeepsTheRunsMemoryGivesTrafficBackToThePrimaryAndTheRunResumes() {
         Run run = atFirstCheck();
         run.tick(splitReached(10), pass());
         Decision d = machine.invalid(8, run.status, "spec.steps must end at 100, got 50", run.now);
@@ -362,7 +400,10 @@ class RolloutStateMachineTest {
         assertThat(d.status().getStepIndex()).isEqualTo(1);
         assertThat(d.status().getWeight()).isEqualTo(10);
         assertThat(d.status().getCanaryRevision()).isEqualTo(CANARY);
-        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.HOLD);
+        assertThat(TrafficIntent.of(d.status()).kind()).as("a split that cannot be analysed goes back to the primary")
+                .isEqualTo(TrafficIntent.Kind.STABLE);
+        assertThat(TrafficIntent.of(machine.invalid(8, null, "x", run.now).status()).kind())
+                .as("before the first initialization nothing is touched").isEqualTo(TrafficIntent.Kind.HOLD);
         assertThat(d.events()).singleElement().satisfies(e -> assertThat(e.reason()).isEqualTo("InvalidSpec"));
         assertThat(machine.invalid(8, d.status(), "spec.steps must end at 100, got 50", run.now).events())
                 .as("one Event per change").isEmpty();
@@ -401,7 +442,7 @@ class RolloutStateMachineTest {
     @Test
     void gitChangingTheReplicaCountChangesTheTotal() {
         Run run = ready();
-        run.tick(new WorldView(STABLE, 20, STABLE, true, "10/10 pods ready", RouteStatus.reached(0, 0, "")));
+        run.tick(new WorldView(STABLE, 20, STABLE, true, "10/10 pods ready", RouteStatus.reached(0, 0, 10, PODS)));
         assertThat(run.status.getTotalReplicas()).isEqualTo(20);
     }
 
@@ -413,10 +454,10 @@ class RolloutStateMachineTest {
         run.tick(splitReached(100), pass());
         assertThat(run.status.getPhase()).isEqualTo(Phase.Promoting);
         run.advance(Duration.ofMinutes(11));
-        Decision d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, "")));
+        Decision d = run.tick(world(CANARY, CANARY, false, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Failed);
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.PROMOTE);
-        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, "")));
+        d = run.tick(world(CANARY, CANARY, true, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Succeeded);
     }
 
@@ -426,7 +467,7 @@ class RolloutStateMachineTest {
         run.status.setStepIndex(3);
         run.status.setWeight(100);
         run.tick(splitReached(100), pass());
-        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(100, 10, "")));
+        Decision d = run.tick(world(NEWER, STABLE, true, RouteStatus.reached(100, 10, 10, PODS)));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getCanaryRevision()).isEqualTo(NEWER);
         assertThat(d.status().getWeight()).isEqualTo(1);

@@ -82,6 +82,12 @@ class SpecValidatorTest {
                         "spec.analysis.interval must be at least 1s"),
                 new Bad("negative failureLimit", s -> analysis(s).setFailureLimit(-1),
                         "spec.analysis.failureLimit must be 0 or more"),
+                new Bad("bad port name", s -> {
+                    dev.aegis.canary.api.ServiceSpec svc = new dev.aegis.canary.api.ServiceSpec();
+                    svc.setPort(80);
+                    svc.setPortName("HTTP_Port");
+                    s.setService(svc);
+                }, "spec.service.portName must be a port name"),
                 new Bad("nodes router on a Deployment", s -> router(s, RouterType.NODES),
                         "spec.traffic.router nodes needs a DaemonSet target"),
                 new Bad("metric without range", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",

@@ -19,7 +19,10 @@ class ReplicaSplitTest {
             "1, 118, 2, 116, 2",
             "10, 118, 12, 106, 10",
             "50, 3, 2, 1, 67",
-            "1, 1, 1, 0, 100",
+            "99, 10, 10, 1, 91",
+            // one pod: the primary keeps its pod until the last step, so 1% is half the traffic
+            "1, 1, 1, 1, 50",
+            "1, 2, 1, 1, 50",
             "100, 1, 1, 0, 100",
             "33, 7, 3, 4, 43",
             "0, 10, 0, 10, 0",

@@ -1,0 +1,71 @@
+package dev.aegis.canary.reconcile;
+
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+
+import dev.aegis.canary.api.AnalysisTemplate;
+import dev.aegis.canary.api.AnalysisTemplateSpec;
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.ClusterAnalysisTemplate;
+import dev.aegis.canary.api.TemplateRef;
+import dev.aegis.canary.api.TemplateRef.TemplateKind;
+
+/** The informer caches a reconcile reads the world from: no API request. */
+final class Cache {
+
+    static final String DEPLOYMENTS = "deployments";
+    static final String DAEMONSETS = "daemonsets";
+    static final String NODES = "nodes";
+    static final String SERVICES = "services";
+    static final String TEMPLATES = "analysis-templates";
+    static final String CLUSTER_TEMPLATES = "cluster-analysis-templates";
+
+    private final Context<Canary> context;
+
+    Cache(Context<Canary> context) {
+        this.context = context;
+    }
+
+    Deployment deployment(String namespace, String name) {
+        return get(Deployment.class, DEPLOYMENTS, new ResourceID(name, namespace));
+    }
+
+    DaemonSet daemonSet(String namespace, String name) {
+        return get(DaemonSet.class, DAEMONSETS, new ResourceID(name, namespace));
+    }
+
+    Service service(String namespace, String name) {
+        return get(Service.class, SERVICES, new ResourceID(name, namespace));
+    }
+
+    List<Node> nodes() {
+        return source(Node.class, NODES).list().toList();
+    }
+
+    AnalysisTemplateSpec template(String namespace, TemplateRef ref) {
+        if (ref.getKind() == TemplateKind.ClusterAnalysisTemplate) {
+            ClusterAnalysisTemplate t = get(ClusterAnalysisTemplate.class, CLUSTER_TEMPLATES,
+                    new ResourceID(ref.getName()));
+            return t == null ? null : t.getSpec();
+        }
+        AnalysisTemplate t = get(AnalysisTemplate.class, TEMPLATES, new ResourceID(ref.getName(), namespace));
+        return t == null ? null : t.getSpec();
+    }
+
+    private <R extends HasMetadata> R get(Class<R> type, String source, ResourceID id) {
+        return source(type, source).get(id).orElse(null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends HasMetadata> InformerEventSource<R, Canary> source(Class<R> type, String name) {
+        return (InformerEventSource<R, Canary>) context.eventSourceRetriever().getEventSourceFor(type, name);
+    }
+}

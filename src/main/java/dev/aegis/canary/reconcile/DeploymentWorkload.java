@@ -1,0 +1,224 @@
+package dev.aegis.canary.reconcile;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+
+import dev.aegis.canary.analysis.PodScope;
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.rollout.RolloutEvent;
+import dev.aegis.canary.rollout.RouteStatus;
+import dev.aegis.canary.rollout.TrafficIntent;
+import dev.aegis.canary.routing.CanaryServices;
+import dev.aegis.canary.routing.DeploymentRollout;
+import dev.aegis.canary.routing.ReplicaTrafficRouter;
+import dev.aegis.canary.workload.DeploymentWorkloads;
+import dev.aegis.canary.workload.Labels;
+import dev.aegis.canary.workload.PodNames;
+import dev.aegis.canary.workload.Revisions;
+import dev.aegis.canary.workload.Rollouts;
+
+/** A Deployment target: the primary copy, replica routing, and the Services of spec.service. */
+final class DeploymentWorkload implements Workload {
+
+    /** The beans a Deployment workload works with. */
+    record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services,
+            Map<String, Map.Entry<String, String>> podHashes) {
+
+        Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services) {
+            this(ops, router, services, new ConcurrentHashMap<>());
+        }
+    }
+
+    private final Canary canary;
+    private final Deployment target;
+    private final Deployment primary;
+    private final int total;
+    private final Integer gitReplicas;
+    private final String targetRevision;
+    private final Tools tools;
+    private final Cache cache;
+
+    private DeploymentWorkload(Canary canary, Deployment target, Deployment primary, int total, Integer gitReplicas,
+            Tools tools, Cache cache) {
+        this.canary = canary;
+        this.target = target;
+        this.primary = primary;
+        this.total = total;
+        this.gitReplicas = gitReplicas;
+        this.targetRevision = Revisions.of(target.getSpec().getTemplate());
+        this.tools = tools;
+        this.cache = cache;
+    }
+
+    /** The workload, or why the Canary cannot act on it. */
+    static Workloads.Found find(Canary canary, CanaryStatus status, Cache cache, Tools tools) {
+        String namespace = canary.getMetadata().getNamespace();
+        String targetName = canary.getSpec().getTargetRef().getName();
+        Deployment target = cache.deployment(namespace, targetName);
+        if (target == null) {
+            return Workloads.Found.problem("spec.targetRef: Deployment '" + targetName + "' not found in namespace "
+                    + namespace);
+        }
+        if (canary.getSpec().getService() != null && (target.getSpec().getSelector() == null
+                || target.getSpec().getSelector().getMatchLabels() == null
+                || target.getSpec().getSelector().getMatchLabels().isEmpty())) {
+            return Workloads.Found.problem("spec.service needs the target's spec.selector.matchLabels "
+                    + "(Services select pods by labels only)");
+        }
+        Deployment primary = cache.deployment(namespace, DeploymentWorkloads.primaryName(targetName));
+        if (primary != null && !DeploymentWorkloads.isOwnedBy(primary, canary)) {
+            return Workloads.Found.problem("Deployment '" + primary.getMetadata().getName()
+                    + "' exists and was not created for this Canary; the primary copy needs that name");
+        }
+        Integer gitReplicas = DeploymentWorkloads.gitReplicas(target);
+        // The workload's size: what Git set on the target; else what the controller recorded; else, for a primary
+        // adopted from a deleted Canary (the target then holds the count the controller set), the primary's.
+        int total = gitReplicas != null
+                ? gitReplicas
+                : status != null && status.getTotalReplicas() != null
+                        ? status.getTotalReplicas()
+                        : primary != null ? Rollouts.desired(primary) : Rollouts.desired(target);
+        return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, gitReplicas, tools, cache));
+    }
+
+    @Override
+    public String targetRevision() {
+        return targetRevision;
+    }
+
+    @Override
+    public Integer gitReplicas() {
+        return gitReplicas;
+    }
+
+    @Override
+    public String primaryRevision() {
+        return primary == null ? null : DeploymentWorkloads.primaryRevision(primary);
+    }
+
+    @Override
+    public String primaryStatus() {
+        return primary == null ? "0/" + total + " pods ready" : Rollouts.describe(primary);
+    }
+
+    @Override
+    public boolean primaryReady(TrafficIntent intent, RouteStatus route) {
+        return primary != null && Rollouts.isComplete(primary);
+    }
+
+    @Override
+    public RouteStatus apply(TrafficIntent intent, CanaryStatus status, List<RolloutEvent> told) {
+        RouteStatus route = RouteStatus.waiting(0, 0, total, RouteStatus.Unit.PODS, "");
+        String canaryRevision = status != null && status.getCanaryRevision() != null
+                ? status.getCanaryRevision()
+                : targetRevision;
+        switch (intent.kind()) {
+            case INITIALIZE -> {
+                if (primary == null) {
+                    tools.ops().createPrimary(canary, target, targetRevision, total);
+                } else {
+                    tools.ops().adopt(canary, primary);
+                }
+            }
+            case PROMOTE -> {
+                if (targetRevision.equals(canaryRevision)) {
+                    tools.ops().promote(primary, target, targetRevision, total);
+                }
+                route = tools.router().apply(rollout(canaryRevision), intent);
+            }
+            case STABLE, SPLIT -> route = tools.router().apply(rollout(canaryRevision), intent);
+            case HOLD -> {
+            }
+        }
+        if (canary.getSpec().getService() != null) {
+            for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
+                    canaryPodHash(canaryRevision).orElse(null),
+                    svc -> cache.service(canary.getMetadata().getNamespace(), svc))) {
+                told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by "
+                        + "the controller; it is left as it is"));
+            }
+        }
+        return route;
+    }
+
+    private DeploymentRollout rollout(String canaryRevision) {
+        return new DeploymentRollout(canary, target, primary, total, canaryRevision);
+    }
+
+    /** The canary's ReplicaSet for the revision under test, and the primary's. */
+    @Override
+    public PodScope podScope(String canaryRevision) {
+        List<ReplicaSet> canarySets = tools.ops().replicaSetOf(target, canaryRevision).map(List::of)
+                .orElse(List.of());
+        List<ReplicaSet> primarySets = primary == null ? List.of() : tools.ops().replicaSets(primary);
+        return PodScope.pods(PodNames.regexFor(canarySets), PodNames.regexFor(primarySets));
+    }
+
+    /** The pod-template-hash of the revision under test, looked up once per revision. */
+    private Optional<String> canaryPodHash(String revision) {
+        String key = canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName();
+        Map.Entry<String, String> known = tools.podHashes().get(key);
+        if (known != null && known.getKey().equals(revision)) {
+            return Optional.of(known.getValue());
+        }
+        Optional<String> hash = tools.ops().replicaSetOf(target, revision)
+                .map(rs -> rs.getMetadata().getLabels() == null
+                        ? null
+                        : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH));
+        hash.ifPresent(h -> tools.podHashes().put(key, Map.entry(revision, h)));
+        return hash;
+    }
+
+    @Override
+    public boolean release(CanaryStatus status) {
+        if (primary != null && DeploymentWorkloads.isOwnedBy(primary, canary)) {
+            boolean initialized = status != null && status.getStableRevision() != null;
+            if (!initialized && Rollouts.available(target) > 0) {
+                // The primary never served alone and the target still serves: the copy simply goes.
+                tools.ops().delete(primary);
+            } else {
+                RouteStatus route = tools.router().apply(rollout(status == null
+                        ? targetRevision
+                        : status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
+                if (!route.reached()) {
+                    return false;
+                }
+                tools.ops().release(primary);
+            }
+        }
+        if (canary.getSpec().getService() != null) {
+            tools.services().release(canary, tools.ops());
+        }
+        tools.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
+        return true;
+    }
+
+    /**
+     * When the Canary cannot be acted on mid-run: the primary takes every pod back, whether the target still exists
+     * or not.
+     */
+    static void giveBackToPrimary(Canary canary, CanaryStatus status, Cache cache, Tools tools) {
+        if (status == null || status.getStableRevision() == null || status.getTotalReplicas() == null) {
+            return;
+        }
+        String namespace = canary.getMetadata().getNamespace();
+        String targetName = canary.getSpec().getTargetRef().getName();
+        Deployment primary = cache.deployment(namespace, DeploymentWorkloads.primaryName(targetName));
+        if (primary == null || !DeploymentWorkloads.isOwnedBy(primary, canary)) {
+            return;
+        }
+        Deployment target = cache.deployment(namespace, targetName);
+        if (target == null) {
+            tools.ops().scalePrimary(primary, status.getTotalReplicas());
+        } else {
+            tools.router().apply(new DeploymentRollout(canary, target, primary, status.getTotalReplicas(),
+                    status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
+        }
+    }
+}
