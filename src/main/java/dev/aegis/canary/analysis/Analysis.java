@@ -63,6 +63,7 @@ public class Analysis {
      * missing or undeclared arg or an unknown variable is reported before anything changes.
      *
      * @param templates looks a template up (from the informer caches); null when there is none
+     * @param nodesRouter the nodes router gives queries canaryNodes and primaryNodes too
      */
     public Resolution resolve(Canary canary, Duration interval, Function<TemplateRef, AnalysisTemplateSpec> templates,
             boolean nodesRouter) {

@@ -21,6 +21,8 @@ public final class ApiAccess {
             new Rule("canary.aegis.dev", "clusteranalysistemplates", Set.of("get", "list", "watch")),
             new Rule("apps", "deployments", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("apps", "replicasets", Set.of("list")),
+            new Rule("apps", "daemonsets", Set.of("get", "list", "watch", "create", "patch", "delete")),
+            new Rule("", "nodes", Set.of("get", "list", "watch", "patch")),
             new Rule("", "services", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("", "events", Set.of("create")),
             new Rule("", "secrets", Set.of("get")));

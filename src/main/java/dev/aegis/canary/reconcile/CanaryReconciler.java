@@ -16,7 +16,9 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -45,7 +47,9 @@ import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.ClusterAnalysisTemplate;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.TemplateRef.TemplateKind;
+import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.config.AegisConfig;
 import dev.aegis.canary.notify.KubernetesEvents;
 import dev.aegis.canary.rollout.CheckOutcome;
@@ -58,6 +62,7 @@ import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.SpecValidator;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.rollout.WorldView;
+import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.Labels;
 
 /**
@@ -77,6 +82,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private static final Logger LOG = Logger.getLogger(CanaryReconciler.class);
     private static final String TARGET_INDEX = "target";
     private static final String TEMPLATE_INDEX = "template";
+    private static final String KIND_INDEX = "kind";
     private static final String CLUSTER_SCOPE = "<cluster>";
 
     private final Workloads workloads;
@@ -106,6 +112,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                         ? List.of()
                         : List.of(key(c.getMetadata().getNamespace(), c.getSpec().getTargetRef().getName())));
         context.getPrimaryCache().addIndexer(TEMPLATE_INDEX, CanaryReconciler::templateKeys);
+        context.getPrimaryCache().addIndexer(KIND_INDEX, c -> c.getSpec() == null || c.getSpec().getTargetRef() == null
+                || c.getSpec().getTargetRef().getKind() == null
+                        ? List.of()
+                        : List.of(c.getSpec().getTargetRef().getKind().name()));
 
         var deployments = InformerEventSourceConfiguration.from(Deployment.class, Canary.class)
                 .withName(Cache.DEPLOYMENTS)
@@ -117,6 +127,29 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                             .forEach(c -> ids.add(ResourceID.fromResource(c)));
                     return ids;
                 })
+                .build();
+        var daemonSets = InformerEventSourceConfiguration.from(DaemonSet.class, Canary.class)
+                .withName(Cache.DAEMONSETS)
+                .withSecondaryToPrimaryMapper(d -> {
+                    Set<ResourceID> ids = new HashSet<>(Mappers.<DaemonSet>fromOwnerReferences(Canary.class)
+                            .toPrimaryResourceIDs(d));
+                    context.getPrimaryCache()
+                            .byIndex(TARGET_INDEX, key(d.getMetadata().getNamespace(), d.getMetadata().getName()))
+                            .forEach(c -> ids.add(ResourceID.fromResource(c)));
+                    return ids;
+                })
+                .build();
+        // A node that joins, leaves, changes labels or taints, or goes NotReady concerns every DaemonSet Canary.
+        var nodes = InformerEventSourceConfiguration.from(Node.class, Canary.class)
+                .withName(Cache.NODES)
+                .withWatchAllNamespaces()
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getLabels(),
+                        before.getMetadata().getLabels())
+                        || !Objects.equals(now.getSpec(), before.getSpec())
+                        || DaemonSetWorkloads.isReady(now) != DaemonSetWorkloads.isReady(before))
+                .withSecondaryToPrimaryMapper(n -> context.getPrimaryCache().byIndex(KIND_INDEX,
+                        WorkloadKind.DaemonSet.name()).stream().map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
                 .build();
         var ownedServices = InformerEventSourceConfiguration.from(Service.class, Canary.class)
                 .withName(Cache.SERVICES)
@@ -137,6 +170,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
         return List.of(new InformerEventSource<>(deployments, context),
+                new InformerEventSource<>(daemonSets, context),
+                new InformerEventSource<>(nodes, context),
                 new InformerEventSource<>(ownedServices, context),
                 new InformerEventSource<>(templates, context),
                 new InformerEventSource<>(clusterTemplates, context));
@@ -221,7 +256,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         RolloutPolicy policy = validation.policy();
         String namespace = canary.getMetadata().getNamespace();
         Resolution resolution = analysis.resolve(canary, policy.interval(), ref -> cache.template(namespace, ref),
-                false);
+                SpecValidator.routerOf(spec) == RouterType.NODES);
         if (!resolution.errors().isEmpty()) {
             return invalid(canary, cache, generation, status, String.join("; ", resolution.errors()), now);
         }

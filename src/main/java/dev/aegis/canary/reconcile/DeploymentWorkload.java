@@ -19,6 +19,7 @@ import dev.aegis.canary.routing.DeploymentRollout;
 import dev.aegis.canary.routing.ReplicaTrafficRouter;
 import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Labels;
+import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.PodNames;
 import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.Rollouts;
@@ -27,11 +28,11 @@ import dev.aegis.canary.workload.Rollouts;
 final class DeploymentWorkload implements Workload {
 
     /** The beans a Deployment workload works with. */
-    record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services,
+    record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services, Ownership ownership,
             Map<String, Map.Entry<String, String>> podHashes) {
 
-        Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services) {
-            this(ops, router, services, new ConcurrentHashMap<>());
+        Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services, Ownership ownership) {
+            this(ops, router, services, ownership, new ConcurrentHashMap<>());
         }
     }
 
@@ -72,7 +73,7 @@ final class DeploymentWorkload implements Workload {
                     + "(Services select pods by labels only)");
         }
         Deployment primary = cache.deployment(namespace, DeploymentWorkloads.primaryName(targetName));
-        if (primary != null && !DeploymentWorkloads.isOwnedBy(primary, canary)) {
+        if (primary != null && !Ownership.isOwnedBy(primary, canary)) {
             return Workloads.Found.problem("Deployment '" + primary.getMetadata().getName()
                     + "' exists and was not created for this Canary; the primary copy needs that name");
         }
@@ -123,7 +124,7 @@ final class DeploymentWorkload implements Workload {
                 if (primary == null) {
                     tools.ops().createPrimary(canary, target, targetRevision, total);
                 } else {
-                    tools.ops().adopt(canary, primary);
+                    tools.ownership().adopt(canary, primary);
                 }
             }
             case PROMOTE -> {
@@ -177,11 +178,11 @@ final class DeploymentWorkload implements Workload {
 
     @Override
     public boolean release(CanaryStatus status) {
-        if (primary != null && DeploymentWorkloads.isOwnedBy(primary, canary)) {
+        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
             boolean initialized = status != null && status.getStableRevision() != null;
             if (!initialized && Rollouts.available(target) > 0) {
                 // The primary never served alone and the target still serves: the copy simply goes.
-                tools.ops().delete(primary);
+                tools.ownership().delete(primary);
             } else {
                 RouteStatus route = tools.router().apply(rollout(status == null
                         ? targetRevision
@@ -189,11 +190,11 @@ final class DeploymentWorkload implements Workload {
                 if (!route.reached()) {
                     return false;
                 }
-                tools.ops().release(primary);
+                tools.ownership().release(primary);
             }
         }
         if (canary.getSpec().getService() != null) {
-            tools.services().release(canary, tools.ops());
+            tools.services().release(canary, tools.ownership());
         }
         tools.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
         return true;
@@ -210,7 +211,7 @@ final class DeploymentWorkload implements Workload {
         String namespace = canary.getMetadata().getNamespace();
         String targetName = canary.getSpec().getTargetRef().getName();
         Deployment primary = cache.deployment(namespace, DeploymentWorkloads.primaryName(targetName));
-        if (primary == null || !DeploymentWorkloads.isOwnedBy(primary, canary)) {
+        if (primary == null || !Ownership.isOwnedBy(primary, canary)) {
             return;
         }
         Deployment target = cache.deployment(namespace, targetName);

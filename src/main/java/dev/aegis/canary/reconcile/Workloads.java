@@ -2,13 +2,14 @@ package dev.aegis.canary.reconcile;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.routing.CanaryServices;
+import dev.aegis.canary.routing.NodeTrafficRouter;
 import dev.aegis.canary.routing.ReplicaTrafficRouter;
+import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.DeploymentWorkloads;
+import dev.aegis.canary.workload.Ownership;
 
 /** Finds a Canary's workload, of whichever kind its target is. */
 @ApplicationScoped
@@ -27,16 +28,18 @@ public class Workloads {
     }
 
     private final DeploymentWorkload.Tools deployments;
+    private final DaemonSetWorkload.Tools daemonSets;
 
-    public Workloads(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services) {
-        this.deployments = new DeploymentWorkload.Tools(ops, router, services);
+    public Workloads(DeploymentWorkloads deploymentOps, ReplicaTrafficRouter replicaRouter, CanaryServices services,
+            DaemonSetWorkloads daemonSetOps, NodeTrafficRouter nodeRouter, Ownership ownership) {
+        this.deployments = new DeploymentWorkload.Tools(deploymentOps, replicaRouter, services, ownership);
+        this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
     }
 
     Found find(Canary canary, CanaryStatus status, Cache cache) {
         return switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> DeploymentWorkload.find(canary, status, cache, deployments);
-            case DaemonSet -> Found.problem("spec.targetRef.kind DaemonSet is not supported by this version; use a "
-                    + "Deployment");
+            case DaemonSet -> DaemonSetWorkload.find(canary, cache, daemonSets);
         };
     }
 
@@ -44,8 +47,7 @@ public class Workloads {
     void giveBackToPrimary(Canary canary, CanaryStatus status, Cache cache) {
         switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> DeploymentWorkload.giveBackToPrimary(canary, status, cache, deployments);
-            case DaemonSet -> {
-            }
+            case DaemonSet -> DaemonSetWorkload.giveBackToPrimary(canary, status, cache, daemonSets);
         }
     }
 
@@ -65,15 +67,17 @@ public class Workloads {
             return found.workload().release(status);
         }
         // The target is gone or never was: let go of what the controller made.
-        if (canary.getSpec().getTargetRef().getKind() == dev.aegis.canary.api.WorkloadKind.Deployment) {
-            Deployment primary = cache.deployment(canary.getMetadata().getNamespace(),
-                    DeploymentWorkloads.primaryName(canary.getSpec().getTargetRef().getName()));
-            if (primary != null && DeploymentWorkloads.isOwnedBy(primary, canary)) {
-                deployments.ops().release(primary);
-            }
-            if (canary.getSpec().getService() != null) {
-                deployments.services().release(canary, deployments.ops());
-            }
+        String namespace = canary.getMetadata().getNamespace();
+        String target = canary.getSpec().getTargetRef().getName();
+        io.fabric8.kubernetes.api.model.HasMetadata primary = switch (canary.getSpec().getTargetRef().getKind()) {
+            case Deployment -> cache.deployment(namespace, DeploymentWorkloads.primaryName(target));
+            case DaemonSet -> cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
+        };
+        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
+            deployments.ownership().release(primary);
+        }
+        if (canary.getSpec().getService() != null) {
+            deployments.services().release(canary, deployments.ownership());
         }
         return true;
     }

@@ -20,9 +20,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.ServiceSpec;
-import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.JsonPatch;
 import dev.aegis.canary.workload.Labels;
+import dev.aegis.canary.workload.Ownership;
 
 /**
  * The Services of spec.service: {@code <svc>} selects the pods of both versions (with the replicas router, pod counts
@@ -83,13 +83,13 @@ public class CanaryServices {
                 }
                 // Not among the controller's Services (the cache holds only those): someone else's, or none yet.
                 Service existing = client.services().inNamespace(namespace).withName(names.get(i)).get();
-                if (existing != null && !DeploymentWorkloads.isOwnedBy(existing, canary)) {
+                if (existing != null && !Ownership.isOwnedBy(existing, canary)) {
                     knownForeign.add(key);
                     foreign.add(names.get(i));
                 } else if (existing == null) {
                     client.resource(desired).create();
                 }
-            } else if (!DeploymentWorkloads.isOwnedBy(current, canary)) {
+            } else if (!Ownership.isOwnedBy(current, canary)) {
                 foreign.add(names.get(i));
             } else if (!Objects.equals(current.getSpec().getSelector(), desired.getSpec().getSelector())
                     || !samePorts(current.getSpec().getPorts(), desired.getSpec().getPorts())) {
@@ -125,7 +125,7 @@ public class CanaryServices {
                 .withNamespace(canary.getMetadata().getNamespace())
                 .withLabels(Map.of(Labels.CANARY, canary.getMetadata().getName(), Labels.MANAGED_BY,
                         Labels.MANAGED_BY_VALUE))
-                .withOwnerReferences(DeploymentWorkloads.ownerReference(canary))
+                .withOwnerReferences(Ownership.ownerReference(canary))
                 .endMetadata()
                 .withNewSpec()
                 .withType("ClusterIP")
@@ -141,18 +141,18 @@ public class CanaryServices {
     }
 
     /** On Canary deletion: the canary Service goes; the apex and primary Services stay, released, and keep serving. */
-    public void release(Canary canary, DeploymentWorkloads workloads) {
+    public void release(Canary canary, Ownership ownership) {
         String namespace = canary.getMetadata().getNamespace();
         List<String> names = names(canary);
         for (int i = 0; i < names.size(); i++) {
             Service current = client.services().inNamespace(namespace).withName(names.get(i)).get();
-            if (current == null || !DeploymentWorkloads.isOwnedBy(current, canary)) {
+            if (current == null || !Ownership.isOwnedBy(current, canary)) {
                 continue;
             }
             if (i == 2) {
                 client.resource(current).delete();
             } else {
-                workloads.release(current);
+                ownership.release(current);
             }
         }
     }

@@ -12,12 +12,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -46,12 +43,6 @@ public class DeploymentWorkloads {
 
     public static String primaryName(String target) {
         return target + "-primary";
-    }
-
-    /** True when the primary was created by (or released from) the Canary of this name. */
-    public static boolean isOwnedBy(HasMetadata object, Canary canary) {
-        Map<String, String> labels = object.getMetadata().getLabels();
-        return labels != null && canary.getMetadata().getName().equals(labels.get(Labels.CANARY));
     }
 
     /** The revision the primary serves, as recorded when its template was written. */
@@ -87,7 +78,7 @@ public class DeploymentWorkloads {
                 .withNamespace(target.getMetadata().getNamespace())
                 .withLabels(labels)
                 .withAnnotations(Map.of(Labels.REVISION, revision))
-                .withOwnerReferences(ownerReference(canary))
+                .withOwnerReferences(Ownership.ownerReference(canary))
                 .endMetadata()
                 .withSpec(new DeploymentSpecBuilder(target.getSpec())
                         .withReplicas(replicas)
@@ -95,17 +86,6 @@ public class DeploymentWorkloads {
                         .withTemplate(primaryTemplate(target))
                         .withPaused(null)
                         .build())
-                .build();
-    }
-
-    public static OwnerReference ownerReference(Canary canary) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion(canary.getApiVersion())
-                .withKind(canary.getKind())
-                .withName(canary.getMetadata().getName())
-                .withUid(canary.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
                 .build();
     }
 
@@ -136,28 +116,6 @@ public class DeploymentWorkloads {
 
     public Deployment createPrimary(Canary canary, Deployment target, String revision, int replicas) {
         return client.resource(buildPrimary(canary, target, revision, replicas)).create();
-    }
-
-    /** Takes over a primary left by an earlier Canary of the same name (deleted Canaries release their primary). */
-    public void adopt(Canary canary, HasMetadata object) {
-        List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
-        if (refs != null && refs.stream().anyMatch(r -> Objects.equals(r.getUid(), canary.getMetadata().getUid()))) {
-            return;
-        }
-        JsonPatch.create().set("/metadata/ownerReferences", List.of(ownerReference(canary))).applyTo(client, object);
-    }
-
-    /** Lets go of an object on Canary deletion: without the owner reference, garbage collection keeps it. */
-    public void release(HasMetadata object) {
-        if (object.getMetadata().getOwnerReferences() == null || object.getMetadata().getOwnerReferences().isEmpty()) {
-            return;
-        }
-        JsonPatch.create().remove("/metadata/ownerReferences").applyTo(client, object);
-    }
-
-    /** Deletes an object the controller created. */
-    public void delete(HasMetadata object) {
-        client.resource(object).delete();
     }
 
     /** Copies the target's template (the canary's) into the primary and records its revision. */

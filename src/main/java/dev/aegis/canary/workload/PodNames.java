@@ -28,6 +28,11 @@ public final class PodNames {
         return "^(" + String.join("|", prefixes) + ")[a-z0-9]{5}$";
     }
 
+    /** The pods of a DaemonSet: {@code <daemonset>-<5 chars>}. */
+    public static String daemonSetRegex(String daemonSet) {
+        return "^" + Regexes.quote(prefix(daemonSet)) + "[a-z0-9]{5}$";
+    }
+
     static String prefix(String replicaSetName) {
         String prefix = replicaSetName + "-";
         return prefix.length() > MAX_PREFIX ? prefix.substring(0, MAX_PREFIX) : prefix;

@@ -11,6 +11,11 @@ import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,6 +63,49 @@ final class Fixtures {
                 .build()).create();
     }
 
+    /**
+     * A DaemonSet of Git: one pod per edge node of this test's fleet (label fleet=namespace, since nodes are shared
+     * by every test), replaced 25% of the nodes at a time.
+     */
+    DaemonSet daemonSet(String name, String version) {
+        return client.resource(new DaemonSetBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
+                .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(new IntOrString("25%")).endRollingUpdate().endUpdateStrategy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withNodeSelector(Map.of("role", "edge", "fleet", ns))
+                .withContainers(new ContainerBuilder().withName("proxy").withImage(IMAGE + version).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build()).create();
+    }
+
+    void setDaemonSetImage(String daemonSet, String version) {
+        client.apps().daemonSets().inNamespace(ns).withName(daemonSet).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext
+                        .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
+                        + version + "\"}]");
+    }
+
+    DaemonSet daemonSetNow(String name) {
+        return client.apps().daemonSets().inNamespace(ns).withName(name).get();
+    }
+
+    /** A Ready node; the simulator runs DaemonSet pods on it. Node names are unique per test. */
+    Node node(String name, Map<String, String> labels) {
+        return client.resource(new NodeBuilder()
+                .withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                .build()).create();
+    }
+
     /** What Git pushing a new version does to the target: its image changes (a patch, as Flux's apply is). */
     void setImage(String deployment, String version) {
         client.apps().deployments().inNamespace(ns).withName(deployment).patch(
@@ -77,7 +125,11 @@ final class Fixtures {
 
     /** The templates shipped in analysis-templates/, applied as they are. */
     void applyShippedTemplates() {
-        for (String file : List.of("request-success-rate.yaml", "request-duration-p99.yaml")) {
+        applyShippedTemplates(List.of("request-success-rate.yaml", "request-duration-p99.yaml"));
+    }
+
+    void applyShippedTemplates(List<String> files) {
+        for (String file : files) {
             try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/" + file)) {
                 client.resource(Serialization.unmarshal(in, AnalysisTemplate.class)).inNamespace(ns).create();
             } catch (IOException e) {

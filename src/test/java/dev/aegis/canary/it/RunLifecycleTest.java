@@ -191,6 +191,37 @@ class RunLifecycleTest {
     }
 
     @Test
+    void aTemplateDeletedMidRunGivesTrafficBackToThePrimaryUntilItIsBack() {
+        Fixtures fx = new Fixtures(client, "template-gone");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "1.0.0", 4);
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(50, 100)));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "2.0.0");
+            await().atMost(RUN).until(() -> recorder.weights().contains(50));
+
+            client.resources(dev.aegis.canary.api.AnalysisTemplate.class).inNamespace(fx.ns)
+                    .withName("request-duration-p99").delete();
+            CanaryStatus invalid = recorder.awaitPhase(Phase.Invalid, RUN);
+            assertThat(invalid.getMessage()).contains("spec.analysis.metrics[1].templateRef: AnalysisTemplate "
+                    + "'request-duration-p99' not found");
+            assertThat(invalid.getWeight()).as("the run is remembered").isEqualTo(50);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(4);
+                assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+            });
+
+            fx.applyShippedTemplates(List.of("request-duration-p99.yaml"));
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
+            assertThat(recorder.weights()).containsExactly(50, 50, 100);
+            assertThat(fx.events("podinfo")).extracting(Event::getReason).containsSubsequence("InvalidSpec",
+                    "Resumed", "Succeeded");
+            assertThat(done.getCanaryRevision()).isEqualTo(invalid.getCanaryRevision());
+        }
+    }
+
+    @Test
     void aCanaryAppliedAgainAdoptsThePrimaryItsPredecessorLeft() {
         Fixtures fx = new Fixtures(client, "adopt");
         fx.applyShippedTemplates();

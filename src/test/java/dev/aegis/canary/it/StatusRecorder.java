@@ -70,9 +70,27 @@ final class StatusRecorder implements AutoCloseable {
                 Deployment t = fx.deploymentNow(target);
                 Deployment p = fx.deploymentNow(target + "-primary");
                 steps.add(new Step(s.getCanaryRevision(), s.getWeight(), s.getEffectiveWeight(),
-                        t.getSpec().getReplicas(), p.getSpec().getReplicas()));
+                        t == null ? 0 : t.getSpec().getReplicas(), p == null ? 0 : p.getSpec().getReplicas()));
+                snapshots.add(new Snapshot(s, snapshot.apply(s)));
             }
         }
+    }
+
+    /** What a test captured of the world when the canary was first ready at a step. */
+    record Snapshot(CanaryStatus status, Object world) {
+    }
+
+    private final List<Snapshot> snapshots = new CopyOnWriteArrayList<>();
+    private java.util.function.Function<CanaryStatus, Object> snapshot = s -> null;
+
+    /** Captures more of the world at each step (called on the watch thread, as the step is reached). */
+    StatusRecorder onStep(java.util.function.Function<CanaryStatus, Object> snapshot) {
+        this.snapshot = snapshot;
+        return this;
+    }
+
+    List<Snapshot> snapshots() {
+        return List.copyOf(snapshots);
     }
 
     List<Step> steps() {
