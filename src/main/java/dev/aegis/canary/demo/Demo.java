@@ -11,15 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import dev.aegis.canary.api.AnalysisSpec;
 import dev.aegis.canary.api.AnalysisTemplate;
@@ -33,13 +40,15 @@ import dev.aegis.canary.api.ServiceSpec;
 import dev.aegis.canary.api.TargetRef;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.TrafficSpec;
 import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.rollout.MetricText;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /**
- * The demo's story, told against the running controller: a Deployment gets a Canary, a healthy version is promoted
- * through every step, then a version that fails 8% of its requests is rolled back at the first step.
+ * The demo's story, told against the running controller. A Deployment gets a Canary: a healthy version is promoted
+ * through every step, then a version that fails 8% of its requests is rolled back at the first step. Then a
+ * DaemonSet on 120 edge nodes in three zones does the same, node by node.
  */
 @ApplicationScoped
 public class Demo {
@@ -49,72 +58,152 @@ public class Demo {
     static final int REPLICAS = 10;
     static final Duration INTERVAL = Duration.ofSeconds(8);
     static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(3);
+    static final String EDGE = "edge";
+    static final String PROXY = "river-proxy";
+    static final String PROXY_IMAGE = "registry.example/river-proxy:";
+    static final int EDGE_NODES = 120;
+    static final String ZONE = "topology.kubernetes.io/zone";
+    static final List<String> ZONES = List.of("eu-west-1a", "eu-west-1b", "eu-west-1c");
 
     private final PrintStream out = System.out;
     private long startNanos;
 
     public int run(DemoEnvironment env) {
         startNanos = System.nanoTime();
-        KubernetesClient k8s = env.client();
-        String ns = DemoEnvironment.NAMESPACE;
         say("controller running against the embedded Kubernetes API; Prometheus at " + env.prometheus().url());
-        env.fleet().setBehaviour(IMAGE + "6.5.0", VersionBehaviour.healthy());
-        env.fleet().setBehaviour(IMAGE + "6.5.1", VersionBehaviour.healthy());
-        env.fleet().setBehaviour(IMAGE + "6.5.2", VersionBehaviour.healthy().withErrorRatio(0.08));
-
-        for (String template : List.of("request-success-rate.yaml", "request-duration-p99.yaml")) {
-            k8s.resource(loadTemplate(template)).inNamespace(ns).create();
-        }
-        k8s.resource(deployment(ns, "6.5.0")).create();
-        k8s.resource(canary(ns)).create();
-        say("applied Deployment " + APP + " (" + REPLICAS + " replicas of 6.5.0), the AnalysisTemplates "
-                + "request-success-rate and request-duration-p99, and Canary " + APP);
-        say("steps 1% → 10% → 50% → 100%, a check every " + INTERVAL.toSeconds()
-                + "s: success rate >= 99%, p99 latency <= 500 ms");
-        Release init = await(k8s, ns, "initializing", List.of(Phase.Ready), null);
-
         List<Release> releases = new ArrayList<>();
-        releases.add(init);
-        setImage(k8s, ns, "6.5.1");
-        releases.add(await(k8s, ns, "6.5.1 (healthy)", List.of(Phase.Succeeded, Phase.RolledBack), Phase.Progressing));
-        setImage(k8s, ns, "6.5.2");
-        releases.add(await(k8s, ns, "6.5.2 (8% errors)", List.of(Phase.Succeeded, Phase.RolledBack),
-                Phase.Progressing));
-
-        // The rollback routed everything to the primary at once; give its last pod a moment to be ready.
-        long settle = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        Deployment primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
-        while (available(primary) < REPLICAS && System.nanoTime() < settle) {
-            pause(Duration.ofMillis(200));
-            primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
-        }
-        Deployment target = k8s.apps().deployments().inNamespace(ns).withName(APP).get();
-        String primaryImage = primary.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        boolean deploymentOk = deploymentStory(env, releases);
+        boolean daemonSetOk = daemonSetStory(env, releases);
         out.println();
         out.println("Summary");
         out.println("-------");
         for (Release r : releases) {
-            out.printf("  %-20s %-11s after %5.1fs   %s%n", r.name, r.phase, r.seconds, r.message);
+            out.printf("  %-34s %-11s after %5.1fs   %s%n", r.name, r.phase, r.seconds, r.message);
         }
-        out.printf("  primary %s serves %s with %d/%d pods ready; the Git-owned %s runs %d pods%n",
-                primary.getMetadata().getName(), primaryImage, available(primary), REPLICAS, APP,
-                target.getSpec().getReplicas());
         out.printf("  process RSS (controller, embedded API server and simulator): %s; heap after GC: %s; total time "
                 + "%.0fs%n", rss(), heapAfterGc(), elapsed());
-        boolean ok = releases.get(0).phase == Phase.Ready && releases.get(1).phase == Phase.Succeeded
-                && releases.get(2).phase == Phase.RolledBack && primaryImage.equals(IMAGE + "6.5.1")
-                && Objects.equals(target.getSpec().getReplicas(), 0);
+        boolean ok = deploymentOk && daemonSetOk;
         out.println(ok
-                ? "demo finished: the healthy version was promoted and the bad one rolled back"
+                ? "demo finished: healthy versions were promoted and bad ones rolled back, pod by pod and node by node"
                 : "demo FAILED: the outcomes above are not the expected Ready, Succeeded, RolledBack");
         return ok ? 0 : 1;
+    }
+
+    /** A Deployment of 10 pods behind a Service: replica routing. */
+    private boolean deploymentStory(DemoEnvironment env, List<Release> releases) {
+        KubernetesClient k8s = env.client();
+        String ns = DemoEnvironment.NAMESPACE;
+        env.fleet().setBehaviour(IMAGE + "6.5.0", VersionBehaviour.healthy());
+        env.fleet().setBehaviour(IMAGE + "6.5.1", VersionBehaviour.healthy());
+        env.fleet().setBehaviour(IMAGE + "6.5.2", VersionBehaviour.healthy().withErrorRatio(0.08));
+        applyTemplates(k8s, ns);
+        k8s.resource(deployment(ns, "6.5.0")).create();
+        k8s.resource(canary(ns, APP, new TargetRef(WorkloadKind.Deployment, APP), null)).create();
+        out.println();
+        say("== Deployment " + APP + ": " + REPLICAS + " pods of 6.5.0 behind Service " + APP
+                + "; the canary's share is its share of the pods");
+        say("steps 1% → 10% → 50% → 100%, a check every " + INTERVAL.toSeconds()
+                + "s: success rate >= 99%, p99 latency <= 500 ms");
+        int first = releases.size();
+        releases.add(await(k8s, ns, APP, APP + " first sight", List.of(Phase.Ready), null, s -> ""));
+        setImage(k8s, ns, "6.5.1");
+        releases.add(await(k8s, ns, APP, APP + " 6.5.1 (healthy)", List.of(Phase.Succeeded, Phase.RolledBack),
+                Phase.Progressing, s -> ""));
+        setImage(k8s, ns, "6.5.2");
+        releases.add(await(k8s, ns, APP, APP + " 6.5.2 (8% errors)", List.of(Phase.Succeeded, Phase.RolledBack),
+                Phase.Progressing, s -> ""));
+
+        // The primary takes the pods back as its own become ready; give its last one a moment.
+        long settle = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Deployment primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
+        Deployment target = k8s.apps().deployments().inNamespace(ns).withName(APP).get();
+        while ((available(primary) < REPLICAS || !Objects.equals(target.getSpec().getReplicas(), 0))
+                && System.nanoTime() < settle) {
+            pause(Duration.ofMillis(200));
+            primary = k8s.apps().deployments().inNamespace(ns).withName(APP + "-primary").get();
+            target = k8s.apps().deployments().inNamespace(ns).withName(APP).get();
+        }
+        String primaryImage = primary.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        say(String.format("%s serves %s with %d/%d pods ready; the Git-owned %s runs %d pods",
+                primary.getMetadata().getName(), primaryImage, available(primary), REPLICAS, APP,
+                target.getSpec().getReplicas()));
+        return releases.get(first).phase == Phase.Ready && releases.get(first + 1).phase == Phase.Succeeded
+                && releases.get(first + 2).phase == Phase.RolledBack && primaryImage.equals(IMAGE + "6.5.1")
+                && Objects.equals(target.getSpec().getReplicas(), 0);
+    }
+
+    /** A DaemonSet on 120 edge nodes in 3 zones: the canary's share is its share of the nodes. */
+    private boolean daemonSetStory(DemoEnvironment env, List<Release> releases) {
+        KubernetesClient k8s = env.client();
+        String ns = EDGE;
+        env.fleet().setBehaviour(PROXY_IMAGE + "1.4.0", VersionBehaviour.healthy());
+        env.fleet().setBehaviour(PROXY_IMAGE + "1.5.0", VersionBehaviour.healthy());
+        env.fleet().setBehaviour(PROXY_IMAGE + "1.6.0", VersionBehaviour.healthy().withErrorRatio(0.05));
+        for (int i = 1; i <= EDGE_NODES; i++) {
+            k8s.resource(new NodeBuilder()
+                    .withNewMetadata().withName(String.format("edge-%03d", i))
+                    .withLabels(Map.of("role", "edge", ZONE, ZONES.get(i % ZONES.size()))).endMetadata()
+                    .withNewSpec().endSpec()
+                    .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                    .build()).create();
+        }
+        applyTemplates(k8s, ns);
+        k8s.resource(daemonSet(ns, "1.4.0")).create();
+        TrafficSpec traffic = new TrafficSpec();
+        TrafficSpec.NodesTraffic nodes = new TrafficSpec.NodesTraffic();
+        nodes.setSpreadBy(ZONE);
+        traffic.setNodes(nodes);
+        k8s.resource(canary(ns, PROXY, new TargetRef(WorkloadKind.DaemonSet, PROXY), traffic)).create();
+        out.println();
+        say("== DaemonSet " + PROXY + " on " + EDGE_NODES
+                + " edge nodes in 3 zones: the canary's share is its share of "
+                + "the nodes, spread over the zones; at most 10% of the nodes change at once (maxUnavailable)");
+        int first = releases.size();
+        Function<CanaryStatus, String> zones = s -> canaryZones(k8s, ns);
+        releases.add(await(k8s, ns, PROXY, PROXY + " first sight", List.of(Phase.Ready), null, zones));
+        setDaemonSetImage(k8s, ns, "1.5.0");
+        releases.add(await(k8s, ns, PROXY, PROXY + " 1.5.0 (healthy)", List.of(Phase.Succeeded, Phase.RolledBack),
+                Phase.Progressing, zones));
+        setDaemonSetImage(k8s, ns, "1.6.0");
+        releases.add(await(k8s, ns, PROXY, PROXY + " 1.6.0 (5% errors)", List.of(Phase.Succeeded,
+                Phase.RolledBack), Phase.Progressing, zones));
+
+        // Every node goes back to the primary within maxUnavailable; wait until the fleet is on one version.
+        long settle = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, Long> versions = Map.of();
+        while (System.nanoTime() < settle) {
+            versions = k8s.pods().inNamespace(ns).list().getItems().stream().collect(Collectors.groupingBy(
+                    p -> p.getMetadata().getOwnerReferences().get(0).getName() + " "
+                            + p.getSpec().getContainers().get(0).getImage(),
+                    java.util.TreeMap::new, Collectors.counting()));
+            if (versions.equals(Map.of(PROXY + "-primary " + PROXY_IMAGE + "1.5.0", (long) EDGE_NODES))
+                    && canaryZones(k8s, ns).isEmpty()) {
+                break;
+            }
+            pause(Duration.ofMillis(250));
+        }
+        say("pods on the fleet: " + versions);
+        return releases.get(first).phase == Phase.Ready && releases.get(first + 1).phase == Phase.Succeeded
+                && releases.get(first + 2).phase == Phase.RolledBack
+                && versions.equals(Map.of(PROXY + "-primary " + PROXY_IMAGE + "1.5.0", (long) EDGE_NODES));
+    }
+
+    /** "eu-west-1a 4, eu-west-1b 4, eu-west-1c 4": where the canary nodes are. */
+    private static String canaryZones(KubernetesClient k8s, String ns) {
+        String label = "canary.aegis.dev/" + ns + "." + PROXY;
+        Map<String, Long> byZone = k8s.nodes().withLabel(label, "canary").list().getItems().stream()
+                .collect(Collectors.groupingBy(n -> n.getMetadata().getLabels().get(ZONE), java.util.TreeMap::new,
+                        Collectors.counting()));
+        return byZone.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     private record Release(String name, Phase phase, double seconds, String message) {
     }
 
     /** Prints every change of the Canary's status until it reaches one of the phases. */
-    private Release await(KubernetesClient k8s, String ns, String name, List<Phase> end, Phase mustPass) {
+    private Release await(KubernetesClient k8s, String ns, String canary, String name, List<Phase> end,
+            Phase mustPass, Function<CanaryStatus, String> extra) {
         out.println();
         say("release " + name);
         long start = System.nanoTime();
@@ -122,10 +211,11 @@ public class Demo {
         String last = null;
         boolean passed = mustPass == null;
         while (System.nanoTime() < deadline) {
-            Canary c = k8s.resources(Canary.class).inNamespace(ns).withName(APP).get();
+            Canary c = k8s.resources(Canary.class).inNamespace(ns).withName(canary).get();
             CanaryStatus s = c == null ? null : c.getStatus();
             if (s != null && s.getPhase() != null) {
-                String line = describe(s);
+                String where = s.getPhase() == Phase.Progressing ? extra.apply(s) : "";
+                String line = describe(s) + (where.isEmpty() ? "" : "  [canary nodes: " + where + "]");
                 if (!line.equals(last)) {
                     say(line);
                     last = line;
@@ -174,13 +264,16 @@ public class Demo {
                 .build();
     }
 
-    private static Canary canary(String ns) {
+    private static Canary canary(String ns, String name, TargetRef target, TrafficSpec traffic) {
         CanarySpec spec = new CanarySpec();
-        spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, APP));
-        ServiceSpec service = new ServiceSpec();
-        service.setPort(80);
-        service.setTargetPort(9898);
-        spec.setService(service);
+        spec.setTargetRef(target);
+        spec.setTraffic(traffic);
+        if (target.getKind() == WorkloadKind.Deployment) {
+            ServiceSpec service = new ServiceSpec();
+            service.setPort(80);
+            service.setTargetPort(9898);
+            spec.setService(service);
+        }
         AnalysisSpec analysis = new AnalysisSpec();
         analysis.setInterval(INTERVAL.toSeconds() + "s");
         analysis.setMetrics(List.of(
@@ -191,18 +284,56 @@ public class Demo {
         spec.setAnalysis(analysis);
         spec.setProgressDeadline("2m");
         Canary canary = new Canary();
-        canary.getMetadata().setName(APP);
+        canary.getMetadata().setName(name);
         canary.getMetadata().setNamespace(ns);
         canary.setSpec(spec);
         return canary;
     }
 
+    private static DaemonSet daemonSet(String ns, String version) {
+        return new DaemonSetBuilder()
+                .withNewMetadata().withName(PROXY).withNamespace(ns).withLabels(Map.of("app", PROXY)).endMetadata()
+                .withNewSpec()
+                .withNewSelector().withMatchLabels(Map.of("app", PROXY)).endSelector()
+                .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(new IntOrString("10%")).endRollingUpdate().endUpdateStrategy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", PROXY)).endMetadata()
+                .withNewSpec()
+                .withNodeSelector(Map.of("role", "edge"))
+                .withHostNetwork(true)
+                .withContainers(new ContainerBuilder().withName("proxy").withImage(PROXY_IMAGE + version)
+                        .withPorts(new ContainerPortBuilder().withName("https").withContainerPort(443)
+                                .withHostPort(443).build())
+                        .build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private void setDaemonSetImage(KubernetesClient k8s, String ns, String version) {
+        k8s.apps().daemonSets().inNamespace(ns).withName(PROXY).patch(PatchContext.of(PatchType.JSON),
+                imagePatch(PROXY_IMAGE + version));
+        say("Git pushed " + PROXY_IMAGE + version);
+    }
+
+    private static void applyTemplates(KubernetesClient k8s, String ns) {
+        for (String template : List.of("request-success-rate.yaml", "request-duration-p99.yaml")) {
+            k8s.resource(loadTemplate(template)).inNamespace(ns).create();
+        }
+    }
+
+    /** What Git pushing a version does: the image changes, by a patch of that field (as Flux's apply is). */
     private void setImage(KubernetesClient k8s, String ns, String version) {
-        k8s.apps().deployments().inNamespace(ns).withName(APP).edit(d -> {
-            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(IMAGE + version);
-            return d;
-        });
+        k8s.apps().deployments().inNamespace(ns).withName(APP).patch(PatchContext.of(PatchType.JSON),
+                imagePatch(IMAGE + version));
         say("Git pushed " + IMAGE + version);
+    }
+
+    private static String imagePatch(String image) {
+        return "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + image
+                + "\"}]";
     }
 
     private static AnalysisTemplate loadTemplate(String file) {

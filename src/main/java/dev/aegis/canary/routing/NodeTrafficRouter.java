@@ -115,10 +115,10 @@ public class NodeTrafficRouter {
         }
         String waiting;
         if (!moves.isDone()) {
-            waiting = "moving nodes, " + (moves.remaining() + moves.toCanary().size() + moves.toPrimary().size())
-                    + " to go, at most " + maxUnavailable + " at a time (maxUnavailable)";
+            waiting = "nodes to move: " + (moves.remaining() + moves.toCanary().size() + moves.toPrimary().size())
+                    + " left, at most " + maxUnavailable + " at a time (maxUnavailable)";
         } else if (!caughtUp) {
-            waiting = "the DaemonSets catching up with the node labels";
+            waiting = "the DaemonSets to follow the node labels";
         } else if (!targetDone) {
             waiting = "canary: " + DaemonSetWorkloads.available(target) + "/" + fleet.ready(true) + " nodes ready";
         } else {
