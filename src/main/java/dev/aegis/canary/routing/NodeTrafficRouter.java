@@ -98,12 +98,8 @@ public class NodeTrafficRouter {
                 + DaemonSetWorkloads.desired(primary) - DaemonSetWorkloads.available(primary) - fleet.notReady());
         int budget = caughtUp ? maxUnavailable - unavailable : 0;
         NodeMoves moves = NodeMoves.next(fleet.canary(), desired, budget);
-        for (String name : moves.toPrimary()) {
-            workloads.unlabel(fleet.byName().get(name), label);
-        }
-        for (String name : moves.toCanary()) {
-            workloads.labelCanary(fleet.byName().get(name), label);
-        }
+        workloads.relabel(moves.toCanary().stream().map(fleet.byName()::get).toList(),
+                moves.toPrimary().stream().map(fleet.byName()::get).toList(), label);
         int canaryAfter = canaryOnEligible + moves.toCanary().size()
                 - (int) moves.toPrimary().stream().filter(n -> fleet.eligible().stream()
                         .anyMatch(e -> e.name().equals(n))).count();
