@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -18,7 +20,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.mutiny.Uni;
 
 import dev.aegis.canary.api.AnalysisTemplateSpec;
+import dev.aegis.canary.api.AnalysisTemplateSpec.HeaderSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec.PrometheusSpec;
+import dev.aegis.canary.api.AnalysisTemplateSpec.SecretKeyRef;
 import dev.aegis.canary.api.AnalysisTemplateSpec.SecretRef;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.MetricResult;
@@ -30,8 +34,8 @@ import dev.aegis.canary.rollout.CheckOutcome;
 import dev.aegis.canary.rollout.Durations;
 
 /**
- * Runs a Canary's checks: resolves each metric's template, renders the query for the pods under test, asks Prometheus
- * (all metrics at once) and judges the answers.
+ * Runs a Canary's checks: resolves each metric's template, renders its query for the pods under test (and, for a
+ * metric that compares, the same for the primary), asks Prometheus (all queries at once) and judges the answers.
  */
 @ApplicationScoped
 public class Analysis {
@@ -39,10 +43,19 @@ public class Analysis {
     private static final Logger LOG = Logger.getLogger(Analysis.class);
     /** Stand-ins for pod and node regexes when a template is rendered only to validate it. */
     private static final PodScope VALIDATION_SCOPE = new PodScope("^$", "^$", "^$", "^$");
+    private static final int SYNTAX_CACHE_SIZE = 1000;
 
     private final PrometheusClient prometheus;
     private final KubernetesClient client;
     private final AegisConfig config;
+    /** Queries already checked by Prometheus' parser: "" when valid, the parser's message when not. */
+    private final Map<String, String> syntax = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > SYNTAX_CACHE_SIZE;
+        }
+    });
 
     public Analysis(PrometheusClient prometheus, KubernetesClient client, AegisConfig config) {
         this.prometheus = prometheus;
@@ -59,8 +72,9 @@ public class Analysis {
     }
 
     /**
-     * Finds every metric's template and renders its query once with stand-in pod names, so a missing template, a
-     * missing or undeclared arg or an unknown variable is reported before anything changes.
+     * Finds every metric's template and renders its queries once with stand-in pod names, so a missing template, a
+     * missing or undeclared arg, an unknown variable or a PromQL syntax error (by Prometheus' own parser, when it
+     * answers) is reported before anything changes.
      *
      * @param templates looks a template up (from the informer caches); null when there is none
      * @param nodesRouter the nodes router gives queries canaryNodes and primaryNodes too
@@ -86,22 +100,63 @@ public class Analysis {
                                 : " in namespace " + canary.getMetadata().getNamespace()));
                 continue;
             }
-            String templateName = kind + " " + ref.getName();
+            ResolvedMetric m = new ResolvedMetric(metric, kind + " " + ref.getName(), template);
             try {
                 if (template.getQuery() == null || template.getQuery().isBlank()) {
-                    throw new QueryTemplate.TemplateException(templateName + " has no spec.query");
+                    throw new QueryTemplate.TemplateException(m.templateName() + " has no spec.query");
                 }
-                endpointSettings(template, templateName);
-                PodScope scope = nodesRouter ? VALIDATION_SCOPE : PodScope.pods("^$", "^$");
-                Map<String, String> vars = QueryVariables.withArgs(builtIns(canary, interval, scope), metric.getName(),
-                        templateName, template.getArgs(), metric.getArgs());
-                QueryTemplate.render(template.getQuery(), vars);
-                resolved.add(new ResolvedMetric(metric, templateName, template));
+                endpointSettings(template, m.templateName());
+                MetricQueries queries = render(canary, interval, m, nodesRouter
+                        ? VALIDATION_SCOPE
+                        : PodScope.pods("^$",
+                                "^$"));
+                checkSyntax(m, queries.canary());
+                if (queries.baseline() != null) {
+                    checkSyntax(m, queries.baseline());
+                }
+                resolved.add(m);
             } catch (QueryTemplate.TemplateException | IllegalArgumentException e) {
                 errors.add(field + " (" + metric.getName() + "): " + e.getMessage());
             }
         }
         return new Resolution(resolved, errors);
+    }
+
+    private static MetricQueries render(Canary canary, Duration interval, ResolvedMetric m, PodScope scope) {
+        return MetricQueries.render(canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
+                canary.getSpec().getTargetRef().getName(), interval, scope, m.metric(), m.templateName(),
+                m.template());
+    }
+
+    /**
+     * Asks Prometheus to parse the query (by running it once; the answer is remembered). Only a parse error is held
+     * against the template: an unreachable Prometheus leaves the question for the next time.
+     */
+    private void checkSyntax(ResolvedMetric m, String query) {
+        String known = syntax.get(query);
+        if (known == null) {
+            PrometheusEndpoint endpoint;
+            try {
+                endpoint = endpoint(null, m);
+            } catch (IllegalArgumentException e) {
+                return; // its Secret is checked when the query runs
+            }
+            QueryResult result = prometheus.query(endpoint, query, Instant.now()).await()
+                    .atMost(endpoint.timeout().plus(Duration.ofSeconds(2)));
+            if (result instanceof QueryResult.Failure f && f.kind() == QueryResult.FailureKind.HTTP_STATUS
+                    && f.reason().contains("bad_data") && f.reason().contains("parse error")) {
+                known = f.reason().substring(f.reason().indexOf("parse error"));
+            } else if (result instanceof QueryResult.Failure f && f.kind() != QueryResult.FailureKind.SEVERAL_SERIES
+                    && f.kind() != QueryResult.FailureKind.BAD_RESPONSE) {
+                return;
+            } else {
+                known = "";
+            }
+            syntax.put(query, known);
+        }
+        if (!known.isEmpty()) {
+            throw new QueryTemplate.TemplateException(m.templateName() + " is not valid PromQL: " + known);
+        }
     }
 
     /** Runs one check of every metric; blocks at most the longest query timeout. */
@@ -110,28 +165,30 @@ public class Analysis {
         List<Uni<MetricResult>> checks = new ArrayList<>();
         Duration longest = Duration.ZERO;
         for (ResolvedMetric m : metrics) {
-            String query;
+            Judge.Criteria criteria = new Judge.Criteria(m.metric().getName(), m.metric().getThresholdRange(),
+                    m.metric().getCompare(), m.metric().isDryRun());
+            MetricQueries queries;
             PrometheusEndpoint endpoint;
             try {
-                Map<String, String> vars = QueryVariables.withArgs(builtIns(canary, interval, scope),
-                        m.metric().getName(), m.templateName(), m.template().getArgs(), m.metric().getArgs());
-                query = QueryTemplate.render(m.template().getQuery(), vars);
+                queries = render(canary, interval, m, scope);
                 endpoint = endpoint(canary, m);
             } catch (RuntimeException e) {
                 QueryResult failed = new QueryResult.Failure(QueryResult.FailureKind.QUERY, e.getMessage());
-                checks.add(Uni.createFrom().item(Judge.judge(m.metric().getName(), m.metric().getThresholdRange(),
-                        failed, null, now)));
+                checks.add(Uni.createFrom().item(Judge.judge(criteria, failed, null, null, now)));
                 continue;
             }
             if (endpoint.timeout().compareTo(longest) > 0) {
                 longest = endpoint.timeout();
             }
             LOG.debugf("%s/%s: %s asks %s: %s", canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
-                    m.metric().getName(), endpoint.baseUrl(), query);
-            String sent = query;
-            checks.add(prometheus.query(endpoint, query, now)
-                    .map(result -> Judge.judge(m.metric().getName(), m.metric().getThresholdRange(), result, sent,
-                            now)));
+                    m.metric().getName(), endpoint.baseUrl(), queries.canary());
+            Uni<QueryResult> canaryResult = prometheus.query(endpoint, queries.canary(), now);
+            Uni<QueryResult> baselineResult = queries.baseline() == null
+                    ? Uni.createFrom().nullItem()
+                    : prometheus.query(endpoint, queries.baseline(), now);
+            String sent = queries.canary();
+            checks.add(Uni.combine().all().unis(canaryResult, baselineResult).with((c, b) -> Judge.judge(criteria, c,
+                    b, sent, now)));
         }
         if (checks.isEmpty()) {
             return CheckOutcome.of(List.of());
@@ -143,17 +200,13 @@ public class Analysis {
         } catch (RuntimeException e) {
             // Each query has its own deadline and never fails; this is a last guard, so a check is never lost.
             String waited = Durations.format(longest);
-            List<MetricResult> errors = metrics.stream().map(m -> Judge.judge(m.metric().getName(),
-                    m.metric().getThresholdRange(), new QueryResult.Failure(QueryResult.FailureKind.TIMEOUT,
-                            "no answer within " + waited + ": " + e.getMessage()),
-                    null, now)).toList();
+            List<MetricResult> errors = metrics.stream().map(m -> Judge.judge(new Judge.Criteria(m.metric()
+                    .getName(), m.metric().getThresholdRange(), m.metric().getCompare(), m.metric().isDryRun()),
+                    new QueryResult.Failure(QueryResult.FailureKind.TIMEOUT, "no answer within " + waited + ": "
+                            + e.getMessage()),
+                    null, null, now)).toList();
             return CheckOutcome.of(errors);
         }
-    }
-
-    private Map<String, String> builtIns(Canary canary, Duration interval, PodScope scope) {
-        return QueryVariables.builtIns(canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
-                canary.getSpec().getTargetRef().getName(), interval, scope);
     }
 
     /** Checks a template's address and timeout; throws with the field named. */
@@ -173,31 +226,61 @@ public class Analysis {
                 throw new IllegalArgumentException(templateName + " spec.prometheus.timeout: " + e.getMessage());
             }
         }
+        if (p.getHeaders() != null) {
+            for (HeaderSpec h : p.getHeaders()) {
+                if (h.getName() == null || (h.getValue() == null) == (h.getSecretKeyRef() == null)) {
+                    throw new IllegalArgumentException(templateName + " spec.prometheus.headers: each needs a name "
+                            + "and either value or secretKeyRef");
+                }
+            }
+        }
     }
 
+    /**
+     * Where to send a metric's queries, with what credentials, headers and TLS.
+     *
+     * @param canary the Canary whose namespace holds a namespaced template's Secrets; null to resolve no Secret
+     */
     private PrometheusEndpoint endpoint(Canary canary, ResolvedMetric m) {
         PrometheusSpec p = m.template().getPrometheus();
         String address = p != null && p.getAddress() != null ? p.getAddress() : config.prometheus().url();
         Duration timeout = p != null && p.getTimeout() != null
                 ? Durations.parse(p.getTimeout())
                 : config.prometheus().timeout();
-        String authorization = p != null && p.getSecretRef() != null
-                ? authorization(canary, m, p.getSecretRef())
-                : null;
-        return new PrometheusEndpoint(address, authorization, timeout);
+        if (p == null) {
+            return new PrometheusEndpoint(address, Map.of(), timeout, PrometheusEndpoint.Tls.DEFAULT);
+        }
+        boolean needsSecrets = p.getSecretRef() != null || (p.getTls() != null && p.getTls().getCaSecretRef() != null)
+                || (p.getHeaders() != null && p.getHeaders().stream().anyMatch(h -> h.getSecretKeyRef() != null));
+        if (canary == null && needsSecrets) {
+            throw new IllegalArgumentException("the template's Secrets are read when it runs");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (p.getHeaders() != null) {
+            for (HeaderSpec h : p.getHeaders()) {
+                headers.put(h.getName(), h.getValue() != null
+                        ? h.getValue()
+                        : secretValue(canary, m, h.getSecretKeyRef().getName(), h.getSecretKeyRef().getNamespace(),
+                                h.getSecretKeyRef().getKey(), "spec.prometheus.headers[" + h.getName() + "]"));
+            }
+        }
+        if (p.getSecretRef() != null) {
+            headers.put("Authorization", authorization(canary, m, p.getSecretRef()));
+        }
+        PrometheusEndpoint.Tls tls = PrometheusEndpoint.Tls.DEFAULT;
+        if (p.getTls() != null) {
+            SecretKeyRef ca = p.getTls().getCaSecretRef();
+            tls = new PrometheusEndpoint.Tls(ca == null
+                    ? null
+                    : secretValue(canary, m, ca.getName(), ca.getNamespace(), ca.getKey(), "spec.prometheus.tls"),
+                    p.getTls().isInsecureSkipVerify());
+        }
+        return new PrometheusEndpoint(address, headers, timeout, tls);
     }
 
     /** The Authorization header from the template's Secret: key token (bearer), or username and password. */
     private String authorization(Canary canary, ResolvedMetric m, SecretRef ref) {
-        boolean cluster = m.templateName().startsWith(TemplateKind.ClusterAnalysisTemplate.name());
-        String namespace = cluster && ref.getNamespace() != null
-                ? ref.getNamespace()
-                : cluster ? client.getNamespace() : canary.getMetadata().getNamespace();
-        Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
-        if (secret == null) {
-            throw new IllegalArgumentException(m.templateName() + " spec.prometheus.secretRef: Secret " + namespace
-                    + "/" + ref.getName() + " not found");
-        }
+        Secret secret = secret(canary, m, ref.getName(), ref.getNamespace(), "spec.prometheus.secretRef");
         String token = value(secret, "token");
         if (token != null) {
             return "Bearer " + token.strip();
@@ -208,8 +291,36 @@ public class Analysis {
             return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                     .getBytes(StandardCharsets.UTF_8));
         }
-        throw new IllegalArgumentException(m.templateName() + " spec.prometheus.secretRef: Secret " + namespace + "/"
-                + ref.getName() + " needs key token, or username and password");
+        throw new IllegalArgumentException(m.templateName() + " spec.prometheus.secretRef: Secret "
+                + secret.getMetadata().getName() + " needs key token, or username and password");
+    }
+
+    private String secretValue(Canary canary, ResolvedMetric m, String name, String namespace, String key,
+            String field) {
+        Secret secret = secret(canary, m, name, namespace, field);
+        String value = value(secret, key);
+        if (value == null) {
+            throw new IllegalArgumentException(m.templateName() + " " + field + ": Secret " + name + " has no key "
+                    + key);
+        }
+        return value;
+    }
+
+    /**
+     * A Secret a template names: in the Canary's namespace for an AnalysisTemplate; for a ClusterAnalysisTemplate in
+     * the namespace the reference gives, or the controller's.
+     */
+    private Secret secret(Canary canary, ResolvedMetric m, String name, String namespace, String field) {
+        boolean cluster = m.templateName().startsWith(TemplateKind.ClusterAnalysisTemplate.name());
+        String ns = cluster
+                ? (namespace != null ? namespace : client.getNamespace())
+                : canary.getMetadata().getNamespace();
+        Secret secret = client.secrets().inNamespace(ns).withName(name).get();
+        if (secret == null) {
+            throw new IllegalArgumentException(m.templateName() + " " + field + ": Secret " + ns + "/" + name
+                    + " not found");
+        }
+        return secret;
     }
 
     private static String value(Secret secret, String key) {

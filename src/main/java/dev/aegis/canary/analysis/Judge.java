@@ -1,44 +1,122 @@
 package dev.aegis.canary.analysis;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.aegis.canary.api.CheckResult;
+import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.ThresholdRange;
 import dev.aegis.canary.rollout.MetricText;
 
-/** Turns a query result into a verdict against a threshold range. Pure: no I/O, no framework. */
+/**
+ * Turns query results into a metric's verdict: the canary's value against the threshold range, and against the
+ * primary's value when the metric compares with it. Pure: no I/O, no framework.
+ */
 public final class Judge {
+
+    /**
+     * What a metric is judged by.
+     *
+     * @param metric the metric's name
+     * @param range bounds for the canary's value, or null
+     * @param compare bounds relative to the primary's value, or null
+     * @param dryRun the result is recorded only
+     */
+    public record Criteria(String metric, ThresholdRange range, CompareSpec compare, boolean dryRun) {
+
+        public static Criteria of(String metric, ThresholdRange range) {
+            return new Criteria(metric, range, null, false);
+        }
+    }
 
     private Judge() {
     }
 
+    /** A metric without comparison. */
     public static MetricResult judge(String metric, ThresholdRange range, QueryResult result, String query,
             Instant time) {
-        String rangeText = describe(range);
+        return judge(Criteria.of(metric, range), result, null, query, time);
+    }
+
+    /**
+     * @param canary the metric's query on the canary
+     * @param baseline the same on the primary; null when the metric does not compare
+     */
+    public static MetricResult judge(Criteria c, QueryResult canary, QueryResult baseline, String query,
+            Instant time) {
+        MetricResult r = judgeValue(c, canary, baseline, query, time);
+        r.setDryRun(c.dryRun() ? Boolean.TRUE : null);
+        return r;
+    }
+
+    private static MetricResult judgeValue(Criteria c, QueryResult canary, QueryResult baseline, String query,
+            Instant time) {
+        String rangeText = describe(c.range(), c.compare());
         String at = time.toString();
+        Usable value = usable(canary, c.range() == null ? null : c.range().getMax(), c.range() == null
+                ? null
+                : c.range().getMin());
+        if (value.result() != null) {
+            return new MetricResult(c.metric(), null, rangeText, value.result(), value.reason(), query, at);
+        }
+        if (c.range() != null && !within(c.range(), value.number())) {
+            return withBaseline(new MetricResult(c.metric(), value.number(), rangeText, CheckResult.Fail, null, query,
+                    at), baseline);
+        }
+        if (c.compare() == null) {
+            return new MetricResult(c.metric(), value.number(), rangeText, CheckResult.Pass, null, query, at);
+        }
+        Usable primary = usable(baseline == null ? new QueryResult.NoSamples() : baseline, null, null);
+        if (primary.result() != null) {
+            // Without the primary's value there is nothing to compare with: as inconclusive as the canary's own.
+            MetricResult r = new MetricResult(c.metric(), value.number(), rangeText, primary.result(),
+                    "primary: " + primary.reason(), query, at);
+            return r;
+        }
+        CheckResult verdict = compares(c.compare(), value.number(), primary.number())
+                ? CheckResult.Pass
+                : CheckResult.Fail;
+        MetricResult r = new MetricResult(c.metric(), value.number(), rangeText, verdict, null, query, at);
+        r.setBaseline(primary.number());
+        return r;
+    }
+
+    private static MetricResult withBaseline(MetricResult r, QueryResult baseline) {
+        if (baseline instanceof QueryResult.Sample s && Double.isFinite(s.value())) {
+            r.setBaseline(s.value());
+        }
+        return r;
+    }
+
+    /** A finite number, or the result and reason that stand for one. */
+    private record Usable(double number, CheckResult result, String reason) {
+    }
+
+    /**
+     * An infinity is no number to store (the API refuses it) and says nothing against a bound it does not cross:
+     * +Inf fails a max, -Inf fails a min; otherwise there is no usable value.
+     */
+    private static Usable usable(QueryResult result, Double max, Double min) {
         if (result instanceof QueryResult.Sample sample) {
-            double value = sample.value();
-            if (Double.isNaN(value)) {
-                return new MetricResult(metric, null, rangeText, CheckResult.NoData,
-                        "NaN: the query divided by zero (no requests in the window?)", query, at);
+            double v = sample.value();
+            if (Double.isNaN(v)) {
+                return new Usable(0, CheckResult.NoData, "NaN: the query divided by zero (no requests in the "
+                        + "window?)");
             }
-            if (Double.isInfinite(value)) {
-                // An infinity is no number to store (the API refuses it) and says nothing against the bound it does
-                // not cross: +Inf fails a max, -Inf fails a min; otherwise there is no usable value.
-                String text = value > 0 ? "+Inf" : "-Inf";
-                boolean crosses = value > 0 ? range.getMax() != null : range.getMin() != null;
-                return new MetricResult(metric, null, rangeText, crosses ? CheckResult.Fail : CheckResult.NoData,
-                        text + (crosses ? "" : ": the query has no finite value (a division by zero?)"), query, at);
+            if (Double.isInfinite(v)) {
+                boolean crosses = v > 0 ? max != null : min != null;
+                String text = v > 0 ? "+Inf" : "-Inf";
+                return new Usable(0, crosses ? CheckResult.Fail : CheckResult.NoData,
+                        text + (crosses ? "" : ": the query has no finite value (a division by zero?)"));
             }
-            CheckResult verdict = within(range, value) ? CheckResult.Pass : CheckResult.Fail;
-            return new MetricResult(metric, value, rangeText, verdict, null, query, at);
+            return new Usable(v, null, null);
         }
         if (result instanceof QueryResult.Failure failure) {
-            return new MetricResult(metric, null, rangeText, CheckResult.Error, failure.reason(), query, at);
+            return new Usable(0, CheckResult.Error, failure.reason());
         }
-        return new MetricResult(metric, null, rangeText, CheckResult.NoData, "no samples: the query matched no series",
-                query, at);
+        return new Usable(0, CheckResult.NoData, "no samples: the query matched no series");
     }
 
     /** Inclusive bounds: a value equal to min or max passes. */
@@ -47,6 +125,47 @@ public final class Judge {
             return false;
         }
         return range.getMax() == null || value <= range.getMax();
+    }
+
+    /** Inclusive bounds relative to the primary. A zero primary makes any positive canary infinitely larger. */
+    static boolean compares(CompareSpec c, double canary, double primary) {
+        if (c.getMaxIncrease() != null && canary - primary > c.getMaxIncrease()) {
+            return false;
+        }
+        if (c.getMaxDecrease() != null && primary - canary > c.getMaxDecrease()) {
+            return false;
+        }
+        double ratio = primary == 0 ? (canary == 0 ? 1 : Double.POSITIVE_INFINITY) : canary / primary;
+        if (c.getMaxRatio() != null && ratio > c.getMaxRatio()) {
+            return false;
+        }
+        return c.getMinRatio() == null || ratio >= c.getMinRatio();
+    }
+
+    /** ">= 99", "<= 500", ">= 1 and <= 5", ">= primary - 0.5", "<= 1.2 x primary". */
+    public static String describe(ThresholdRange range, CompareSpec compare) {
+        List<String> parts = new ArrayList<>();
+        if (range != null) {
+            String d = describe(range);
+            if (d != null) {
+                parts.add(d);
+            }
+        }
+        if (compare != null) {
+            if (compare.getMaxIncrease() != null) {
+                parts.add("<= primary + " + MetricText.number(compare.getMaxIncrease()));
+            }
+            if (compare.getMaxDecrease() != null) {
+                parts.add(">= primary - " + MetricText.number(compare.getMaxDecrease()));
+            }
+            if (compare.getMaxRatio() != null) {
+                parts.add("<= " + MetricText.number(compare.getMaxRatio()) + " x primary");
+            }
+            if (compare.getMinRatio() != null) {
+                parts.add(">= " + MetricText.number(compare.getMinRatio()) + " x primary");
+            }
+        }
+        return String.join(" and ", parts);
     }
 
     /** ">= 99", "<= 500", ">= 1 and <= 5". */

@@ -3,6 +3,8 @@ package dev.aegis.canary.analysis;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
@@ -10,8 +12,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.HttpRequest;
 import io.vertx.mutiny.ext.web.client.WebClient;
 
@@ -24,27 +28,40 @@ import dev.aegis.canary.analysis.QueryResult.FailureKind;
 @ApplicationScoped
 public class PrometheusClient {
 
-    private final WebClient web;
+    private final Vertx vertx;
+    /** One pooled client per TLS setting: connections are reused across queries and Canaries. */
+    private final Map<PrometheusEndpoint.Tls, WebClient> clients = new ConcurrentHashMap<>();
 
     public PrometheusClient(Vertx vertx) {
-        this.web = WebClient.create(vertx, new WebClientOptions()
-                .setUserAgent("aegis-canary")
-                .setKeepAlive(true)
-                .setMaxPoolSize(16)
-                .setFollowRedirects(false));
+        this.vertx = vertx;
+    }
+
+    private WebClient client(PrometheusEndpoint.Tls tls) {
+        return clients.computeIfAbsent(tls, t -> {
+            WebClientOptions options = new WebClientOptions()
+                    .setUserAgent("aegis-canary")
+                    .setKeepAlive(true)
+                    .setMaxPoolSize(16)
+                    .setFollowRedirects(false);
+            if (t.insecureSkipVerify()) {
+                options.setTrustAll(true).setVerifyHost(false);
+            } else if (t.caPem() != null) {
+                options.setTrustOptions(
+                        new PemTrustOptions().addCertValue(io.vertx.core.buffer.Buffer.buffer(t.caPem())));
+            }
+            return WebClient.create(vertx, options);
+        });
     }
 
     /** Runs one instant query at {@code time}. */
     public Uni<QueryResult> query(PrometheusEndpoint endpoint, String promql, Instant time) {
         long timeoutMs = endpoint.timeout().toMillis();
-        HttpRequest<io.vertx.mutiny.core.buffer.Buffer> request = web.getAbs(endpoint.queryUrl())
+        HttpRequest<Buffer> request = client(endpoint.tls()).getAbs(endpoint.queryUrl())
                 .addQueryParam("query", promql)
                 .addQueryParam("time", String.format(java.util.Locale.ROOT, "%.3f", time.toEpochMilli() / 1000.0))
                 .addQueryParam("timeout", timeoutMs + "ms")
                 .timeout(timeoutMs);
-        if (endpoint.authorization() != null) {
-            request.putHeader("Authorization", endpoint.authorization());
-        }
+        endpoint.headers().forEach(request::putHeader);
         // The request timeout covers connecting and silences; this deadline bounds the whole answer.
         return request.send()
                 .map(response -> PrometheusResponse.parse(response.statusCode(), response.bodyAsString()))
@@ -58,6 +75,10 @@ public class PrometheusClient {
             return new QueryResult.Failure(FailureKind.TIMEOUT, "timeout: no answer from " + endpoint.baseUrl()
                     + " within " + endpoint.timeout().toMillis() + "ms");
         }
+        if (e instanceof javax.net.ssl.SSLException || e.getCause() instanceof javax.net.ssl.SSLException) {
+            return new QueryResult.Failure(FailureKind.UNREACHABLE, "TLS with " + endpoint.baseUrl() + " failed: "
+                    + e.getMessage());
+        }
         if (e instanceof ConnectException || e instanceof UnknownHostException
                 || e instanceof ConnectionPoolTooBusyException) {
             return new QueryResult.Failure(FailureKind.UNREACHABLE, "unreachable: " + endpoint.baseUrl() + " ("
@@ -69,6 +90,6 @@ public class PrometheusClient {
 
     @PreDestroy
     void close() {
-        web.close();
+        clients.values().forEach(WebClient::close);
     }
 }

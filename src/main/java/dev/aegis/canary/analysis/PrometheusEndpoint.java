@@ -1,15 +1,38 @@
 package dev.aegis.canary.analysis;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Where and how to ask a Prometheus server.
  *
  * @param baseUrl e.g. http://prometheus.monitoring:9090 (no trailing slash needed)
- * @param authorization an Authorization header value, or null; it never appears in toString, logs or status
- * @param timeout how long one query may take
+ * @param headers request headers, Authorization included; their values never appear in toString, logs or status
+ * @param timeout how long one query may take, answer included
+ * @param tls for an https address: the CA to trust (PEM), or none to use the JVM's; or no verification at all
  */
-public record PrometheusEndpoint(String baseUrl, String authorization, Duration timeout) {
+public record PrometheusEndpoint(String baseUrl, Map<String, String> headers, Duration timeout, Tls tls) {
+
+    /** TLS settings; {@code caPem} null means the JVM's trust store. */
+    public record Tls(String caPem, boolean insecureSkipVerify) {
+
+        public static final Tls DEFAULT = new Tls(null, false);
+
+        @Override
+        public String toString() {
+            return insecureSkipVerify ? "no verification" : caPem == null ? "default trust" : "own CA";
+        }
+    }
+
+    public PrometheusEndpoint {
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+        tls = tls == null ? Tls.DEFAULT : tls;
+    }
+
+    /** Plain HTTP, or https with the JVM's trust store, and at most an Authorization header. */
+    public PrometheusEndpoint(String baseUrl, String authorization, Duration timeout) {
+        this(baseUrl, authorization == null ? Map.of() : Map.of("Authorization", authorization), timeout, Tls.DEFAULT);
+    }
 
     public String queryUrl() {
         return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/api/v1/query";
@@ -17,7 +40,7 @@ public record PrometheusEndpoint(String baseUrl, String authorization, Duration 
 
     @Override
     public String toString() {
-        return "PrometheusEndpoint[" + baseUrl + ", timeout " + timeout + (authorization == null ? "" : ", with auth")
-                + "]";
+        return "PrometheusEndpoint[" + baseUrl + ", timeout " + timeout + ", headers " + headers.keySet() + ", tls "
+                + tls + "]";
     }
 }

@@ -62,6 +62,27 @@ public final class QueryTemplate {
         return out.toString();
     }
 
+    /**
+     * Replaces placeholders in plain text (an arg's default value), without escaping: the result is a value, and is
+     * escaped where it is put into a query.
+     *
+     * @throws TemplateException naming a variable that is not there
+     */
+    public static String fill(String text, Map<String, String> values) {
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = values.get(bareName(m.group(1)));
+            if (value == null) {
+                throw new TemplateException("unknown variable {{" + m.group(1) + "}}; known: "
+                        + String.join(", ", new TreeSet<>(values.keySet())));
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     private static boolean endsWithUnpairedBackslash(String text, int from, int to) {
         int backslashes = 0;
         for (int i = to - 1; i >= from && text.charAt(i) == '\\'; i--) {

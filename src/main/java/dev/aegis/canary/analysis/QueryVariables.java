@@ -73,7 +73,29 @@ public final class QueryVariables {
                 throw new QueryTemplate.TemplateException("metrics[" + metric + "].args." + arg.getName()
                         + " is required by template " + template + " and has no default");
             }
+            if (!args.containsKey(arg.getName())) {
+                try {
+                    value = QueryTemplate.fill(value, builtIns); // a default may use the built-ins
+                } catch (QueryTemplate.TemplateException e) {
+                    throw new QueryTemplate.TemplateException("template " + template + " arg " + arg.getName()
+                            + ": " + e.getMessage());
+                }
+            }
             vars.put(arg.getName(), value);
+        }
+        return vars;
+    }
+
+    /**
+     * The built-ins of the same query on the primary: canaryPods, canaryNodes and target stand for the primary's,
+     * so a template written for the canary measures the primary unchanged.
+     */
+    public static Map<String, String> forPrimary(Map<String, String> builtIns) {
+        Map<String, String> vars = new LinkedHashMap<>(builtIns);
+        vars.put("canaryPods", builtIns.get("primaryPods"));
+        vars.put("target", builtIns.get("primary"));
+        if (builtIns.containsKey("primaryNodes")) {
+            vars.put("canaryNodes", builtIns.get("primaryNodes"));
         }
         return vars;
     }

@@ -24,8 +24,12 @@ public class AnalysisSpec {
     private Integer failureLimit;
 
     @Min(1)
-    @JsonPropertyDescription("Inconclusive checks in a row (no data, query error) that roll back. Default: aegis.analysis.inconclusive-limit (3).")
-    private Integer inconclusiveLimit;
+    @JsonPropertyDescription("Checks in a row with no data for some metric (no series, NaN) that roll back. Default: aegis.analysis.no-data-limit (3).")
+    private Integer noDataLimit;
+
+    @Min(1)
+    @JsonPropertyDescription("Checks in a row with a query error (timeout, HTTP error, several series) that roll back. Default: aegis.analysis.error-limit (3).")
+    private Integer errorLimit;
 
     @Size(max = 20)
     private List<MetricSpec> metrics;
@@ -46,12 +50,20 @@ public class AnalysisSpec {
         this.failureLimit = failureLimit;
     }
 
-    public Integer getInconclusiveLimit() {
-        return inconclusiveLimit;
+    public Integer getNoDataLimit() {
+        return noDataLimit;
     }
 
-    public void setInconclusiveLimit(Integer inconclusiveLimit) {
-        this.inconclusiveLimit = inconclusiveLimit;
+    public void setNoDataLimit(Integer noDataLimit) {
+        this.noDataLimit = noDataLimit;
+    }
+
+    public Integer getErrorLimit() {
+        return errorLimit;
+    }
+
+    public void setErrorLimit(Integer errorLimit) {
+        this.errorLimit = errorLimit;
     }
 
     public List<MetricSpec> getMetrics() {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AnalysisTemplateSpec {
@@ -22,6 +23,18 @@ public class AnalysisTemplateSpec {
     @Size(min = 1, max = 10000)
     @JsonPropertyDescription("PromQL with {{variable}} placeholders; the result must be one number.")
     private String query;
+
+    @Size(max = 10000)
+    @JsonPropertyDescription("The same measure for the primary, for metrics that compare with it; default: the query with canaryPods, canaryNodes and target standing for the primary's.")
+    private String baselineQuery;
+
+    public String getBaselineQuery() {
+        return baselineQuery;
+    }
+
+    public void setBaselineQuery(String baselineQuery) {
+        this.baselineQuery = baselineQuery;
+    }
 
     public List<TemplateArg> getArgs() {
         return args;
@@ -54,7 +67,7 @@ public class AnalysisTemplateSpec {
         @Pattern("^[a-zA-Z_][a-zA-Z0-9_]*$")
         private String name;
 
-        @JsonPropertyDescription("Default value; without one the arg is required.")
+        @JsonPropertyDescription("Default value (may use the built-in variables, e.g. {{target}}); without one the arg is required.")
         private String value;
 
         public TemplateArg() {
@@ -96,6 +109,28 @@ public class AnalysisTemplateSpec {
         @JsonPropertyDescription("Query timeout; default: aegis.prometheus.timeout.")
         private String timeout;
 
+        @JsonPropertyDescription("TLS to an https address: a CA to trust, or (for tests only) no verification.")
+        private TlsSpec tls;
+
+        @JsonPropertyDescription("Extra request headers (e.g. a tenant for Thanos or Mimir); values inline or from a Secret.")
+        private List<HeaderSpec> headers;
+
+        public TlsSpec getTls() {
+            return tls;
+        }
+
+        public void setTls(TlsSpec tls) {
+            this.tls = tls;
+        }
+
+        public List<HeaderSpec> getHeaders() {
+            return headers;
+        }
+
+        public void setHeaders(List<HeaderSpec> headers) {
+            this.headers = headers == null ? null : new ArrayList<>(headers);
+        }
+
         public String getAddress() {
             return address;
         }
@@ -118,6 +153,123 @@ public class AnalysisTemplateSpec {
 
         public void setTimeout(String timeout) {
             this.timeout = timeout;
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class TlsSpec {
+
+        @JsonPropertyDescription("Secret with the CA certificate (PEM) that signed Prometheus' certificate.")
+        private SecretKeyRef caSecretRef;
+
+        @JsonPropertyDescription("Skips verifying Prometheus' certificate. Never in production.")
+        private boolean insecureSkipVerify;
+
+        public SecretKeyRef getCaSecretRef() {
+            return caSecretRef;
+        }
+
+        public void setCaSecretRef(SecretKeyRef caSecretRef) {
+            this.caSecretRef = caSecretRef;
+        }
+
+        public boolean isInsecureSkipVerify() {
+            return insecureSkipVerify;
+        }
+
+        public void setInsecureSkipVerify(boolean insecureSkipVerify) {
+            this.insecureSkipVerify = insecureSkipVerify;
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "has(self.value) != has(self.secretKeyRef)", message = "a header needs value or secretKeyRef, not both")
+    public static class HeaderSpec {
+
+        @Required
+        @Pattern("^[A-Za-z0-9-]+$")
+        private String name;
+
+        private String value;
+
+        private SecretKeyRef secretKeyRef;
+
+        public HeaderSpec() {
+        }
+
+        public HeaderSpec(String name, String value) {
+            this.name = name;
+            this.value = value;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getValue() {
+            return value;
+        }
+
+        public void setValue(String value) {
+            this.value = value;
+        }
+
+        public SecretKeyRef getSecretKeyRef() {
+            return secretKeyRef;
+        }
+
+        public void setSecretKeyRef(SecretKeyRef secretKeyRef) {
+            this.secretKeyRef = secretKeyRef;
+        }
+    }
+
+    /** One key of a Secret; for a ClusterAnalysisTemplate, in the given namespace or the controller's. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class SecretKeyRef {
+
+        @Required
+        @Pattern(Schema.NAME)
+        private String name;
+
+        @Required
+        private String key;
+
+        private String namespace;
+
+        public SecretKeyRef() {
+        }
+
+        public SecretKeyRef(String name, String key) {
+            this.name = name;
+            this.key = key;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getKey() {
+            return key;
+        }
+
+        public void setKey(String key) {
+            this.key = key;
+        }
+
+        public String getNamespace() {
+            return namespace;
+        }
+
+        public void setNamespace(String namespace) {
+            this.namespace = namespace;
         }
     }
 

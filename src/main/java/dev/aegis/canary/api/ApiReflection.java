@@ -11,7 +11,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         LocalObjectRef.class, ServiceSpec.class, AnalysisSpec.class, MetricSpec.class, TemplateRef.class,
         ThresholdRange.class, MetricResult.class, Condition.class, AnalysisTemplateSpec.class,
         AnalysisTemplateSpec.TemplateArg.class, AnalysisTemplateSpec.PrometheusSpec.class,
-        AnalysisTemplateSpec.SecretRef.class, Phase.class, CheckResult.class, RouterType.class, WorkloadKind.class,
+        AnalysisTemplateSpec.SecretRef.class, AnalysisTemplateSpec.TlsSpec.class, AnalysisTemplateSpec.HeaderSpec.class,
+        AnalysisTemplateSpec.SecretKeyRef.class, CompareSpec.class, CompareSpec.Baseline.class, Phase.class,
+        CheckResult.class, RouterType.class, WorkloadKind.class,
         TemplateRef.TemplateKind.class})
 final class ApiReflection {
 

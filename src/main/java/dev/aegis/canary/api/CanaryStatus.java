@@ -42,8 +42,10 @@ public class CanaryStatus {
 
     @JsonPropertyDescription("Failed checks in this run.")
     private Integer failedChecks;
-    @JsonPropertyDescription("Inconclusive checks (no data, query errors) in a row.")
-    private Integer inconclusiveChecks;
+    @JsonPropertyDescription("Checks in a row without data for some metric.")
+    private Integer noDataChecks;
+    @JsonPropertyDescription("Checks in a row with a query error.")
+    private Integer errorChecks;
 
     private String runStartedAt;
     @JsonPropertyDescription("When the current step's weight was requested; progressDeadline counts from here.")
@@ -76,7 +78,8 @@ public class CanaryStatus {
         this.totalNodes = other.totalNodes;
         this.passedChecks = other.passedChecks;
         this.failedChecks = other.failedChecks;
-        this.inconclusiveChecks = other.inconclusiveChecks;
+        this.noDataChecks = other.noDataChecks;
+        this.errorChecks = other.errorChecks;
         this.runStartedAt = other.runStartedAt;
         this.stepStartedAt = other.stepStartedAt;
         this.stepReadyAt = other.stepReadyAt;
@@ -85,8 +88,7 @@ public class CanaryStatus {
         if (other.lastAnalysis != null) {
             this.lastAnalysis = new ArrayList<>();
             for (MetricResult r : other.lastAnalysis) {
-                this.lastAnalysis.add(new MetricResult(r.getMetric(), r.getValue(), r.getRange(), r.getResult(),
-                        r.getReason(), r.getQuery(), r.getTime()));
+                this.lastAnalysis.add(new MetricResult(r));
             }
         }
         if (other.conditions != null) {
@@ -202,12 +204,20 @@ public class CanaryStatus {
         this.failedChecks = failedChecks;
     }
 
-    public Integer getInconclusiveChecks() {
-        return inconclusiveChecks;
+    public Integer getNoDataChecks() {
+        return noDataChecks;
     }
 
-    public void setInconclusiveChecks(Integer inconclusiveChecks) {
-        this.inconclusiveChecks = inconclusiveChecks;
+    public void setNoDataChecks(Integer noDataChecks) {
+        this.noDataChecks = noDataChecks;
+    }
+
+    public Integer getErrorChecks() {
+        return errorChecks;
+    }
+
+    public void setErrorChecks(Integer errorChecks) {
+        this.errorChecks = errorChecks;
     }
 
     public String getRunStartedAt() {

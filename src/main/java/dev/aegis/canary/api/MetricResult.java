@@ -8,13 +8,23 @@ public class MetricResult {
 
     private String metric;
     private Double value;
+    /** The same query on the primary, when the metric compares with it. */
+    private Double baseline;
     private String range;
     private CheckResult result;
     private String reason;
     private String query;
     private String time;
+    /** Recorded only: a dry-run metric does not count in the check's verdict. */
+    private Boolean dryRun;
 
     public MetricResult() {
+    }
+
+    public MetricResult(MetricResult other) {
+        this(other.metric, other.value, other.range, other.result, other.reason, other.query, other.time);
+        this.baseline = other.baseline;
+        this.dryRun = other.dryRun;
     }
 
     public MetricResult(String metric, Double value, String range, CheckResult result, String reason, String query,
@@ -42,6 +52,27 @@ public class MetricResult {
 
     public void setValue(Double value) {
         this.value = value;
+    }
+
+    public Double getBaseline() {
+        return baseline;
+    }
+
+    public void setBaseline(Double baseline) {
+        this.baseline = baseline;
+    }
+
+    public Boolean getDryRun() {
+        return dryRun;
+    }
+
+    public void setDryRun(Boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+
+    /** True for a dry-run metric's result. */
+    public boolean dryRun() {
+        return Boolean.TRUE.equals(dryRun);
     }
 
     public String getRange() {

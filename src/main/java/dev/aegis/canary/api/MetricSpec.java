@@ -8,8 +8,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.thresholdRange) || has(self.compare)", message = "a metric needs thresholdRange, compare or both")
 public class MetricSpec {
 
     @Required
@@ -22,8 +24,14 @@ public class MetricSpec {
     @JsonPropertyDescription("Values for the template's declared args.")
     private Map<String, String> args;
 
-    @Required
+    @JsonPropertyDescription("Bounds the canary's value must stay within.")
     private ThresholdRange thresholdRange;
+
+    @JsonPropertyDescription("Bounds relative to the same query on the primary; with or instead of thresholdRange.")
+    private CompareSpec compare;
+
+    @JsonPropertyDescription("Records this metric's verdicts without acting on them: a check to try on live traffic.")
+    private boolean dryRun;
 
     public MetricSpec() {
     }
@@ -56,6 +64,22 @@ public class MetricSpec {
 
     public void setArgs(Map<String, String> args) {
         this.args = args == null ? null : new LinkedHashMap<>(args);
+    }
+
+    public CompareSpec getCompare() {
+        return compare;
+    }
+
+    public void setCompare(CompareSpec compare) {
+        this.compare = compare;
+    }
+
+    public boolean isDryRun() {
+        return dryRun;
+    }
+
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
     }
 
     public ThresholdRange getThresholdRange() {

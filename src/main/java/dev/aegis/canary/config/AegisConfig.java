@@ -42,9 +42,13 @@ public interface AegisConfig {
         @WithDefault("1m")
         Duration defaultInterval();
 
-        /** Inconclusive checks (no data, query errors) in a row that roll back, unless a Canary sets its own. */
+        /** Checks in a row without data (no series, NaN) that roll back, unless a Canary sets its own. */
         @WithDefault("3")
-        int inconclusiveLimit();
+        int noDataLimit();
+
+        /** Checks in a row with a query error (timeout, HTTP error) that roll back, unless a Canary sets its own. */
+        @WithDefault("3")
+        int errorLimit();
 
         /** spec.progressDeadline when a Canary does not set it. */
         @WithDefault("10m")

@@ -337,7 +337,7 @@ public class Demo {
     }
 
     private static AnalysisTemplate loadTemplate(String file) {
-        try (InputStream in = Demo.class.getResourceAsStream("/analysis-templates/" + file)) {
+        try (InputStream in = Demo.class.getResourceAsStream("/analysis-templates/generic/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("analysis-templates/" + file + " is not on the classpath");
             }

@@ -382,7 +382,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
     private SpecValidator.Defaults defaults() {
         return new SpecValidator.Defaults(config.analysis().defaultInterval(),
-                config.analysis().defaultProgressDeadline(), config.analysis().inconclusiveLimit());
+                config.analysis().defaultProgressDeadline(), config.analysis().noDataLimit(),
+                config.analysis().errorLimit());
     }
 
     private void countOutcomes(String namespace, String name, CanaryStatus before, CanaryStatus after) {

@@ -6,8 +6,8 @@ import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.MetricResult;
 
 /**
- * One check of every metric, reduced to a verdict: any Fail fails the check; otherwise any NoData or Error makes it
- * inconclusive; only all-Pass passes.
+ * One check of every metric, reduced to a verdict: any Fail fails the check; otherwise any Error makes it an error,
+ * otherwise any NoData makes it a no-data check; only all-Pass passes. Dry-run metrics are recorded and do not count.
  *
  * @param verdict the check's verdict
  * @param results one result per metric, in spec order
@@ -16,7 +16,11 @@ import dev.aegis.canary.api.MetricResult;
 public record CheckOutcome(Verdict verdict, List<MetricResult> results, String summary) {
 
     public enum Verdict {
-        PASS, FAIL, INCONCLUSIVE
+        PASS, FAIL,
+        /** Some query could not be answered (and none failed). */
+        ERROR,
+        /** Some query had nothing to judge (and none failed or erred). */
+        NO_DATA
     }
 
     public CheckOutcome {
@@ -25,15 +29,19 @@ public record CheckOutcome(Verdict verdict, List<MetricResult> results, String s
 
     /** Aggregates per-metric results into one verdict. */
     public static CheckOutcome of(List<MetricResult> results) {
-        List<MetricResult> failed = results.stream().filter(r -> r.getResult() == CheckResult.Fail).toList();
-        if (!failed.isEmpty()) {
-            return new CheckOutcome(Verdict.FAIL, results, describe(failed));
+        List<MetricResult> counted = results.stream().filter(r -> !r.dryRun()).toList();
+        for (CheckResult worst : List.of(CheckResult.Fail, CheckResult.Error, CheckResult.NoData)) {
+            List<MetricResult> deciding = counted.stream().filter(r -> r.getResult() == worst).toList();
+            if (!deciding.isEmpty()) {
+                Verdict verdict = switch (worst) {
+                    case Fail -> Verdict.FAIL;
+                    case Error -> Verdict.ERROR;
+                    default -> Verdict.NO_DATA;
+                };
+                return new CheckOutcome(verdict, results, describe(deciding));
+            }
         }
-        List<MetricResult> inconclusive = results.stream().filter(r -> r.getResult() != CheckResult.Pass).toList();
-        if (!inconclusive.isEmpty()) {
-            return new CheckOutcome(Verdict.INCONCLUSIVE, results, describe(inconclusive));
-        }
-        return new CheckOutcome(Verdict.PASS, results, results.isEmpty() ? "no metrics" : describe(results));
+        return new CheckOutcome(Verdict.PASS, results, counted.isEmpty() ? "no metrics" : describe(counted));
     }
 
     private static String describe(List<MetricResult> results) {

@@ -11,11 +11,15 @@ public final class MetricText {
     private MetricText() {
     }
 
-    /** "success-rate 91.8 (want >= 99)", "latency-p99: no data (no samples)", "success-rate: error (timeout)". */
+    /**
+     * "success-rate 91.8 (want >= 99)", "success-rate 95 (want >= primary - 0.5; primary 99.9)", "latency-p99: no
+     * data (no samples)", "success-rate: error (timeout)".
+     */
     public static String describe(MetricResult r) {
-        return switch (r.getResult()) {
+        String primary = r.getBaseline() == null ? "" : "; primary " + number(r.getBaseline());
+        return (r.dryRun() ? "[dry run] " : "") + switch (r.getResult()) {
             case Pass, Fail -> r.getMetric() + " " + (r.getValue() == null ? r.getReason() : number(r.getValue()))
-                    + " (want " + r.getRange() + ")";
+                    + " (want " + r.getRange() + primary + ")";
             case NoData -> r.getMetric() + ": no data (" + r.getReason() + ")";
             case Error -> r.getMetric() + ": error (" + r.getReason() + ")";
         };

@@ -10,10 +10,11 @@ import java.util.List;
  * @param interval time between checks, and the least time spent on a step
  * @param progressDeadline how long a step (or the promotion) may wait for readiness
  * @param failureLimit failed checks tolerated in one run
- * @param inconclusiveLimit inconclusive checks in a row that roll back
+ * @param noDataLimit checks in a row without data that roll back
+ * @param errorLimit checks in a row with a query error that roll back
  */
 public record RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
-        int inconclusiveLimit) {
+        int noDataLimit, int errorLimit) {
 
     public RolloutPolicy {
         steps = List.copyOf(steps);

@@ -202,7 +202,8 @@ public final class RolloutStateMachine {
         s.setRunStartedAt(t.nowText);
         s.setPassedChecks(0);
         s.setFailedChecks(0);
-        s.setInconclusiveChecks(0);
+        s.setNoDataChecks(0);
+        s.setErrorChecks(0);
         s.setLastAnalysis(null);
         s.setLastCheckAt(null);
         enterStep(t, policy, 0);
@@ -316,7 +317,8 @@ public final class RolloutStateMachine {
         switch (check.verdict()) {
             case PASS -> {
                 s.setPassedChecks(count(s.getPassedChecks()) + 1);
-                s.setInconclusiveChecks(0);
+                s.setNoDataChecks(0);
+                s.setErrorChecks(0);
                 if (policy.isLastStep(s.getStepIndex())) {
                     s.setStepStartedAt(t.nowText);
                     s.setStepReadyAt(null);
@@ -335,7 +337,8 @@ public final class RolloutStateMachine {
             case FAIL -> {
                 int failed = count(s.getFailedChecks()) + 1;
                 s.setFailedChecks(failed);
-                s.setInconclusiveChecks(0);
+                s.setNoDataChecks(0);
+                s.setErrorChecks(0);
                 if (failed > policy.failureLimit()) {
                     rollBack(t, policy, check.summary());
                     return;
@@ -346,21 +349,35 @@ public final class RolloutStateMachine {
                         + policy.failureLimit() + " tolerated): " + check.summary()));
                 t.requeue(policy.interval());
             }
-            case INCONCLUSIVE -> {
-                int inconclusive = count(s.getInconclusiveChecks()) + 1;
-                s.setInconclusiveChecks(inconclusive);
-                if (inconclusive >= policy.inconclusiveLimit()) {
-                    rollBack(t, policy, inconclusive + " inconclusive checks in a row (limit "
-                            + policy.inconclusiveLimit() + "): " + check.summary());
-                    return;
-                }
-                t.event(RolloutEvent.warning("CheckInconclusive", "check inconclusive (" + inconclusive + " of "
-                        + policy.inconclusiveLimit() + " in a row roll back): " + check.summary()));
-                t.message(stepMessage(policy, s, route, prefix + "holding: check inconclusive (" + inconclusive + "/"
-                        + policy.inconclusiveLimit() + "): " + check.summary()));
-                t.requeue(policy.interval());
+            case NO_DATA -> {
+                int inARow = count(s.getNoDataChecks()) + 1;
+                s.setNoDataChecks(inARow);
+                s.setErrorChecks(0);
+                holdOrRollBack(t, policy, route, prefix, check, inARow, policy.noDataLimit(), "without data",
+                        "CheckNoData");
+            }
+            case ERROR -> {
+                int inARow = count(s.getErrorChecks()) + 1;
+                s.setErrorChecks(inARow);
+                s.setNoDataChecks(0);
+                holdOrRollBack(t, policy, route, prefix, check, inARow, policy.errorLimit(), "with a query error",
+                        "CheckError");
             }
         }
+    }
+
+    /** No data, or a query error: neither pass nor fail. The step holds; enough of them in a row roll back. */
+    private void holdOrRollBack(Transition t, RolloutPolicy policy, RouteStatus route, String prefix,
+            CheckOutcome check, int inARow, int limit, String what, String reason) {
+        if (inARow >= limit) {
+            rollBack(t, policy, inARow + " checks in a row " + what + " (limit " + limit + "): " + check.summary());
+            return;
+        }
+        t.event(RolloutEvent.warning(reason, "check " + what + " (" + inARow + " of " + limit
+                + " in a row roll back): " + check.summary()));
+        t.message(stepMessage(policy, t.s, route, prefix + "holding: check " + what + " (" + inARow + "/" + limit
+                + "): " + check.summary()));
+        t.requeue(policy.interval());
     }
 
     private void rollBack(Transition t, RolloutPolicy policy, String reason) {

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import dev.aegis.canary.api.AnalysisSpec;
 import dev.aegis.canary.api.CanarySpec;
+import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.ThresholdRange;
@@ -21,7 +22,7 @@ import dev.aegis.canary.api.WorkloadKind;
 public final class SpecValidator {
 
     /** Controller-wide defaults a Canary can override. */
-    public record Defaults(Duration interval, Duration progressDeadline, int inconclusiveLimit) {
+    public record Defaults(Duration interval, Duration progressDeadline, int noDataLimit, int errorLimit) {
     }
 
     /** Either a policy or the reasons there is none. */
@@ -91,7 +92,8 @@ public final class SpecValidator {
             errors.add("spec.analysis.interval must be at least 1s, got " + analysis.getInterval());
         }
         int failureLimit = 0;
-        int inconclusiveLimit = defaults.inconclusiveLimit();
+        int noDataLimit = defaults.noDataLimit();
+        int errorLimit = defaults.errorLimit();
         if (analysis != null) {
             if (analysis.getFailureLimit() != null) {
                 failureLimit = analysis.getFailureLimit();
@@ -99,10 +101,16 @@ public final class SpecValidator {
                     errors.add("spec.analysis.failureLimit must be 0 or more, got " + failureLimit);
                 }
             }
-            if (analysis.getInconclusiveLimit() != null) {
-                inconclusiveLimit = analysis.getInconclusiveLimit();
-                if (inconclusiveLimit < 1) {
-                    errors.add("spec.analysis.inconclusiveLimit must be 1 or more, got " + inconclusiveLimit);
+            if (analysis.getNoDataLimit() != null) {
+                noDataLimit = analysis.getNoDataLimit();
+                if (noDataLimit < 1) {
+                    errors.add("spec.analysis.noDataLimit must be 1 or more, got " + noDataLimit);
+                }
+            }
+            if (analysis.getErrorLimit() != null) {
+                errorLimit = analysis.getErrorLimit();
+                if (errorLimit < 1) {
+                    errors.add("spec.analysis.errorLimit must be 1 or more, got " + errorLimit);
                 }
             }
             validateMetrics(analysis.getMetrics(), errors);
@@ -110,7 +118,7 @@ public final class SpecValidator {
         if (!errors.isEmpty()) {
             return new Result(null, List.copyOf(errors));
         }
-        return new Result(new RolloutPolicy(steps, interval, progressDeadline, failureLimit, inconclusiveLimit),
+        return new Result(new RolloutPolicy(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit),
                 List.of());
     }
 
@@ -183,11 +191,29 @@ public final class SpecValidator {
                 errors.add(at + ".templateRef.name is required");
             }
             ThresholdRange range = m.getThresholdRange();
-            if (range == null || (range.getMin() == null && range.getMax() == null)) {
-                errors.add(at + ".thresholdRange needs min, max or both");
-            } else if (range.getMin() != null && range.getMax() != null && range.getMin() > range.getMax()) {
-                errors.add(at + ".thresholdRange.min (" + range.getMin() + ") must not exceed max (" + range.getMax()
-                        + ")");
+            CompareSpec compare = m.getCompare();
+            if (range == null && compare == null) {
+                errors.add(at + " needs thresholdRange, compare or both");
+            }
+            if (range != null) {
+                if (range.getMin() == null && range.getMax() == null) {
+                    errors.add(at + ".thresholdRange needs min, max or both");
+                } else if (range.getMin() != null && range.getMax() != null && range.getMin() > range.getMax()) {
+                    errors.add(at + ".thresholdRange.min (" + range.getMin() + ") must not exceed max ("
+                            + range.getMax() + ")");
+                }
+            }
+            if (compare != null) {
+                if (compare.getMaxIncrease() == null && compare.getMaxDecrease() == null
+                        && compare.getMaxRatio() == null && compare.getMinRatio() == null) {
+                    errors.add(at + ".compare needs maxIncrease, maxDecrease, maxRatio or minRatio");
+                }
+                for (Double bound : new Double[]{compare.getMaxIncrease(), compare.getMaxDecrease(),
+                        compare.getMaxRatio(), compare.getMinRatio()}) {
+                    if (bound != null && bound < 0) {
+                        errors.add(at + ".compare bounds must not be negative, got " + bound);
+                    }
+                }
             }
         }
     }

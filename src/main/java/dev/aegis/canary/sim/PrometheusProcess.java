@@ -27,12 +27,14 @@ public final class PrometheusProcess implements AutoCloseable {
 
     private final Path binary;
     private final Path workDir;
+    private final Path dataDir;
     private final int port;
     private Process process;
 
-    private PrometheusProcess(Path binary, Path workDir, int port) {
+    private PrometheusProcess(Path binary, Path workDir, Path dataDir, int port) {
         this.binary = binary;
         this.workDir = workDir;
+        this.dataDir = dataDir;
         this.port = port;
     }
 
@@ -60,11 +62,49 @@ public final class PrometheusProcess implements AutoCloseable {
                     "      - url: " + discoveryUrl,
                     "        refresh_interval: " + interval,
                     ""));
-            PrometheusProcess prometheus = new PrometheusProcess(binary, dir, freePort());
+            PrometheusProcess prometheus = new PrometheusProcess(binary, dir, dir.resolve("data"), freePort());
             prometheus.startProcess();
             return prometheus;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare Prometheus' working directory", e);
+        }
+    }
+
+    /**
+     * Starts Prometheus on existing data and nothing to scrape: past series written with {@link #backfill}, for
+     * tests and backtests of queries.
+     */
+    public static PrometheusProcess serving(Path dataDir) {
+        Path binary = findBinary();
+        try {
+            Path dir = Files.createTempDirectory("aegis-prometheus-");
+            Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1m\n");
+            PrometheusProcess prometheus = new PrometheusProcess(binary, dir, dataDir, freePort());
+            prometheus.startProcess();
+            return prometheus;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Prometheus' working directory", e);
+        }
+    }
+
+    /**
+     * Writes series from an OpenMetrics text file into a Prometheus data directory as blocks, with the promtool
+     * that comes with the prometheus binary.
+     */
+    public static void backfill(Path openMetrics, Path dataDir) {
+        Path promtool = findBinary().resolveSibling("promtool");
+        try {
+            Process p = new ProcessBuilder(promtool.toString(), "tsdb", "create-blocks-from", "openmetrics",
+                    openMetrics.toString(), dataDir.toString()).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("promtool could not backfill " + openMetrics + ": " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + promtool, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while backfilling", e);
         }
     }
 
@@ -126,8 +166,8 @@ public final class PrometheusProcess implements AutoCloseable {
         try {
             process = new ProcessBuilder(List.of(binary.toString(),
                     "--config.file=" + workDir.resolve("prometheus.yml"),
-                    "--storage.tsdb.path=" + workDir.resolve("data"),
-                    "--storage.tsdb.retention.time=2h",
+                    "--storage.tsdb.path=" + dataDir,
+                    "--storage.tsdb.retention.time=3650d",
                     "--web.listen-address=127.0.0.1:" + port,
                     "--web.console.templates=" + workDir,
                     "--web.console.libraries=" + workDir,

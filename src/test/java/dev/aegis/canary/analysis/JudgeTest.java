@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.aegis.canary.analysis.QueryResult.FailureKind;
 import dev.aegis.canary.api.CheckResult;
+import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.ThresholdRange;
 
@@ -52,6 +53,68 @@ class JudgeTest {
         MetricResult odd = judge(MIN_99, new QueryResult.Sample(Double.POSITIVE_INFINITY));
         assertThat(odd.getResult()).as("+Inf satisfies no min in a meaningful way").isEqualTo(CheckResult.NoData);
         assertThat(odd.getValue()).isNull();
+    }
+
+    static Judge.Criteria compare(ThresholdRange range, CompareSpec compare) {
+        return new Judge.Criteria("success-rate", range, compare, false);
+    }
+
+    @Test
+    void aCanaryWorseThanThePrimaryByMoreThanAllowedFailsWithBothValuesRecorded() {
+        Judge.Criteria c = compare(new ThresholdRange(90.0, null), CompareSpec.maxDecrease(0.5));
+        MetricResult worse = Judge.judge(c, new QueryResult.Sample(98.9), new QueryResult.Sample(99.9), "q", NOW);
+        assertThat(worse.getResult()).isEqualTo(CheckResult.Fail);
+        assertThat(worse.getValue()).isEqualTo(98.9);
+        assertThat(worse.getBaseline()).isEqualTo(99.9);
+        assertThat(worse.getRange()).isEqualTo(">= 90 and >= primary - 0.5");
+        assertThat(dev.aegis.canary.rollout.MetricText.describe(worse))
+                .isEqualTo("success-rate 98.9 (want >= 90 and >= primary - 0.5; primary 99.9)");
+        MetricResult close = Judge.judge(c, new QueryResult.Sample(99.5), new QueryResult.Sample(99.9), "q", NOW);
+        assertThat(close.getResult()).isEqualTo(CheckResult.Pass);
+        assertThat(close.getBaseline()).isEqualTo(99.9);
+        assertThat(Judge.judge(c, new QueryResult.Sample(99.4), new QueryResult.Sample(99.9), "q", NOW).getResult())
+                .as("bounds are inclusive").isEqualTo(CheckResult.Pass);
+    }
+
+    @Test
+    void ratiosAndIncreasesBoundTheCanaryRelativeToThePrimary() {
+        CompareSpec ratio = new CompareSpec();
+        ratio.setMaxRatio(1.2);
+        Judge.Criteria latency = compare(null, ratio);
+        assertThat(Judge.judge(latency, new QueryResult.Sample(130), new QueryResult.Sample(100), "q", NOW)
+                .getResult()).isEqualTo(CheckResult.Fail);
+        assertThat(Judge.judge(latency, new QueryResult.Sample(120), new QueryResult.Sample(100), "q", NOW)
+                .getResult()).isEqualTo(CheckResult.Pass);
+        assertThat(Judge.judge(latency, new QueryResult.Sample(1), new QueryResult.Sample(0), "q", NOW).getResult())
+                .as("anything over a zero primary is infinitely more").isEqualTo(CheckResult.Fail);
+        Judge.Criteria increase = compare(null, CompareSpec.maxIncrease(50));
+        assertThat(Judge.judge(increase, new QueryResult.Sample(151), new QueryResult.Sample(100), "q", NOW)
+                .getResult()).isEqualTo(CheckResult.Fail);
+        CompareSpec floor = new CompareSpec();
+        floor.setMinRatio(0.9);
+        assertThat(Judge.judge(compare(null, floor), new QueryResult.Sample(80), new QueryResult.Sample(100), "q",
+                NOW).getResult()).isEqualTo(CheckResult.Fail);
+    }
+
+    @Test
+    void withoutThePrimarysValueThereIsNothingToCompareWith() {
+        Judge.Criteria c = compare(null, CompareSpec.maxDecrease(0.5));
+        MetricResult r = Judge.judge(c, new QueryResult.Sample(99.0), new QueryResult.NoSamples(), "q", NOW);
+        assertThat(r.getResult()).isEqualTo(CheckResult.NoData);
+        assertThat(r.getReason()).startsWith("primary: no samples");
+        assertThat(Judge.judge(c, new QueryResult.Sample(99.0), new QueryResult.Failure(FailureKind.TIMEOUT, "slow"),
+                "q", NOW).getResult()).isEqualTo(CheckResult.Error);
+        assertThat(Judge.judge(compare(new ThresholdRange(99.5, null), CompareSpec.maxDecrease(0.5)),
+                new QueryResult.Sample(99.0), new QueryResult.NoSamples(), "q", NOW).getResult())
+                .as("a canary out of its own range fails whatever the primary").isEqualTo(CheckResult.Fail);
+    }
+
+    @Test
+    void aDryRunResultSaysSo() {
+        MetricResult r = Judge.judge(new Judge.Criteria("m", MIN_99, null, true), new QueryResult.Sample(50), null,
+                "q", NOW);
+        assertThat(r.getResult()).isEqualTo(CheckResult.Fail);
+        assertThat(r.dryRun()).isTrue();
     }
 
     @Test

@@ -214,7 +214,7 @@ class DeploymentRolloutTest {
             spec.getAnalysis().setMetrics(List.of(new dev.aegis.canary.api.MetricSpec("throughput",
                     new dev.aegis.canary.api.TemplateRef("no-such-metric", null),
                     new dev.aegis.canary.api.ThresholdRange(0.0, null))));
-            spec.getAnalysis().setInconclusiveLimit(2);
+            spec.getAnalysis().setNoDataLimit(2);
         });
         try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
             recorder.awaitPhase(Phase.Ready, RUN);
@@ -224,14 +224,14 @@ class DeploymentRolloutTest {
             assertThat(recorder.weights()).as("never moved past the first step").containsExactly(1);
             assertThat(recorder.statuses()).anySatisfy(held -> {
                 assertThat(held.getPhase()).isEqualTo(Phase.Progressing);
-                assertThat(held.getInconclusiveChecks()).isEqualTo(1);
-                assertThat(held.getMessage()).contains("holding: check inconclusive (1/2)");
+                assertThat(held.getNoDataChecks()).isEqualTo(1);
+                assertThat(held.getMessage()).contains("holding: check without data (1/2)");
             });
             assertThat(s.getLastAnalysis()).singleElement().satisfies(r -> {
                 assertThat(r.getResult()).isEqualTo(CheckResult.NoData);
                 assertThat(r.getValue()).isNull();
             });
-            assertThat(s.getMessage()).contains("2 inconclusive checks in a row (limit 2)")
+            assertThat(s.getMessage()).contains("2 checks in a row without data (limit 2)")
                     .contains("throughput: no data (no samples");
             await().atMost(Duration.ofSeconds(10))
                     .untilAsserted(() -> assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero());

@@ -130,7 +130,7 @@ final class Fixtures {
 
     void applyShippedTemplates(List<String> files) {
         for (String file : files) {
-            try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/" + file)) {
+            try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/generic/" + file)) {
                 client.resource(Serialization.unmarshal(in, AnalysisTemplate.class)).inNamespace(ns).create();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -162,21 +162,49 @@ class ManifestsTest {
     }
 
     @Test
-    void theShippedTemplatesRenderToPromQlThatPrometheusAccepts() throws IOException {
-        List<String> files = kustomizationResources(TEMPLATES);
-        assertThat(files).contains("request-success-rate.yaml", "request-duration-p99.yaml");
-        Map<String, String> vars = QueryVariables.builtIns("demo", "podinfo", "podinfo", Duration.ofMinutes(1),
-                PodScope.pods("^(podinfo-5d8f7c9b-)[a-z0-9]{5}$", "^(podinfo-primary-6d4cf56db6-)[a-z0-9]{5}$"));
-        for (String file : files) {
-            AnalysisTemplate t = Serialization.unmarshal(Files.readString(TEMPLATES.resolve(file)),
-                    AnalysisTemplate.class);
-            assertThat(t.getMetadata().getName() + ".yaml").isEqualTo(file);
-            String query = QueryTemplate.render(t.getSpec().getQuery(), QueryVariables.withArgs(vars, "m",
-                    t.getMetadata().getName(), t.getSpec().getArgs(), Map.of()));
-            QueryResult result = prometheus.query(new PrometheusEndpoint(prometheusUrl, null, Duration.ofSeconds(5)),
-                    query, Instant.now()).await().atMost(Duration.ofSeconds(10));
-            assertThat(result).as(file + " must be valid PromQL: " + query).isNotInstanceOf(QueryResult.Failure.class);
+    void theShippedTemplatesAreAllAppliedAndRenderToPromQlThatPrometheusAccepts() throws IOException {
+        List<String> folders = kustomizationResources(TEMPLATES);
+        try (Stream<Path> dirs = Files.list(TEMPLATES)) {
+            assertThat(folders).as("every folder of analysis-templates/ is applied")
+                    .containsExactlyInAnyOrderElementsOf(dirs.filter(Files::isDirectory)
+                            .map(p -> p.getFileName().toString()).toList());
         }
+        Map<String, String> vars = QueryVariables.builtIns("demo", "podinfo", "podinfo", Duration.ofMinutes(1),
+                new PodScope("^(podinfo-5d8f7c9b-)[a-z0-9]{5}$", "^(podinfo-primary-6d4cf56db6-)[a-z0-9]{5}$",
+                        "^(edge-1)$", "^(edge-2)$"));
+        int templates = 0;
+        for (String folder : folders) {
+            Path dir = TEMPLATES.resolve(folder);
+            List<String> files = kustomizationResources(dir);
+            try (Stream<Path> yaml = Files.list(dir)) {
+                assertThat(files).as("every template in " + dir + " is applied")
+                        .containsExactlyInAnyOrderElementsOf(yaml.map(p -> p.getFileName().toString())
+                                .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).toList());
+            }
+            for (String file : files) {
+                AnalysisTemplate t = Serialization.unmarshal(Files.readString(dir.resolve(file)),
+                        AnalysisTemplate.class);
+                assertThat(t.getMetadata().getName() + ".yaml").isEqualTo(file);
+                Map<String, String> args = new java.util.HashMap<>();
+                if (t.getSpec().getArgs() != null) {
+                    t.getSpec().getArgs().stream().filter(a -> a.getValue() == null)
+                            .forEach(a -> args.put(a.getName(), "x"));
+                }
+                for (String text : new String[]{t.getSpec().getQuery(), t.getSpec().getBaselineQuery()}) {
+                    if (text == null) {
+                        continue;
+                    }
+                    String query = QueryTemplate.render(text, QueryVariables.withArgs(vars, "m",
+                            t.getMetadata().getName(), t.getSpec().getArgs(), args));
+                    QueryResult result = prometheus.query(new PrometheusEndpoint(prometheusUrl, null,
+                            Duration.ofSeconds(5)), query, Instant.now()).await().atMost(Duration.ofSeconds(10));
+                    assertThat(result).as(file + " must be valid PromQL: " + query)
+                            .isNotInstanceOf(QueryResult.Failure.class);
+                }
+                templates++;
+            }
+        }
+        assertThat(templates).isEqualTo(14);
     }
 
     @Test
@@ -184,7 +212,7 @@ class ManifestsTest {
         Canary canary = Serialization.unmarshal(Files.readString(DEPLOY.resolve("examples/podinfo.yaml")),
                 Canary.class);
         SpecValidator.Result r = SpecValidator.validate(canary.getSpec(),
-                new SpecValidator.Defaults(Duration.ofMinutes(1), Duration.ofMinutes(10), 3));
+                new SpecValidator.Defaults(Duration.ofMinutes(1), Duration.ofMinutes(10), 3, 3));
         assertThat(r.errors()).isEmpty();
         assertThat(r.policy().steps()).containsExactly(1, 10, 50, 100);
         assertThat(canary.getSpec().getAnalysis().getMetrics()).extracting(m -> m.getTemplateRef().getName())

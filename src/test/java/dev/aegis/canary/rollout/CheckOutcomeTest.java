@@ -31,11 +31,29 @@ class CheckOutcomeTest {
     }
 
     @Test
-    void noDataOrErrorWithoutAFailIsInconclusive() {
+    void anErrorWithoutAFailIsAnErrorCheckAndOutranksNoData() {
         CheckOutcome o = CheckOutcome.of(List.of(result("a", CheckResult.Pass, 99.5, null),
-                result("b", CheckResult.Error, null, "timeout")));
-        assertThat(o.verdict()).isEqualTo(CheckOutcome.Verdict.INCONCLUSIVE);
-        assertThat(o.summary()).isEqualTo("b: error (timeout)");
+                result("b", CheckResult.NoData, null, "no samples"), result("c", CheckResult.Error, null, "timeout")));
+        assertThat(o.verdict()).isEqualTo(CheckOutcome.Verdict.ERROR);
+        assertThat(o.summary()).isEqualTo("c: error (timeout)");
+    }
+
+    @Test
+    void noDataWithoutAFailOrErrorIsANoDataCheck() {
+        CheckOutcome o = CheckOutcome.of(List.of(result("a", CheckResult.Pass, 99.5, null),
+                result("b", CheckResult.NoData, null, "no samples")));
+        assertThat(o.verdict()).isEqualTo(CheckOutcome.Verdict.NO_DATA);
+        assertThat(o.summary()).isEqualTo("b: no data (no samples)");
+    }
+
+    @Test
+    void aDryRunMetricIsRecordedButDoesNotCount() {
+        MetricResult dry = result("new-check", CheckResult.Fail, 50.0, null);
+        dry.setDryRun(true);
+        CheckOutcome o = CheckOutcome.of(List.of(result("a", CheckResult.Pass, 99.5, null), dry));
+        assertThat(o.verdict()).isEqualTo(CheckOutcome.Verdict.PASS);
+        assertThat(o.results()).hasSize(2);
+        assertThat(MetricText.describe(dry)).isEqualTo("[dry run] new-check 50 (want >= 99)");
     }
 
     @Test

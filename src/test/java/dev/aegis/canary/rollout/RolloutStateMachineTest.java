@@ -22,7 +22,7 @@ class RolloutStateMachineTest {
 
     static final Duration INTERVAL = Duration.ofSeconds(60);
     static final RolloutPolicy POLICY = new RolloutPolicy(List.of(1, 10, 50, 100), INTERVAL, Duration.ofMinutes(10),
-            0, 3);
+            0, 3, 3);
     static final String STABLE = "aaaa1111";
     static final String CANARY = "bbbb2222";
     static final String NEWER = "cccc3333";
@@ -249,7 +249,7 @@ class RolloutStateMachineTest {
     @Test
     void failuresWithinTheLimitHoldTheStep() {
         Run run = atFirstCheck();
-        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 1, 3);
+        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 1, 3, 3);
         Decision d = run.tick(splitReached(10), fail());
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getStepIndex()).isZero();
@@ -268,14 +268,14 @@ class RolloutStateMachineTest {
         Decision d = run.tick(splitReached(10), noData());
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getWeight()).as("no data is not a pass").isEqualTo(1);
-        assertThat(d.status().getInconclusiveChecks()).isEqualTo(1);
-        assertThat(d.status().getMessage()).contains("holding: check inconclusive (1/3)")
+        assertThat(d.status().getNoDataChecks()).isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("holding: check without data (1/3)")
                 .contains("success-rate: no data (no samples");
         run.advance(INTERVAL);
         run.tick(splitReached(10), noData());
         run.advance(INTERVAL);
         d = run.tick(splitReached(10), pass());
-        assertThat(d.status().getInconclusiveChecks()).as("a pass resets the count").isZero();
+        assertThat(d.status().getNoDataChecks()).as("a pass resets the count").isZero();
         assertThat(d.status().getWeight()).isEqualTo(10);
         run.tick(splitReached(10));
         for (int i = 0; i < 3; i++) {
@@ -283,8 +283,34 @@ class RolloutStateMachineTest {
             d = run.tick(splitReached(10), noData());
         }
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
-        assertThat(d.status().getMessage()).contains("at step 2/4 (10%): 3 inconclusive checks in a row (limit 3)")
+        assertThat(d.status().getMessage()).contains("at step 2/4 (10%): 3 checks in a row without data (limit 3)")
                 .contains("no data");
+    }
+
+    static CheckOutcome error() {
+        return CheckOutcome.of(List.of(new MetricResult("success-rate", null, ">= 99", CheckResult.Error,
+                "timeout: no answer from http://prometheus:9090 within 5000ms", "q", "t")));
+    }
+
+    @Test
+    void queryErrorsAndMissingDataCountSeparatelyEachAgainstItsOwnLimit() {
+        Run run = atFirstCheck();
+        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 0, 3, 2);
+        Decision d = run.tick(splitReached(10), error());
+        assertThat(d.status().getErrorChecks()).isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("holding: check with a query error (1/2)");
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("CheckError");
+        run.advance(INTERVAL);
+        d = run.tick(splitReached(10), noData());
+        assertThat(d.status().getNoDataChecks()).isEqualTo(1);
+        assertThat(d.status().getErrorChecks()).as("a no-data check breaks a run of errors").isZero();
+        run.advance(INTERVAL);
+        run.tick(splitReached(10), error());
+        run.advance(INTERVAL);
+        d = run.tick(splitReached(10), error());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).contains("2 checks in a row with a query error (limit 2): success-rate:"
+                + " error (timeout");
     }
 
     @Test
@@ -303,7 +329,7 @@ class RolloutStateMachineTest {
     @Test
     void aNewerRevisionMidRunRestartsAtTheFirstStep() {
         Run run = atFirstCheck();
-        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 5, 3);
+        run.policy = new RolloutPolicy(POLICY.steps(), INTERVAL, POLICY.progressDeadline(), 5, 3, 3);
         run.tick(splitReached(10), fail());
         run.advance(INTERVAL);
         run.tick(splitReached(10), pass());
@@ -358,7 +384,7 @@ class RolloutStateMachineTest {
     @Test
     void aCanaryUnreadyForTheDeadlineAfterItWasReadyIsRolledBack() {
         Run run = atFirstCheck();
-        run.policy = new RolloutPolicy(POLICY.steps(), Duration.ofHours(1), Duration.ofMinutes(10), 0, 3);
+        run.policy = new RolloutPolicy(POLICY.steps(), Duration.ofHours(1), Duration.ofMinutes(10), 0, 3, 3);
         run.tick(splitWaiting());
         run.advance(Duration.ofMinutes(5));
         assertThat(run.tick(splitReached(10)).status().getUnreadySince()).as("ready again").isNull();
@@ -376,13 +402,13 @@ class RolloutStateMachineTest {
         Run run = atFirstCheck();
         run.tick(splitReached(10), pass());
         assertThat(run.status.getWeight()).isEqualTo(10);
-        run.policy = new RolloutPolicy(List.of(5, 25, 100), INTERVAL, POLICY.progressDeadline(), 0, 3);
+        run.policy = new RolloutPolicy(List.of(5, 25, 100), INTERVAL, POLICY.progressDeadline(), 0, 3, 3);
         Decision d = run.tick(splitReached(10));
         assertThat(d.status().getStepIndex()).isEqualTo(1);
         assertThat(d.status().getWeight()).isEqualTo(25);
         assertThat(d.status().getStepReadyAt()).isNull();
         assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("StepsChanged");
-        run.policy = new RolloutPolicy(List.of(100), INTERVAL, POLICY.progressDeadline(), 0, 3);
+        run.policy = new RolloutPolicy(List.of(100), INTERVAL, POLICY.progressDeadline(), 0, 3, 3);
         d = run.tick(splitReached(25));
         assertThat(d.status().getStepIndex()).isZero();
         assertThat(d.status().getWeight()).as("the 100% step is never skipped").isEqualTo(100);

@@ -22,7 +22,7 @@ import dev.aegis.canary.api.WorkloadKind;
 class SpecValidatorTest {
 
     static final SpecValidator.Defaults DEFAULTS = new SpecValidator.Defaults(Duration.ofMinutes(1),
-            Duration.ofMinutes(10), 3);
+            Duration.ofMinutes(10), 3, 3);
 
     static CanarySpec spec() {
         CanarySpec spec = new CanarySpec();
@@ -35,7 +35,7 @@ class SpecValidatorTest {
         SpecValidator.Result r = SpecValidator.validate(spec(), DEFAULTS);
         assertThat(r.valid()).isTrue();
         assertThat(r.policy()).isEqualTo(new RolloutPolicy(List.of(1, 10, 50, 100), Duration.ofMinutes(1),
-                Duration.ofMinutes(10), 0, 3));
+                Duration.ofMinutes(10), 0, 3, 3));
     }
 
     @Test
@@ -46,10 +46,12 @@ class SpecValidatorTest {
         AnalysisSpec analysis = new AnalysisSpec();
         analysis.setInterval("30s");
         analysis.setFailureLimit(2);
-        analysis.setInconclusiveLimit(5);
+        analysis.setNoDataLimit(5);
+        analysis.setErrorLimit(4);
         spec.setAnalysis(analysis);
-        assertThat(SpecValidator.validate(spec, DEFAULTS).policy()).isEqualTo(new RolloutPolicy(List.of(5, 25, 100),
-                Duration.ofSeconds(30), Duration.ofMinutes(2), 2, 5));
+        assertThat(SpecValidator.validate(spec, DEFAULTS).policy())
+                .isEqualTo(new RolloutPolicy(List.of(5, 25, 100), Duration.ofSeconds(30), Duration.ofMinutes(2), 2, 5,
+                        4));
     }
 
     record Bad(String what, java.util.function.Consumer<CanarySpec> change, String message) {
@@ -93,6 +95,14 @@ class SpecValidatorTest {
                 new Bad("metric without range", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
                         new TemplateRef("t", null), new ThresholdRange()))),
                         "spec.analysis.metrics[0].thresholdRange needs min, max or both"),
+                new Bad("metric without range or compare", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
+                        new TemplateRef("t", null), null))),
+                        "spec.analysis.metrics[0] needs thresholdRange, compare or both"),
+                new Bad("compare without a bound", s -> {
+                    MetricSpec m = new MetricSpec("m", new TemplateRef("t", null), null);
+                    m.setCompare(new dev.aegis.canary.api.CompareSpec());
+                    analysis(s).setMetrics(List.of(m));
+                }, "spec.analysis.metrics[0].compare needs maxIncrease, maxDecrease, maxRatio or minRatio"),
                 new Bad("metric with min over max", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
                         new TemplateRef("t", null), new ThresholdRange(5.0, 1.0)))),
                         "spec.analysis.metrics[0].thresholdRange.min (5.0) must not exceed max (1.0)"),
