@@ -162,6 +162,14 @@ public class Analysis {
     /** Runs one check of every metric; blocks at most the longest query timeout. */
     public CheckOutcome run(Canary canary, Duration interval, List<ResolvedMetric> metrics, PodScope scope,
             Instant now) {
+        return run(canary, interval, metrics, scope, Map.of(), now);
+    }
+
+    /**
+     * @param lastBaselines each comparing metric's primary value at the previous check, by metric name
+     */
+    public CheckOutcome run(Canary canary, Duration interval, List<ResolvedMetric> metrics, PodScope scope,
+            Map<String, Double> lastBaselines, Instant now) {
         List<Uni<MetricResult>> checks = new ArrayList<>();
         Duration longest = Duration.ZERO;
         for (ResolvedMetric m : metrics) {
@@ -187,8 +195,9 @@ public class Analysis {
                     ? Uni.createFrom().nullItem()
                     : prometheus.query(endpoint, queries.baseline(), now);
             String sent = queries.canary();
+            Double lastBaseline = lastBaselines.get(m.metric().getName());
             checks.add(Uni.combine().all().unis(canaryResult, baselineResult).with((c, b) -> Judge.judge(criteria, c,
-                    b, sent, now)));
+                    b, lastBaseline, sent, now)));
         }
         if (checks.isEmpty()) {
             return CheckOutcome.of(List.of());

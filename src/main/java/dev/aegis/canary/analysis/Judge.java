@@ -46,13 +46,22 @@ public final class Judge {
      */
     public static MetricResult judge(Criteria c, QueryResult canary, QueryResult baseline, String query,
             Instant time) {
-        MetricResult r = judgeValue(c, canary, baseline, query, time);
+        return judge(c, canary, baseline, null, query, time);
+    }
+
+    /**
+     * @param lastBaseline the primary's value at the previous check: what the canary is compared with when the
+     *        primary serves no traffic now (the last step of a run); null when there is none
+     */
+    public static MetricResult judge(Criteria c, QueryResult canary, QueryResult baseline, Double lastBaseline,
+            String query, Instant time) {
+        MetricResult r = judgeValue(c, canary, baseline, lastBaseline, query, time);
         r.setDryRun(c.dryRun() ? Boolean.TRUE : null);
         return r;
     }
 
-    private static MetricResult judgeValue(Criteria c, QueryResult canary, QueryResult baseline, String query,
-            Instant time) {
+    private static MetricResult judgeValue(Criteria c, QueryResult canary, QueryResult baseline,
+            Double lastBaseline, String query, Instant time) {
         String rangeText = describe(c.range(), c.compare());
         String at = time.toString();
         Usable value = usable(canary, c.range() == null ? null : c.range().getMax(), c.range() == null
@@ -69,16 +78,21 @@ public final class Judge {
             return new MetricResult(c.metric(), value.number(), rangeText, CheckResult.Pass, null, query, at);
         }
         Usable primary = usable(baseline == null ? new QueryResult.NoSamples() : baseline, null, null);
+        String note = null;
+        if (primary.result() == CheckResult.NoData && lastBaseline != null) {
+            // The primary serves nothing now (all traffic is on the canary): compare with its last measure.
+            primary = new Usable(lastBaseline, null, null);
+            note = "the primary serves no traffic now; compared with its value at the previous check";
+        }
         if (primary.result() != null) {
             // Without the primary's value there is nothing to compare with: as inconclusive as the canary's own.
-            MetricResult r = new MetricResult(c.metric(), value.number(), rangeText, primary.result(),
+            return new MetricResult(c.metric(), value.number(), rangeText, primary.result(),
                     "primary: " + primary.reason(), query, at);
-            return r;
         }
         CheckResult verdict = compares(c.compare(), value.number(), primary.number())
                 ? CheckResult.Pass
                 : CheckResult.Fail;
-        MetricResult r = new MetricResult(c.metric(), value.number(), rangeText, verdict, null, query, at);
+        MetricResult r = new MetricResult(c.metric(), value.number(), rangeText, verdict, note, query, at);
         r.setBaseline(primary.number());
         return r;
     }

@@ -282,11 +282,22 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         CheckOutcome check = null;
         if (machine.isCheckDue(policy, status, world, now)) {
             String revision = status.getCanaryRevision();
-            check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision), now);
+            check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision),
+                    lastBaselines(status), now);
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
         told.addAll(decision.events());
         return new Step(decision, told, route, check);
+    }
+
+    /** The primary's values at the previous check of this run, for metrics that compare with it. */
+    private static Map<String, Double> lastBaselines(CanaryStatus status) {
+        Map<String, Double> last = new java.util.HashMap<>();
+        if (status != null && status.getLastAnalysis() != null) {
+            status.getLastAnalysis().stream().filter(r -> r.getBaseline() != null)
+                    .forEach(r -> last.put(r.getMetric(), r.getBaseline()));
+        }
+        return last;
     }
 
     /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */

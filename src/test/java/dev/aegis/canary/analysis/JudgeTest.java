@@ -110,6 +110,17 @@ class JudgeTest {
     }
 
     @Test
+    void whenThePrimaryServesNothingTheCanaryIsComparedWithItsLastValue() {
+        Judge.Criteria c = compare(null, CompareSpec.maxDecrease(0.5));
+        MetricResult r = Judge.judge(c, new QueryResult.Sample(98.0), new QueryResult.NoSamples(), 99.9, "q", NOW);
+        assertThat(r.getResult()).isEqualTo(CheckResult.Fail);
+        assertThat(r.getBaseline()).isEqualTo(99.9);
+        assertThat(r.getReason()).contains("compared with its value at the previous check");
+        assertThat(Judge.judge(c, new QueryResult.Sample(98.0), new QueryResult.Failure(FailureKind.TIMEOUT, "slow"),
+                99.9, "q", NOW).getResult()).as("an error is not the primary being idle").isEqualTo(CheckResult.Error);
+    }
+
+    @Test
     void aDryRunResultSaysSo() {
         MetricResult r = Judge.judge(new Judge.Criteria("m", MIN_99, null, true), new QueryResult.Sample(50), null,
                 "q", NOW);
