@@ -55,6 +55,8 @@ public class CanaryStatus {
     private String lastCheckAt;
     @JsonPropertyDescription("Since when the canary, ready at this step before, is not ready; progressDeadline counts from here.")
     private String unreadySince;
+    @JsonPropertyDescription("When the world last moved towards the current step or promotion (nodes router: a batch of nodes); progressDeadline counts from the later of this and stepStartedAt.")
+    private String progressedAt;
 
     private List<MetricResult> lastAnalysis;
     private List<Condition> conditions;
@@ -85,6 +87,7 @@ public class CanaryStatus {
         this.stepReadyAt = other.stepReadyAt;
         this.lastCheckAt = other.lastCheckAt;
         this.unreadySince = other.unreadySince;
+        this.progressedAt = other.progressedAt;
         if (other.lastAnalysis != null) {
             this.lastAnalysis = new ArrayList<>();
             for (MetricResult r : other.lastAnalysis) {
@@ -250,6 +253,14 @@ public class CanaryStatus {
 
     public void setLastCheckAt(String lastCheckAt) {
         this.lastCheckAt = lastCheckAt;
+    }
+
+    public String getProgressedAt() {
+        return progressedAt;
+    }
+
+    public void setProgressedAt(String progressedAt) {
+        this.progressedAt = progressedAt;
     }
 
     public String getUnreadySince() {

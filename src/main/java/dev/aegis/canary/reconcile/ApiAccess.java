@@ -23,6 +23,7 @@ public final class ApiAccess {
             new Rule("apps", "replicasets", Set.of("list")),
             new Rule("apps", "daemonsets", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("", "nodes", Set.of("get", "list", "watch", "patch")),
+            new Rule("", "pods", Set.of("list", "watch")),
             new Rule("", "services", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("", "events", Set.of("create")),
             new Rule("", "secrets", Set.of("get")));

@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -24,6 +25,9 @@ final class Cache {
     static final String DEPLOYMENTS = "deployments";
     static final String DAEMONSETS = "daemonsets";
     static final String NODES = "nodes";
+    static final String PODS = "pods";
+    /** Pods by namespace/owner name. */
+    static final String POD_OWNER_INDEX = "owner";
     static final String SERVICES = "services";
     static final String TEMPLATES = "analysis-templates";
     static final String CLUSTER_TEMPLATES = "cluster-analysis-templates";
@@ -48,6 +52,21 @@ final class Cache {
 
     List<Node> nodes() {
         return source(Node.class, NODES).list().toList();
+    }
+
+    /** The watched pods (those of node-by-node rollouts) a DaemonSet owns. */
+    List<Pod> pods(String namespace, String owner) {
+        return source(Pod.class, PODS).byIndex(POD_OWNER_INDEX, namespace + "/" + owner);
+    }
+
+    /** The index key of a pod: namespace/name of its controller. */
+    static List<String> podOwnerKeys(Pod pod) {
+        if (pod.getMetadata().getOwnerReferences() == null) {
+            return List.of();
+        }
+        return pod.getMetadata().getOwnerReferences().stream()
+                .filter(o -> Boolean.TRUE.equals(o.getController()))
+                .map(o -> pod.getMetadata().getNamespace() + "/" + o.getName()).toList();
     }
 
     AnalysisTemplateSpec template(String namespace, TemplateRef ref) {

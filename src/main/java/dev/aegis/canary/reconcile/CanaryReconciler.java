@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -94,6 +95,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private final Clock clock = Clock.systemUTC();
     /** The last write the API server refused, per Canary, so the same refusal is reported once. */
     private final Map<String, String> applyFailures = new ConcurrentHashMap<>();
+    /** When each Canary being deleted last made progress giving back to the primary. */
+    private final Map<String, Instant> releaseProgress = new ConcurrentHashMap<>();
 
     public CanaryReconciler(Workloads workloads, Analysis analysis, KubernetesEvents events, CanaryMetrics metrics,
             AegisConfig config) {
@@ -143,6 +146,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var nodes = InformerEventSourceConfiguration.from(Node.class, Canary.class)
                 .withName(Cache.NODES)
                 .withWatchAllNamespaces()
+                .withItemStore(PrunedStore.nodes())
                 .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getLabels(),
                         before.getMetadata().getLabels())
                         || !Objects.equals(now.getSpec(), before.getSpec())
@@ -150,6 +154,29 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 .withSecondaryToPrimaryMapper(n -> context.getPrimaryCache().byIndex(KIND_INDEX,
                         WorkloadKind.DaemonSet.name()).stream().map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
+                .build();
+        // The pods of node-by-node rollouts (both DaemonSets' templates carry the label): which version runs, and is
+        // ready, on which node. A pod concerns the Canary of the DaemonSet that owns it.
+        var pods = InformerEventSourceConfiguration.from(Pod.class, Canary.class)
+                .withName(Cache.PODS)
+                .withLabelSelector(Labels.NODE_ROLLOUT + "=" + Labels.NODE_ROLLOUT_VALUE)
+                .withItemStore(PrunedStore.pods())
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getDeletionTimestamp(),
+                        before.getMetadata().getDeletionTimestamp())
+                        || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                        || !Objects.equals(now.getStatus() == null ? null : now.getStatus().getConditions(),
+                                before.getStatus() == null ? null : before.getStatus().getConditions()))
+                .withSecondaryToPrimaryMapper(p -> {
+                    Set<ResourceID> ids = new HashSet<>();
+                    for (String owner : Cache.podOwnerKeys(p)) {
+                        String target = owner.endsWith(DaemonSetWorkloads.PRIMARY_SUFFIX)
+                                ? owner.substring(0, owner.length() - DaemonSetWorkloads.PRIMARY_SUFFIX.length())
+                                : owner;
+                        context.getPrimaryCache().byIndex(TARGET_INDEX, target)
+                                .forEach(c -> ids.add(ResourceID.fromResource(c)));
+                    }
+                    return ids;
+                })
                 .build();
         var ownedServices = InformerEventSourceConfiguration.from(Service.class, Canary.class)
                 .withName(Cache.SERVICES)
@@ -169,9 +196,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                         .byIndex(TEMPLATE_INDEX, key(CLUSTER_SCOPE, t.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
+        var podSource = new InformerEventSource<>(pods, context);
+        podSource.addIndexers(Map.of(Cache.POD_OWNER_INDEX, Cache::podOwnerKeys));
         return List.of(new InformerEventSource<>(deployments, context),
                 new InformerEventSource<>(daemonSets, context),
                 new InformerEventSource<>(nodes, context),
+                podSource,
                 new InformerEventSource<>(ownedServices, context),
                 new InformerEventSource<>(templates, context),
                 new InformerEventSource<>(clusterTemplates, context));
@@ -314,8 +344,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 told.add(RolloutEvent.warning("ApplyFailed", reason));
             }
             LOG.debugf(e, "%s: apply of %s failed", key, intent);
-            return RouteStatus.waiting(0, 0, 0, RouteStatus.Unit.PODS, "a write the API server refused: "
-                    + e.getMessage());
+            return workload.current("a write the API server refused: " + e.getMessage());
         }
     }
 
@@ -363,21 +392,45 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 
+    /**
+     * Canary deletion: the world goes back to one version, then the finalizer goes. A release that makes no progress
+     * for progressDeadline (a pod that never becomes ready, a write always refused) is abandoned: the primary is
+     * released rather than left to the garbage collector, the rest stays as it is, and people are told what is left.
+     */
     @Override
     public DeleteControl cleanup(Canary canary, Context<Canary> context) {
         String namespace = canary.getMetadata().getNamespace();
         String name = canary.getMetadata().getName();
-        boolean done = workloads.release(canary, canary.getStatus(), new Cache(context));
-        if (!done && clock.instant().isBefore(Instant.parse(canary.getMetadata().getDeletionTimestamp())
-                .plus(progressDeadline(canary)))) {
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.reconcile().pollInterval());
+        String key = key(namespace, name);
+        Cache cache = new Cache(context);
+        RouteStatus release;
+        try {
+            release = workloads.release(canary, canary.getStatus(), cache);
+        } catch (KubernetesClientException e) {
+            release = RouteStatus.waiting(0, 0, 0, RouteStatus.Unit.PODS, "a write the API server refused: "
+                    + e.getMessage());
         }
-        events.record(canary, RolloutEvent.normal("Deleted", done
-                ? "Canary deleted; the primary serves alone and "
-                        + "is no longer managed"
-                : "Canary deleted before the primary took all traffic back"));
+        if (!release.reached()) {
+            Instant now = clock.instant();
+            Instant deleted = Instant.parse(canary.getMetadata().getDeletionTimestamp());
+            Instant since = release.progressed() ? now : releaseProgress.getOrDefault(key, deleted);
+            releaseProgress.put(key, since);
+            if (now.isBefore(since.plus(progressDeadline(canary)))) {
+                return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.reconcile().pollInterval());
+            }
+            String left = workloads.abandon(canary, cache);
+            events.record(canary, RolloutEvent.warning("DeletedUnfinished", "Canary deleted; giving back to the "
+                    + "primary made no progress for " + Durations.format(progressDeadline(canary)) + " ("
+                    + release.waitingFor() + "). " + left));
+        } else {
+            boolean initialized = canary.getStatus() != null && canary.getStatus().getStableRevision() != null;
+            events.record(canary, RolloutEvent.normal("Deleted", initialized
+                    ? "Canary deleted; the primary serves alone and is no longer managed"
+                    : "Canary deleted before its first initialization; the target serves as before"));
+        }
+        releaseProgress.remove(key);
         metrics.forget(namespace, name);
-        applyFailures.remove(key(namespace, name));
+        applyFailures.remove(key);
         return DeleteControl.defaultDelete();
     }
 

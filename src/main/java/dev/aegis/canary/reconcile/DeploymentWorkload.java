@@ -177,7 +177,17 @@ final class DeploymentWorkload implements Workload {
     }
 
     @Override
-    public boolean release(CanaryStatus status) {
+    public RouteStatus current(String waitingFor) {
+        int canaryPods = Rollouts.desired(target);
+        int primaryPods = primary == null ? 0 : Rollouts.desired(primary);
+        int all = canaryPods + primaryPods;
+        int effective = all == 0 ? 0 : (int) Math.round(100.0 * canaryPods / all);
+        return RouteStatus.waiting(primary == null ? 0 : effective, primary == null ? 0 : canaryPods, total,
+                RouteStatus.Unit.PODS, waitingFor);
+    }
+
+    @Override
+    public RouteStatus release(CanaryStatus status) {
         if (primary != null && Ownership.isOwnedBy(primary, canary)) {
             boolean initialized = status != null && status.getStableRevision() != null;
             if (!initialized && Rollouts.available(target) > 0) {
@@ -188,7 +198,7 @@ final class DeploymentWorkload implements Workload {
                         ? targetRevision
                         : status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
                 if (!route.reached()) {
-                    return false;
+                    return route;
                 }
                 tools.ownership().release(primary);
             }
@@ -197,7 +207,7 @@ final class DeploymentWorkload implements Workload {
             tools.services().release(canary, tools.ownership());
         }
         tools.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
-        return true;
+        return current("").done();
     }
 
     /**

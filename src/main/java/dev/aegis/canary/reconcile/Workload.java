@@ -40,10 +40,14 @@ interface Workload {
     /** The pods (and nodes) a query of the revision under test measures. */
     PodScope podScope(String canaryRevision);
 
+    /** What is in effect now, without changing anything; for when a write was refused. */
+    RouteStatus current(String waitingFor);
+
     /**
-     * For Canary deletion: moves everything to the primary and lets go of the controller's objects.
+     * For Canary deletion: moves everything to the primary (or, before the first initialization, back to the
+     * target) and lets go of the controller's objects.
      *
-     * @return true when done; false to be called again
+     * @return reached when done; otherwise what it waits for, and whether this call made progress
      */
-    boolean release(CanaryStatus status);
+    RouteStatus release(CanaryStatus status);
 }

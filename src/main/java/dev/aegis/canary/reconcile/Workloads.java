@@ -2,8 +2,12 @@ package dev.aegis.canary.reconcile;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.WorkloadKind;
+import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.routing.CanaryServices;
 import dev.aegis.canary.routing.NodeTrafficRouter;
 import dev.aegis.canary.routing.ReplicaTrafficRouter;
@@ -54,22 +58,57 @@ public class Workloads {
     /**
      * Canary deletion: everything goes to the primary, which then serves alone, released from the Canary.
      *
-     * @return true when done
+     * @return reached when done; otherwise what it waits for
      */
-    boolean release(Canary canary, CanaryStatus status, Cache cache) {
-        if (canary.getSpec() == null || canary.getSpec().getTargetRef() == null
-                || canary.getSpec().getTargetRef().getKind() == null || canary.getSpec().getTargetRef()
-                        .getName() == null) {
-            return true;
+    RouteStatus release(Canary canary, CanaryStatus status, Cache cache) {
+        if (!hasTarget(canary)) {
+            return RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS);
         }
         Found found = find(canary, status, cache);
         if (found.workload() != null) {
             return found.workload().release(status);
         }
-        // The target is gone or never was: let go of what the controller made.
+        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.DaemonSet) {
+            DaemonSetWorkload w = DaemonSetWorkload.unchecked(canary, cache, daemonSets);
+            if (w != null) {
+                return w.release(status);
+            }
+        }
+        // The target is gone, never was, or cannot be acted on: let go of what the controller made.
         String namespace = canary.getMetadata().getNamespace();
         String target = canary.getSpec().getTargetRef().getName();
-        io.fabric8.kubernetes.api.model.HasMetadata primary = switch (canary.getSpec().getTargetRef().getKind()) {
+        HasMetadata primary = switch (canary.getSpec().getTargetRef().getKind()) {
+            case Deployment -> cache.deployment(namespace, DeploymentWorkloads.primaryName(target));
+            case DaemonSet -> {
+                if (cache.daemonSet(namespace, target) == null) {
+                    // The target's nodes run nothing: their labels go at once, and the primary takes them.
+                    DaemonSetWorkload.unlabelAll(cache.nodes(), DaemonSetWorkloads.nodeLabel(canary), daemonSets);
+                }
+                yield cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
+            }
+        };
+        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
+            deployments.ownership().release(primary);
+        }
+        if (canary.getSpec().getService() != null) {
+            deployments.services().release(canary, deployments.ownership());
+        }
+        return RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS);
+    }
+
+    /**
+     * A deletion that stopped making progress: the primary is released (never left for the garbage collector to
+     * delete with the Canary) and everything else stays as it is, so both versions keep serving.
+     *
+     * @return what was left behind, for people
+     */
+    String abandon(Canary canary, Cache cache) {
+        if (!hasTarget(canary)) {
+            return "";
+        }
+        String namespace = canary.getMetadata().getNamespace();
+        String target = canary.getSpec().getTargetRef().getName();
+        HasMetadata primary = switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> cache.deployment(namespace, DeploymentWorkloads.primaryName(target));
             case DaemonSet -> cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
         };
@@ -79,6 +118,20 @@ public class Workloads {
         if (canary.getSpec().getService() != null) {
             deployments.services().release(canary, deployments.ownership());
         }
-        return true;
+        String left = primary == null
+                ? ""
+                : primary.getKind() + " " + primary.getMetadata().getName()
+                        + " is released and keeps serving";
+        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.DaemonSet) {
+            left += "; nodes labelled " + DaemonSetWorkloads.nodeLabel(canary) + "=" + DaemonSetWorkloads.CANARY
+                    + " still run the target, which keeps the controller's node affinity term until removed";
+        }
+        return left;
+    }
+
+    private static boolean hasTarget(Canary canary) {
+        return canary.getSpec() != null && canary.getSpec().getTargetRef() != null
+                && canary.getSpec().getTargetRef().getKind() != null
+                && canary.getSpec().getTargetRef().getName() != null;
     }
 }

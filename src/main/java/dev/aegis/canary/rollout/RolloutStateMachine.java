@@ -79,6 +79,7 @@ public final class RolloutStateMachine {
                     : "spec.suspend lifted") + "; resuming as " + phase));
             t.s.setPhase(phase);
         }
+        observe(t, world.route());
         switch (phase) {
             case Initializing -> initializing(t, policy, world);
             case Ready, Succeeded, RolledBack -> idle(t, policy, world);
@@ -152,9 +153,11 @@ public final class RolloutStateMachine {
             t.requeue(pollInterval);
             return;
         }
-        Instant since = Instant.parse(s.getStepStartedAt());
         String waiting = "primary " + (world.primaryRevision() == null ? "being created" : world.primaryStatus());
-        if (t.now.isAfter(since.plus(policy.progressDeadline()))) {
+        if (!world.route().waitingFor().isEmpty()) {
+            waiting += " (waiting for " + world.route().waitingFor() + ")";
+        }
+        if (t.now.isAfter(deadline(s, policy))) {
             t.enter(Phase.Failed, "initialization stuck: " + waiting + " after " + Durations.format(
                     policy.progressDeadline()) + " (progressDeadline); still waiting, the target keeps serving",
                     RolloutEvent.warning("ProgressDeadlineExceeded", "primary not ready within "
@@ -218,19 +221,48 @@ public final class RolloutStateMachine {
         t.s.setStepStartedAt(t.nowText);
         t.s.setStepReadyAt(null);
         t.s.setUnreadySince(null);
+        t.s.setProgressedAt(null);
     }
 
-    /** Nothing runs on the canary any more. */
+    /**
+     * The split asked for is over. What runs on the canary is still reported as the router sees it: moving a large
+     * fleet back takes a while.
+     */
     private static void clearSplit(CanaryStatus s) {
         s.setWeight(0);
-        s.setEffectiveWeight(0);
-        if (s.getCanaryNodes() != null) {
-            s.setCanaryNodes(0);
-        } else {
-            s.setCanaryReplicas(0);
-        }
         s.setStepReadyAt(null);
         s.setUnreadySince(null);
+        s.setProgressedAt(null);
+    }
+
+    /** What the router achieved, in every phase; and when it last moved something, for progressDeadline. */
+    private static void observe(Transition t, RouteStatus route) {
+        CanaryStatus s = t.s;
+        if (route.total() == 0 && route.unit() == RouteStatus.Unit.PODS && route.reached()) {
+            return; // nothing known about the world
+        }
+        s.setEffectiveWeight(route.effectiveWeight());
+        if (route.unit() == RouteStatus.Unit.NODES) {
+            s.setCanaryNodes(route.canary());
+            s.setTotalNodes(route.total());
+        } else {
+            s.setCanaryReplicas(route.canary());
+        }
+        if (route.progressed()) {
+            s.setProgressedAt(t.nowText);
+        } else if (route.worldProgressedAt() != null && (s.getProgressedAt() == null
+                || route.worldProgressedAt().isAfter(Instant.parse(s.getProgressedAt())))) {
+            s.setProgressedAt(route.worldProgressedAt().toString());
+        }
+    }
+
+    /** progressDeadline counts from the start of the step, or from the last progress the router made since. */
+    private static Instant deadline(CanaryStatus s, RolloutPolicy policy) {
+        Instant from = Instant.parse(s.getStepStartedAt());
+        if (s.getProgressedAt() != null && Instant.parse(s.getProgressedAt()).isAfter(from)) {
+            from = Instant.parse(s.getProgressedAt());
+        }
+        return from.plus(policy.progressDeadline());
     }
 
     private void progressing(Transition t, RolloutPolicy policy, WorldView world, CheckOutcome check) {
@@ -262,17 +294,9 @@ public final class RolloutStateMachine {
             return;
         }
         RouteStatus route = world.route();
-        s.setEffectiveWeight(route.effectiveWeight());
-        if (route.unit() == RouteStatus.Unit.NODES) {
-            s.setCanaryNodes(route.canary());
-            s.setTotalNodes(route.total());
-        } else {
-            s.setCanaryReplicas(route.canary());
-        }
         if (s.getStepReadyAt() == null) {
             if (!route.reached()) {
-                Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
-                if (t.now.isAfter(deadline)) {
+                if (t.now.isAfter(deadline(s, policy))) {
                     rollBack(t, policy, "canary not ready within " + Durations.format(policy.progressDeadline())
                             + " (progressDeadline): " + route.waitingFor());
                     return;
@@ -413,8 +437,10 @@ public final class RolloutStateMachine {
             return;
         }
         String waiting = "primary " + world.primaryStatus();
-        Instant deadline = Instant.parse(s.getStepStartedAt()).plus(policy.progressDeadline());
-        if (t.now.isAfter(deadline)) {
+        if (!world.route().waitingFor().isEmpty()) {
+            waiting += " (waiting for " + world.route().waitingFor() + ")";
+        }
+        if (t.now.isAfter(deadline(s, policy))) {
             String message = "promotion of " + s.getCanaryRevision() + " stuck: " + waiting + " after "
                     + Durations.format(policy.progressDeadline())
                     + " (progressDeadline); the canary keeps serving while the controller waits";

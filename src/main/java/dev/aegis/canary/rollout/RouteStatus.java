@@ -1,5 +1,7 @@
 package dev.aegis.canary.rollout;
 
+import java.time.Instant;
+
 /**
  * What the router and the workloads have achieved for the current intent.
  *
@@ -9,9 +11,13 @@ package dev.aegis.canary.rollout;
  * @param total pods or nodes in all
  * @param unit what is counted
  * @param waitingFor what is not there yet, e.g. "canary: 0/1 pods ready"; empty when reached
+ * @param progressed this reconcile moved something towards the intent (a batch of nodes): deadlines that measure
+ *        how long the world takes to follow start again
+ * @param worldProgressedAt when the world last moved on its own towards the intent (the DaemonSet controller
+ *        started another pod of a rolling update), or null: a deadline counts from then too
  */
 public record RouteStatus(boolean reached, int effectiveWeight, int canary, int total, Unit unit,
-        String waitingFor) {
+        String waitingFor, boolean progressed, Instant worldProgressedAt) {
 
     /** Pods (replica routing) or nodes (node routing). */
     public enum Unit {
@@ -31,11 +37,24 @@ public record RouteStatus(boolean reached, int effectiveWeight, int canary, int 
     }
 
     public static RouteStatus reached(int effectiveWeight, int canary, int total, Unit unit) {
-        return new RouteStatus(true, effectiveWeight, canary, total, unit, "");
+        return new RouteStatus(true, effectiveWeight, canary, total, unit, "", false, null);
     }
 
     public static RouteStatus waiting(int effectiveWeight, int canary, int total, Unit unit, String waitingFor) {
-        return new RouteStatus(false, effectiveWeight, canary, total, unit, waitingFor);
+        return new RouteStatus(false, effectiveWeight, canary, total, unit, waitingFor, false, null);
+    }
+
+    /** The same, reached: what is in effect is all there is to do. */
+    public RouteStatus done() {
+        return new RouteStatus(true, effectiveWeight, canary, total, unit, "", progressed, worldProgressedAt);
+    }
+
+    public RouteStatus withProgress() {
+        return new RouteStatus(reached, effectiveWeight, canary, total, unit, waitingFor, true, worldProgressedAt);
+    }
+
+    public RouteStatus withWorldProgressAt(Instant at) {
+        return new RouteStatus(reached, effectiveWeight, canary, total, unit, waitingFor, progressed, at);
     }
 
     /** "12/118 nodes" */

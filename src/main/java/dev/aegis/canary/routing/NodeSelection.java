@@ -5,8 +5,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import dev.aegis.canary.routing.NodePlacement.Node;
@@ -14,7 +17,8 @@ import dev.aegis.canary.routing.NodePlacement.Node;
 /**
  * Which nodes run the canary: pure code. The nodes are put in an order that depends only on their names and the
  * revision (so every reconcile, and a restarted controller, picks the same ones), spread evenly over the values of a
- * label when asked; a weight takes a prefix of that order, so a node chosen at 10% stays chosen at 50%.
+ * label when asked. A step keeps the nodes that run the canary and tops up from that order, so a node chosen at 10%
+ * stays chosen at 50%, even when nodes joined, left or went down in between.
  */
 public final class NodeSelection {
 
@@ -28,6 +32,49 @@ public final class NodeSelection {
         }
         long wanted = Math.max(1, ((long) weight * eligible + 99) / 100);
         return (int) Math.min(wanted, candidates);
+    }
+
+    /**
+     * The canary nodes of a step: the ones running it now that may stay (in selection order, trimmed to the count
+     * when it went down), topped up from the selection order. With spreadBy, the top-up fills each group up to its
+     * share of the count first, so a group that lost nodes gets them back rather than the others growing.
+     *
+     * @param candidates nodes that can take a canary now
+     * @param current nodes that run the canary now
+     * @param newcomers candidates that joined during the step: kept off the canary until the next one
+     * @param count nodes the step wants ({@link #count})
+     */
+    public static List<String> select(List<Node> candidates, Set<String> current, Set<String> newcomers, int count,
+            String revision, String spreadBy) {
+        List<String> order = order(candidates, revision, spreadBy);
+        List<String> kept = order.stream().filter(current::contains).toList();
+        if (kept.size() >= count) {
+            return kept.subList(0, count);
+        }
+        Map<String, String> groupOf = new HashMap<>();
+        candidates.forEach(n -> groupOf.put(n.name(), spreadBy == null
+                ? ""
+                : n.labels().getOrDefault(spreadBy,
+                        "")));
+        Map<String, Integer> share = new HashMap<>();
+        order.subList(0, count).forEach(n -> share.merge(groupOf.get(n), 1, Integer::sum));
+        kept.forEach(n -> share.merge(groupOf.get(n), -1, Integer::sum));
+        List<String> out = new ArrayList<>(kept);
+        Set<String> taken = new HashSet<>(kept);
+        for (boolean byShare : new boolean[]{true, false}) {
+            for (String n : order) {
+                if (out.size() == count) {
+                    return out;
+                }
+                if (taken.contains(n) || newcomers.contains(n) || (byShare && share.get(groupOf.get(n)) <= 0)) {
+                    continue;
+                }
+                out.add(n);
+                taken.add(n);
+                share.merge(groupOf.get(n), -1, Integer::sum);
+            }
+        }
+        return out;
     }
 
     /**

@@ -2,31 +2,37 @@ package dev.aegis.canary.routing;
 
 import static dev.aegis.canary.rollout.RouteStatus.Unit.NODES;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 
 import dev.aegis.canary.rollout.RouteStatus;
-import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 
 /**
  * The {@code nodes} router, for DaemonSets: "w% of traffic" is w% of the nodes the DaemonSet runs on. At weight w,
- * ceil(w% × eligible) nodes (at least one) run the canary, chosen by {@link NodeSelection}; nodes move between the
- * versions by their label, never more at once than the DaemonSet's maxUnavailable allows, counting nodes still
- * coming back from earlier moves. A canary node that goes NotReady or leaves stays in the set until the next step,
- * when it is replaced.
+ * ceil(w% × fleet) nodes (at least one) run the canary, chosen by {@link NodeSelection} among the nodes that are
+ * Ready and not cordoned; nodes move between the versions by their label, within the DaemonSet's maxUnavailable
+ * ({@link NodeMoves}).
+ *
+ * <p>
+ * While a step is being reached its node set grows from the nodes already on the canary; once reached it is fixed
+ * until the next step: a node that joins runs the primary, and a canary node that goes NotReady or is cordoned stays
+ * in the set and is replaced at the next step. A step is reached when every node is labelled as the step wants and
+ * every node that is up runs its version's current pod, ready, and nothing else.
  */
 @ApplicationScoped
 public class NodeTrafficRouter {
+
+    /** How many nodes a waiting message names. */
+    private static final int NAMED = 3;
 
     private final DaemonSetWorkloads workloads;
 
@@ -34,108 +40,146 @@ public class NodeTrafficRouter {
         this.workloads = workloads;
     }
 
-    /** The fleet as this reconcile sees it. */
-    public record Fleet(List<NodePlacement.Node> eligible, Set<String> canary, Map<String, Node> byName) {
+    /**
+     * Where the nodes should be.
+     *
+     * @param kind which nodes run the canary
+     * @param weight the step's weight (SPLIT)
+     * @param revision the revision under test: it draws the selection order (SPLIT)
+     * @param spreadBy node label to spread canary nodes over, or null (SPLIT)
+     * @param growing the step is not reached yet, so its node set may still grow or shrink (SPLIT)
+     * @param stepStartedAt nodes that joined after this wait for the next step (SPLIT)
+     */
+    public record Goal(Kind kind, int weight, String revision, String spreadBy, boolean growing,
+            Instant stepStartedAt) {
 
-        public static Fleet of(DaemonSet target, String label, List<Node> nodes) {
-            NodePlacement placement = DaemonSetWorkloads.placement(target, label);
-            List<NodePlacement.Node> eligible = new ArrayList<>();
-            Set<String> canary = new HashSet<>();
-            Map<String, Node> byName = new LinkedHashMap<>();
-            for (Node n : nodes) {
-                byName.put(n.getMetadata().getName(), n);
-                NodePlacement.Node node = DaemonSetWorkloads.node(n);
-                if (placement.admits(node)) {
-                    eligible.add(node);
+        public enum Kind {
+            /** Every node runs the primary. */
+            PRIMARY,
+            /** The step's share of the nodes runs the canary. */
+            SPLIT,
+            /** Every node runs the target: how a Canary deleted before its first initialization hands back. */
+            CANARY
+        }
+
+        public static Goal primary() {
+            return new Goal(Kind.PRIMARY, 0, null, null, false, null);
+        }
+
+        public static Goal canary() {
+            return new Goal(Kind.CANARY, 100, null, null, false, null);
+        }
+
+        public static Goal split(int weight, String revision, String spreadBy, boolean growing,
+                Instant stepStartedAt) {
+            return new Goal(Kind.SPLIT, weight, revision, spreadBy, growing, stepStartedAt);
+        }
+    }
+
+    /** One reconcile's node moves and what is in effect once they are made. */
+    public record Plan(NodeMoves moves, RouteStatus route) {
+    }
+
+    /**
+     * Moves nodes towards the goal, as far as the budget allows, and reports what is in effect.
+     *
+     * @param fleet every node of the fleet, and any other node that carries the label
+     * @param byName the Node objects, to patch
+     * @param notCaughtUp why the DaemonSets cannot be trusted yet (they have not seen their specs), or null
+     */
+    public RouteStatus apply(List<NodeView> fleet, List<Node> byName, String label, Goal goal, int maxUnavailable,
+            String notCaughtUp) {
+        Plan plan = plan(fleet, goal, maxUnavailable, notCaughtUp);
+        if (plan.moves().moved()) {
+            Set<String> toCanary = Set.copyOf(plan.moves().toCanary());
+            Set<String> toPrimary = Set.copyOf(plan.moves().toPrimary());
+            workloads.relabel(byName.stream().filter(n -> toCanary.contains(n.getMetadata().getName())).toList(),
+                    byName.stream().filter(n -> toPrimary.contains(n.getMetadata().getName())).toList(), label);
+        }
+        return plan.route();
+    }
+
+    /** The moves towards the goal and what is in effect once they are made: pure. */
+    public static Plan plan(List<NodeView> fleet, Goal goal, int maxUnavailable, String notCaughtUp) {
+        List<NodeView> members = fleet.stream().filter(NodeView::belongs).toList();
+        List<String> desired = desired(fleet, members, goal);
+        NodeMoves moves = NodeMoves.next(fleet, desired, maxUnavailable, notCaughtUp != null);
+        Set<String> canaryAfter = members.stream().filter(NodeView::onCanary).map(NodeView::name)
+                .collect(Collectors.toCollection(HashSet::new));
+        canaryAfter.addAll(moves.toCanary());
+        moves.toPrimary().forEach(canaryAfter::remove);
+        int total = members.size();
+        int effective = total == 0 ? 0 : (int) Math.round(100.0 * canaryAfter.size() / total);
+        String waiting = waitingFor(members, goal, desired, moves, maxUnavailable, notCaughtUp);
+        RouteStatus route = waiting == null
+                ? RouteStatus.reached(effective, canaryAfter.size(), total, NODES)
+                : RouteStatus.waiting(effective, canaryAfter.size(), total, NODES, waiting);
+        return new Plan(moves, moves.moved() ? route.withProgress() : route);
+    }
+
+    /** The nodes that should run the canary, in the order to move them. */
+    static List<String> desired(List<NodeView> fleet, List<NodeView> members, Goal goal) {
+        return switch (goal.kind()) {
+            case PRIMARY -> List.of();
+            case CANARY -> members.stream().map(NodeView::name).sorted().toList();
+            case SPLIT -> {
+                Set<String> current = fleet.stream().filter(NodeView::onCanary).map(NodeView::name)
+                        .collect(Collectors.toSet());
+                if (!goal.growing()) {
+                    // A reached step keeps its nodes; only those that left the fleet go.
+                    yield members.stream().map(NodeView::name).filter(current::contains).sorted().toList();
                 }
-                if (DaemonSetWorkloads.CANARY.equals(node.labels().get(label))) {
-                    canary.add(node.name());
+                List<NodePlacement.Node> candidates = members.stream().filter(NodeView::candidate)
+                        .map(n -> new NodePlacement.Node(n.name(), n.labels(), List.of(), false, true)).toList();
+                Set<String> newcomers = members.stream().filter(n -> goal.stepStartedAt() != null
+                        && n.created() != null && n.created().isAfter(goal.stepStartedAt()))
+                        .map(NodeView::name).collect(Collectors.toSet());
+                int count = NodeSelection.count(goal.weight(), members.size(), candidates.size());
+                yield NodeSelection.select(candidates, current, newcomers, count, goal.revision(),
+                        goal.spreadBy());
+            }
+        };
+    }
+
+    /** What the goal still waits for, or null when it is reached. */
+    private static String waitingFor(List<NodeView> members, Goal goal, List<String> desired, NodeMoves moves,
+            int maxUnavailable, String notCaughtUp) {
+        if (goal.kind() == Goal.Kind.SPLIT && goal.weight() > 0 && desired.isEmpty()) {
+            return "a node that can take the canary: all " + members.size()
+                    + " nodes are NotReady, cordoned or tainted NoSchedule";
+        }
+        if (!moves.isDone()) {
+            int left = moves.remaining() + moves.toCanary().size() + moves.toPrimary().size();
+            return "nodes to move: " + left + " left, at most " + maxUnavailable + " unavailable at a time "
+                    + "(maxUnavailable), " + moves.unavailable() + " unavailable now";
+        }
+        if (notCaughtUp != null) {
+            return notCaughtUp;
+        }
+        List<String> unsettled = new ArrayList<>();
+        int count = 0;
+        for (NodeView n : members) {
+            if (n.up() && !n.settled()) {
+                if (count++ < NAMED) {
+                    unsettled.add(n.name() + " (" + describe(n) + ")");
                 }
             }
-            return new Fleet(eligible, canary, byName);
         }
-
-        public int size() {
-            return eligible.size();
+        if (count == 0) {
+            return null;
         }
-
-        /** Eligible nodes that run the canary. */
-        public List<String> canaryNodes() {
-            return eligible.stream().map(NodePlacement.Node::name).filter(canary::contains).sorted().toList();
-        }
-
-        /** Eligible nodes that run the primary. */
-        public List<String> primaryNodes() {
-            return eligible.stream().map(NodePlacement.Node::name).filter(n -> !canary.contains(n)).sorted().toList();
-        }
-
-        public int ready(boolean onCanary) {
-            return (int) eligible.stream().filter(n -> n.ready() && canary.contains(n.name()) == onCanary).count();
-        }
-
-        int notReady() {
-            return (int) eligible.stream().filter(n -> !n.ready()).count();
-        }
+        return "pods on " + count + (count == 1 ? " node: " : " nodes: ") + String.join(", ", unsettled)
+                + (count > NAMED ? ", ..." : "");
     }
 
-    /**
-     * Moves nodes towards the intent: the step's node set for SPLIT, no canary node for anything else.
-     *
-     * @param spreadBy node label to spread the canary nodes over, or null
-     */
-    public RouteStatus apply(DaemonSet target, DaemonSet primary, Fleet fleet, String label, TrafficIntent intent,
-            String canaryRevision, String spreadBy) {
-        List<String> desired = intent.kind() == TrafficIntent.Kind.SPLIT
-                ? stepNodes(fleet, intent.weight(), canaryRevision, spreadBy)
-                : List.of();
-        int canaryOnEligible = fleet.canaryNodes().size();
-        boolean caughtUp = DaemonSetWorkloads.isCurrent(target) && DaemonSetWorkloads.isCurrent(primary)
-                && DaemonSetWorkloads.desired(target) == canaryOnEligible
-                && DaemonSetWorkloads.desired(primary) == fleet.size() - canaryOnEligible;
-        int maxUnavailable = NodeMoves.maxUnavailable(DaemonSetWorkloads.maxUnavailable(target), fleet.size());
-        // NotReady nodes are unavailable whatever the controller does; they do not use up the budget.
-        int unavailable = Math.max(0, DaemonSetWorkloads.desired(target) - DaemonSetWorkloads.available(target)
-                + DaemonSetWorkloads.desired(primary) - DaemonSetWorkloads.available(primary) - fleet.notReady());
-        int budget = caughtUp ? maxUnavailable - unavailable : 0;
-        NodeMoves moves = NodeMoves.next(fleet.canary(), desired, budget);
-        workloads.relabel(moves.toCanary().stream().map(fleet.byName()::get).toList(),
-                moves.toPrimary().stream().map(fleet.byName()::get).toList(), label);
-        int canaryAfter = canaryOnEligible + moves.toCanary().size()
-                - (int) moves.toPrimary().stream().filter(n -> fleet.eligible().stream()
-                        .anyMatch(e -> e.name().equals(n))).count();
-        int effective = fleet.size() == 0 ? 0 : (int) Math.round(100.0 * canaryAfter / fleet.size());
-        boolean targetDone = DaemonSetWorkloads.isRolledOut(target, fleet.ready(true));
-        boolean primaryDone = DaemonSetWorkloads.isRolledOut(primary, fleet.ready(false));
-        if (moves.isDone() && caughtUp && targetDone && primaryDone) {
-            return RouteStatus.reached(effective, canaryAfter, fleet.size(), NODES);
-        }
-        String waiting;
-        if (!moves.isDone()) {
-            waiting = "nodes to move: " + (moves.remaining() + moves.toCanary().size() + moves.toPrimary().size())
-                    + " left, at most " + maxUnavailable + " at a time (maxUnavailable)";
-        } else if (!caughtUp) {
-            waiting = "the DaemonSets to follow the node labels";
-        } else if (!targetDone) {
-            waiting = "canary: " + DaemonSetWorkloads.available(target) + "/" + fleet.ready(true) + " nodes ready";
-        } else {
-            waiting = "primary: " + DaemonSetWorkloads.available(primary) + "/" + fleet.ready(false)
-                    + " nodes ready";
-        }
-        return RouteStatus.waiting(effective, canaryAfter, fleet.size(), NODES, waiting);
-    }
-
-    /**
-     * The step's canary nodes: the nodes running it now if they are still as many as the step wants and all still
-     * eligible (a step keeps its nodes); otherwise the step's prefix of the selection order.
-     */
-    static List<String> stepNodes(Fleet fleet, int weight, String revision, String spreadBy) {
-        List<NodePlacement.Node> candidates = fleet.eligible().stream().filter(NodePlacement.Node::canTakeCanary)
-                .toList();
-        int count = NodeSelection.count(weight, fleet.size(), candidates.size());
-        List<String> current = fleet.canaryNodes();
-        if (current.size() == count && current.size() == fleet.canary().size()) {
-            return current;
-        }
-        return NodeSelection.order(candidates, revision, spreadBy).subList(0, count);
+    private static String describe(NodeView n) {
+        String version = n.onCanary() ? "canary" : "primary";
+        return switch (n.expected()) {
+            case NONE -> version + " pod not created yet";
+            case TERMINATING -> version + " pod being deleted";
+            case STARTING -> version + " pod not ready";
+            case STALE -> version + " pod on an older template";
+            case READY -> (n.onCanary() ? "primary" : "canary") + " pod still there";
+        };
     }
 }

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
@@ -26,24 +27,37 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
- * The DaemonSet controller and the scheduler's node filtering, simplified: one pod on every node the pod template
- * admits (nodeSelector, required node affinity, taints against tolerations), none elsewhere; a new template replaces
- * pods node by node, never more unavailable at once than maxUnavailable. Written independently of the controller's
- * own placement code, so tests compare two implementations.
+ * The DaemonSet controller, the scheduler's node filtering and the node lifecycle controller, simplified: a pod on
+ * every node the pod template admits (nodeSelector, required node affinity, taints against tolerations and the ones
+ * the DaemonSet controller adds), none elsewhere. A pod whose node stops being admitted only because of a NoSchedule
+ * taint (a NotReady node, a drained one) keeps running, as in Kubernetes; a NotReady node gets no new pod. A new
+ * template replaces pods node by node, never more unavailable at once than maxUnavailable, and pods carry their
+ * template generation. Written independently of the controller's own placement code, so tests compare two
+ * implementations.
  */
 final class DaemonSetSimulation {
 
     private static final Logger LOG = Logger.getLogger(DaemonSetSimulation.class);
     static final String REVISION_LABEL = "controller-revision-hash";
-    private static final Set<String> ALWAYS_TOLERATED = Set.of("node.kubernetes.io/not-ready",
-            "node.kubernetes.io/unreachable", "node.kubernetes.io/unschedulable", "node.kubernetes.io/disk-pressure",
-            "node.kubernetes.io/memory-pressure", "node.kubernetes.io/pid-pressure",
-            "node.kubernetes.io/network-unavailable");
+    static final String TEMPLATE_GENERATION_LABEL = "pod-template-generation";
+    static final String TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
+    static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+    /** Tolerated with effect NoExecute by every DaemonSet pod: their pods stay on a node that goes down. */
+    private static final Set<String> TOLERATED_NO_EXECUTE = Set.of(NOT_READY_TAINT,
+            "node.kubernetes.io/unreachable");
+    /** Tolerated with effect NoSchedule by every DaemonSet pod. */
+    private static final Set<String> TOLERATED_NO_SCHEDULE = Set.of("node.kubernetes.io/unschedulable",
+            "node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure",
+            "node.kubernetes.io/pid-pressure");
+    /** Tolerated with effect NoSchedule by host-network DaemonSet pods only. */
+    private static final String NETWORK_UNAVAILABLE = "node.kubernetes.io/network-unavailable";
 
     private static final class SimDaemonSet {
 
         final Map<String, SimPod> podsByNode = new LinkedHashMap<>();
         DaemonSetStatus written;
+        String hash;
+        long templateGeneration;
     }
 
     private final SimCluster cluster;
@@ -54,6 +68,7 @@ final class DaemonSetSimulation {
     }
 
     void reconcile(List<DaemonSet> daemonSets, List<Node> nodes) {
+        markNotReadyNodes(nodes);
         Map<String, DaemonSet> live = new LinkedHashMap<>();
         daemonSets.forEach(d -> live.put(d.getMetadata().getUid(), d));
         for (String uid : new ArrayList<>(sets.keySet())) {
@@ -66,24 +81,56 @@ final class DaemonSetSimulation {
         live.values().forEach(d -> reconcile(d, byName));
     }
 
+    /** The node lifecycle controller: a NotReady node is tainted not-ready (both effects); a Ready one is not. */
+    private void markNotReadyNodes(List<Node> nodes) {
+        for (Node n : nodes) {
+            List<Taint> taints = n.getSpec() == null || n.getSpec().getTaints() == null
+                    ? List.of()
+                    : n.getSpec().getTaints();
+            boolean tainted = taints.stream().anyMatch(t -> NOT_READY_TAINT.equals(t.getKey()));
+            if (tainted == !isReady(n)) {
+                continue;
+            }
+            List<Taint> updated = new ArrayList<>(taints.stream().filter(t -> !NOT_READY_TAINT.equals(t.getKey()))
+                    .toList());
+            if (!isReady(n)) {
+                updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoSchedule").build());
+                updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoExecute").build());
+            }
+            try {
+                cluster.client.nodes().withName(n.getMetadata().getName()).edit(node -> {
+                    if (node.getSpec() == null) {
+                        node.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+                    }
+                    node.getSpec().setTaints(updated);
+                    return node;
+                });
+            } catch (KubernetesClientException e) {
+                LOG.debugf("taints of node %s not written: %s", n.getMetadata().getName(), e.getMessage());
+            }
+        }
+    }
+
     private void reconcile(DaemonSet d, Map<String, Node> nodes) {
         SimDaemonSet set = sets.computeIfAbsent(d.getMetadata().getUid(), uid -> new SimDaemonSet());
         String namespace = d.getMetadata().getNamespace();
         String hash = SimCluster.templateHash(d.getSpec().getTemplate());
+        d = trackTemplateGeneration(d, set, hash);
         PodSpec spec = d.getSpec().getTemplate().getSpec();
-        List<String> eligible = nodes.values().stream().filter(n -> admits(spec, n)).map(n -> n.getMetadata()
-                .getName()).sorted().toList();
+        List<String> shouldRun = nodes.values().stream().filter(n -> admits(spec, n, false))
+                .map(n -> n.getMetadata().getName()).sorted().toList();
 
-        // Pods on nodes that are gone or no longer admitted are removed at once.
+        // Pods on nodes that are gone or may not keep them (selector, affinity, NoExecute taint) are removed.
         for (String node : new ArrayList<>(set.podsByNode.keySet())) {
-            if (!eligible.contains(node)) {
+            Node n = nodes.get(node);
+            if (n == null || !admits(spec, n, true)) {
                 cluster.deletePod(set.podsByNode.remove(node));
             }
         }
         // A new template replaces old pods, at most maxUnavailable nodes down at a time.
-        int maxUnavailable = maxUnavailable(d, eligible.size());
-        long unavailable = set.podsByNode.entrySet().stream()
-                .filter(e -> !e.getValue().ready && isReady(nodes.get(e.getKey()))).count();
+        int maxUnavailable = maxUnavailable(d, shouldRun.size());
+        long unavailable = shouldRun.stream().filter(n -> set.podsByNode.get(n) == null
+                || !set.podsByNode.get(n).ready).count();
         List<SimPod> old = set.podsByNode.values().stream().filter(p -> !p.revision.equals(hash))
                 .sorted(Comparator.comparing((SimPod p) -> p.ready).thenComparing(p -> p.node)).toList();
         for (SimPod p : old) {
@@ -97,8 +144,8 @@ final class DaemonSetSimulation {
             }
         }
         long now = System.currentTimeMillis();
-        PodTemplateSpec template = podTemplate(d, hash);
-        for (String node : eligible) {
+        PodTemplateSpec template = podTemplate(d, hash, set.templateGeneration);
+        for (String node : shouldRun) {
             if (!set.podsByNode.containsKey(node)) {
                 set.podsByNode.put(node, cluster.createPod(namespace, d.getMetadata().getName(), template,
                         new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("DaemonSet")
@@ -111,17 +158,20 @@ final class DaemonSetSimulation {
         int updated = 0;
         for (SimPod p : set.podsByNode.values()) {
             cluster.setReady(p, isReady(nodes.get(p.node)) && cluster.dueReady(p, now));
-            ready += p.ready ? 1 : 0;
-            updated += p.revision.equals(hash) ? 1 : 0;
+            if (shouldRun.contains(p.node)) {
+                ready += p.ready ? 1 : 0;
+                updated += p.revision.equals(hash) ? 1 : 0;
+            }
         }
         DaemonSetStatus status = new DaemonSetStatusBuilder()
                 .withObservedGeneration(d.getMetadata().getGeneration())
-                .withDesiredNumberScheduled(eligible.size())
-                .withCurrentNumberScheduled(set.podsByNode.size())
+                .withDesiredNumberScheduled(shouldRun.size())
+                .withCurrentNumberScheduled((int) set.podsByNode.keySet().stream().filter(shouldRun::contains)
+                        .count())
                 .withNumberMisscheduled(0)
                 .withNumberReady(ready)
                 .withNumberAvailable(ready)
-                .withNumberUnavailable(Math.max(0, eligible.size() - ready))
+                .withNumberUnavailable(Math.max(0, shouldRun.size() - ready))
                 .withUpdatedNumberScheduled(updated)
                 .build();
         if (!status.equals(set.written)) {
@@ -135,7 +185,42 @@ final class DaemonSetSimulation {
         }
     }
 
-    private static PodTemplateSpec podTemplate(DaemonSet d, String hash) {
+    /**
+     * The API server's part: the DaemonSet's template generation goes up with every template change, and is written
+     * in an annotation the pods' label is compared with.
+     */
+    private DaemonSet trackTemplateGeneration(DaemonSet d, SimDaemonSet set, String hash) {
+        Map<String, String> annotations = d.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : d.getMetadata().getAnnotations();
+        if (set.hash == null) {
+            String written = annotations.get(TEMPLATE_GENERATION_ANNOTATION);
+            set.templateGeneration = written == null ? 1 : Long.parseLong(written);
+        } else if (!set.hash.equals(hash)) {
+            set.templateGeneration++;
+        }
+        set.hash = hash;
+        String value = String.valueOf(set.templateGeneration);
+        if (value.equals(annotations.get(TEMPLATE_GENERATION_ANNOTATION))) {
+            return d;
+        }
+        try {
+            return cluster.client.apps().daemonSets().inNamespace(d.getMetadata().getNamespace())
+                    .withName(d.getMetadata().getName()).edit(ds -> {
+                        Map<String, String> a = new LinkedHashMap<>(ds.getMetadata().getAnnotations() == null
+                                ? Map.of()
+                                : ds.getMetadata().getAnnotations());
+                        a.put(TEMPLATE_GENERATION_ANNOTATION, value);
+                        ds.getMetadata().setAnnotations(a);
+                        return ds;
+                    });
+        } catch (KubernetesClientException e) {
+            LOG.debugf("template generation of %s not written: %s", d.getMetadata().getName(), e.getMessage());
+            return d;
+        }
+    }
+
+    private static PodTemplateSpec podTemplate(DaemonSet d, String hash, long templateGeneration) {
         PodTemplateSpec template = new PodTemplateSpecBuilder(d.getSpec().getTemplate()).build();
         if (template.getMetadata() == null) {
             template.setMetadata(new ObjectMeta());
@@ -145,6 +230,7 @@ final class DaemonSetSimulation {
             labels.putAll(template.getMetadata().getLabels());
         }
         labels.put(REVISION_LABEL, hash);
+        labels.put(TEMPLATE_GENERATION_LABEL, String.valueOf(templateGeneration));
         template.getMetadata().setLabels(labels);
         return template;
     }
@@ -171,8 +257,11 @@ final class DaemonSetSimulation {
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    /** Would the scheduler put this pod on the node? */
-    static boolean admits(PodSpec pod, Node node) {
+    /**
+     * Would the DaemonSet controller put this pod on the node (or, with {@code keep}, let a pod there keep running:
+     * NoSchedule taints then do not count)?
+     */
+    static boolean admits(PodSpec pod, Node node, boolean keep) {
         Map<String, String> labels = node.getMetadata().getLabels() == null
                 ? Map.of()
                 : node.getMetadata().getLabels();
@@ -194,10 +283,13 @@ final class DaemonSetSimulation {
                 : node.getSpec().getTaints();
         List<Toleration> tolerations = pod.getTolerations() == null ? List.of() : pod.getTolerations();
         for (Taint taint : taints) {
-            if (!"NoSchedule".equals(taint.getEffect()) && !"NoExecute".equals(taint.getEffect())) {
+            boolean noSchedule = "NoSchedule".equals(taint.getEffect());
+            if ((!noSchedule && !"NoExecute".equals(taint.getEffect())) || (noSchedule && keep)) {
                 continue;
             }
-            if (ALWAYS_TOLERATED.contains(taint.getKey())) {
+            if ((noSchedule ? TOLERATED_NO_SCHEDULE : TOLERATED_NO_EXECUTE).contains(taint.getKey())
+                    || (noSchedule && NETWORK_UNAVAILABLE.equals(taint.getKey())
+                            && Boolean.TRUE.equals(pod.getHostNetwork()))) {
                 continue;
             }
             if (tolerations.stream().noneMatch(t -> tolerates(t, taint))) {

@@ -151,6 +151,20 @@ public final class FleetSimulator implements AutoCloseable {
         return new Served(requests, failures);
     }
 
+    /** A pod as the simulated kubelet runs it. */
+    public record RunningPod(String name, String node, String image, boolean ready) {
+    }
+
+    /** The pods running in a namespace now, as the simulator holds them (no API request). */
+    public List<RunningPod> pods(String namespace) {
+        SimCluster c = cluster;
+        if (c == null) {
+            return List.of();
+        }
+        return c.pods.values().stream().filter(p -> p.namespace.equals(namespace))
+                .map(p -> new RunningPod(p.name, p.node, p.image, p.ready)).toList();
+    }
+
     private void tick() {
         try {
             synchronized (lock) {

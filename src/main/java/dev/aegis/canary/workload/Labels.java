@@ -22,6 +22,18 @@ public final class Labels {
      */
     public static final String REPLICAS = "canary.aegis.dev/replicas";
 
+    /**
+     * On the pods of both DaemonSets of a node-by-node rollout (in their templates): the controller watches these
+     * pods, and only these, to know which version runs on which node.
+     */
+    public static final String NODE_ROLLOUT = "canary.aegis.dev/node-rollout";
+    public static final String NODE_ROLLOUT_VALUE = "true";
+
+    /** The API server's count of a DaemonSet's template changes, on the DaemonSet. */
+    public static final String DAEMONSET_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+    /** The DaemonSet controller's copy of that count, on each pod: the template the pod was made from. */
+    public static final String POD_TEMPLATE_GENERATION = "pod-template-generation";
+
     /** The label the Deployment controller puts on a ReplicaSet's pods. */
     public static final String POD_TEMPLATE_HASH = "pod-template-hash";
     /** The Deployment controller's rollout counter, on Deployments and their ReplicaSets. */

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
@@ -85,6 +86,11 @@ class DaemonSetRolloutTest {
     }
 
     static Canary canary(Fixtures fx, List<MetricSpec> metrics) {
+        return canary(fx, metrics, spec -> {
+        });
+    }
+
+    static Canary canary(Fixtures fx, List<MetricSpec> metrics, java.util.function.Consumer<CanarySpec> more) {
         return fx.canary(PROXY, PROXY, spec -> {
             spec.setTargetRef(new TargetRef(WorkloadKind.DaemonSet, PROXY));
             spec.setService(null);
@@ -97,10 +103,12 @@ class DaemonSetRolloutTest {
             if (metrics != null) {
                 spec.getAnalysis().setMetrics(metrics);
             }
+            more.accept(spec);
         });
     }
 
-    FleetState state(Fixtures fx) {
+    static FleetState state(Fixtures fx) {
+        KubernetesClient client = fx.client;
         Map<String, List<String>> podsByNode = new LinkedHashMap<>();
         for (Pod p : client.pods().inNamespace(fx.ns).list().getItems()) {
             String owner = p.getMetadata().getOwnerReferences().get(0).getName();
@@ -169,6 +177,19 @@ class DaemonSetRolloutTest {
                         .containsExactlyInAnyOrderElementsOf(expected);
                 assertEveryNodeRunsOneVersion(world, edge, world.canaryNodes(), "2.1.0", "2.0.0");
             }
+            // Independently of the selection code: a node chosen at one step stays chosen at the next, and the
+            // canary nodes are spread over the zones (2 nodes in 2 zones, 10 nodes over all 3, none with more than 4).
+            for (int i = 1; i < steps.size(); i++) {
+                assertThat(((FleetState) steps.get(i).world()).canaryNodes())
+                        .containsAll(((FleetState) steps.get(i - 1).world()).canaryNodes());
+            }
+            assertThat(((FleetState) steps.get(1).world()).canaryNodes().stream()
+                    .map(n -> Integer.parseInt(n.substring(n.lastIndexOf('-') + 1)) % 3).distinct().count())
+                    .isEqualTo(2);
+            assertThat(((FleetState) steps.get(2).world()).canaryNodes().stream()
+                    .collect(Collectors.groupingBy(n -> Integer.parseInt(n.substring(n.lastIndexOf('-') + 1)) % 3,
+                            Collectors.counting()))
+                    .values()).allSatisfy(perZone -> assertThat(perZone).isBetween(3L, 4L));
             // 1% of 20 nodes in 3 zones is one node; 50% is spread over all three zones
             assertThat(((FleetState) steps.get(2).world()).canaryNodes().stream()
                     .map(n -> Integer.parseInt(n.substring(n.lastIndexOf('-') + 1)) % 3).distinct().count())

@@ -68,12 +68,19 @@ final class Fixtures {
      * by every test), replaced 25% of the nodes at a time.
      */
     DaemonSet daemonSet(String name, String version) {
+        return daemonSet(name, version, "25%");
+    }
+
+    DaemonSet daemonSet(String name, String version, String maxUnavailable) {
         return client.resource(new DaemonSetBuilder()
                 .withNewMetadata().withName(name).withNamespace(ns).withLabels(Map.of("app", name)).endMetadata()
                 .withNewSpec()
                 .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
                 .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
-                .withMaxUnavailable(new IntOrString("25%")).endRollingUpdate().endUpdateStrategy()
+                .withMaxUnavailable(maxUnavailable.endsWith("%")
+                        ? new IntOrString(maxUnavailable)
+                        : new IntOrString(Integer.parseInt(maxUnavailable)))
+                .endRollingUpdate().endUpdateStrategy()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
                 .withNewSpec()
@@ -91,6 +98,22 @@ final class Fixtures {
                         .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
                 "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
                         + version + "\"}]");
+    }
+
+    /**
+     * Edits a DaemonSet as a user would, retrying on a conflict: the simulated DaemonSet controller writes its status
+     * and template generation at any time.
+     */
+    DaemonSet editDaemonSet(String name, java.util.function.UnaryOperator<DaemonSet> edit) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.apps().daemonSets().inNamespace(ns).withName(name).edit(edit);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     DaemonSet daemonSetNow(String name) {

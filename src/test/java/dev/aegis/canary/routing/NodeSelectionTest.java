@@ -158,21 +158,112 @@ class NodeSelectionTest {
     }
 
     @Test
-    void nodeMovesRespectTheBudgetAndGiveNodesBackFirst() {
-        NodeMoves m = NodeMoves.next(Set.of("a", "b", "x"), List.of("a", "b", "c", "d"), 2);
-        assertThat(m.toPrimary()).containsExactly("x");
-        assertThat(m.toCanary()).containsExactly("c");
-        assertThat(m.remaining()).isEqualTo(1);
-        assertThat(NodeMoves.next(Set.of("a"), List.of("a", "b"), 0).toCanary()).isEmpty();
-        assertThat(NodeMoves.next(Set.of("a", "b"), List.of("a", "b"), 5).isDone()).isTrue();
-        assertThat(NodeMoves.next(Set.of("a", "b"), List.of(), 10).toPrimary()).containsExactly("a", "b");
+    void maxUnavailableIsACountOrAPercentageRoundedUpAndAtLeastOne() {
+        assertThat(NodeMoves.maxUnavailable(null, 118)).isEqualTo(1);
+        assertThat(NodeMoves.maxUnavailable("3", 118)).isEqualTo(3);
+        assertThat(NodeMoves.maxUnavailable("10%", 118)).as("11.8 rounds up, as the DaemonSet controller does")
+                .isEqualTo(12);
+        assertThat(NodeMoves.maxUnavailable("10%", 5)).isEqualTo(1);
+        assertThat(NodeMoves.maxUnavailable("25%", 10)).isEqualTo(3);
+        assertThat(NodeMoves.maxUnavailable("0", 10)).as("a move takes a node down: at least one").isEqualTo(1);
     }
 
     @Test
-    void maxUnavailableIsACountOrAPercentageRoundedDownAndAtLeastOne() {
-        assertThat(NodeMoves.maxUnavailable(null, 118)).isEqualTo(1);
-        assertThat(NodeMoves.maxUnavailable("3", 118)).isEqualTo(3);
-        assertThat(NodeMoves.maxUnavailable("10%", 118)).isEqualTo(11);
-        assertThat(NodeMoves.maxUnavailable("10%", 5)).isEqualTo(1);
+    void aStepGrowsFromTheNodesOnTheCanaryWhateverJoinedLeftOrWentDown() {
+        java.util.Random random = new java.util.Random(42);
+        for (int run = 0; run < 500; run++) {
+            String spread = run % 2 == 0 ? null : ZONE;
+            List<Node> fleet = new ArrayList<>(fleet(50 + random.nextInt(100), "a", "b", "c"));
+            Set<String> current = Set.of();
+            for (int weight : List.of(1, 10, 25, 50, 100)) {
+                // Between steps: nodes join, leave and go down.
+                for (int i = 0; i < 5; i++) {
+                    int at = random.nextInt(fleet.size());
+                    Node n = fleet.get(at);
+                    switch (random.nextInt(3)) {
+                        case 0 -> fleet.add(new Node("joined-" + run + "-" + weight + "-" + i, Map.of(ZONE,
+                                "abc".charAt(random.nextInt(3)) + ""), List.of(), false, true));
+                        case 1 -> fleet.remove(at);
+                        default -> fleet.set(at, new Node(n.name(), n.labels(), List.of(), false, false));
+                    }
+                }
+                List<Node> candidates = fleet.stream().filter(Node::canTakeCanary).toList();
+                Set<String> names = candidates.stream().map(Node::name).collect(Collectors.toSet());
+                Set<String> stillThere = current.stream().filter(names::contains).collect(Collectors.toSet());
+                int count = NodeSelection.count(weight, fleet.size(), candidates.size());
+                List<String> chosen = NodeSelection.select(candidates, stillThere, Set.of(), count, "rev", spread);
+                assertThat(chosen).hasSize(count).doesNotHaveDuplicates();
+                assertThat(names).containsAll(chosen);
+                assertThat(chosen).as("run %d at %d%%: every node still able to stays chosen", run, weight)
+                        .containsAll(stillThere);
+                current = Set.copyOf(chosen);
+            }
+        }
+    }
+
+    @Test
+    void nodesThatJoinedDuringTheStepAreNotChosen() {
+        List<Node> fleet = fleet(10);
+        Set<String> newcomers = fleet.stream().map(Node::name).filter(n -> !n.equals("edge-0003"))
+                .collect(Collectors.toSet());
+        assertThat(NodeSelection.select(fleet, Set.of(), newcomers, 1, "rev", null)).containsExactly("edge-0003");
+        assertThat(NodeSelection.select(fleet, Set.of(), newcomers, 2, "rev", null))
+                .as("no other node may be chosen").containsExactly("edge-0003");
+    }
+
+    @Test
+    void aStepThatShrinksKeepsTheNodesFirstInTheNewOrder() {
+        List<Node> fleet = fleet(100);
+        List<String> order = NodeSelection.order(fleet, "rev2", null);
+        Set<String> current = Set.of(order.get(40), order.get(7), order.get(90));
+        assertThat(NodeSelection.select(fleet, current, Set.of(), 1, "rev2", null)).containsExactly(order.get(7));
+    }
+
+    @Test
+    void withSpreadAZoneThatLostItsCanaryNodeGetsTheNextOne() {
+        List<Node> fleet = fleet(30, "a", "b", "c");
+        List<String> chosen = chosen(fleet, 10, "rev", ZONE); // 3 nodes, one per zone
+        Map<String, String> zoneOf = new HashMap<>();
+        fleet.forEach(n -> zoneOf.put(n.name(), n.labels().get(ZONE)));
+        String lostInA = chosen.stream().filter(n -> zoneOf.get(n).equals("a")).findFirst().orElseThrow();
+        List<Node> without = fleet.stream().filter(n -> !n.name().equals(lostInA)).toList();
+        Set<String> kept = chosen.stream().filter(n -> !n.equals(lostInA)).collect(Collectors.toSet());
+        List<String> now = NodeSelection.select(without, kept, Set.of(), 3, "rev", ZONE);
+        assertThat(now).containsAll(kept).hasSize(3);
+        assertThat(now.stream().map(zoneOf::get).toList()).containsExactlyInAnyOrder("a", "b", "c");
+    }
+
+    @Test
+    void theDaemonSetControllersTolerationsHaveEffects() {
+        Node notReady = new Node("down", Map.of(), List.of(new Taint(NodePlacement.NOT_READY, null, "NoSchedule"),
+                new Taint(NodePlacement.NOT_READY, null, "NoExecute")), false, false);
+        Node drained = new Node("drained", Map.of(), List.of(new Taint("ToBeDeletedByClusterAutoscaler", "1",
+                "NoSchedule")), false, true);
+        Node evicting = new Node("evicting", Map.of(), List.of(new Taint("maintenance", "", "NoExecute")), false,
+                true);
+        Node noNetwork = new Node("net", Map.of(), List.of(new Taint("node.kubernetes.io/network-unavailable", null,
+                "NoSchedule")), false, true);
+        NodePlacement plain = new NodePlacement(Map.of(), List.of(), List.of());
+        assertThat(plain.admits(notReady)).as("no new pod on a NotReady node").isFalse();
+        assertThat(plain.keepsPod(notReady)).as("but its pod stays, and it stays in the fleet").isTrue();
+        assertThat(plain.admits(drained)).isFalse();
+        assertThat(plain.keepsPod(drained)).as("NoSchedule does not evict").isTrue();
+        assertThat(plain.keepsPod(evicting)).as("an untolerated NoExecute taint evicts").isFalse();
+        assertThat(plain.admits(noNetwork)).as("network-unavailable is tolerated by host-network pods only")
+                .isFalse();
+        assertThat(new NodePlacement(null, Map.of(), List.of(), List.of(), true).admits(noNetwork)).isTrue();
+    }
+
+    @Test
+    void matchFieldsAndNodeNamePinNodes() {
+        Node n0 = new Node("n0", Map.of(), List.of(), false, true);
+        Node n1 = new Node("n1", Map.of(), List.of(), false, true);
+        NodePlacement byField = new NodePlacement(Map.of(), List.of(List.of(new Requirement("metadata.name", "In",
+                List.of("n0"), true))), List.of());
+        assertThat(byField.admits(n0)).isTrue();
+        assertThat(byField.admits(n1)).isFalse();
+        NodePlacement byName = new NodePlacement("n1", Map.of(), List.of(), List.of(), false);
+        assertThat(byName.admits(n0)).isFalse();
+        assertThat(byName.admits(n1)).isTrue();
     }
 }
