@@ -149,6 +149,10 @@ public class Demo {
         }
         applyTemplates(k8s, ns);
         k8s.resource(daemonSet(ns, "1.4.0")).create();
+        // A fleet that already serves, as when a team adopts the controller: then first sight moves it in batches.
+        k8s.apps().daemonSets().inNamespace(ns).withName(PROXY).waitUntilCondition(d -> d != null
+                && d.getStatus() != null && d.getStatus().getNumberReady() != null
+                && d.getStatus().getNumberReady() == EDGE_NODES, 60, java.util.concurrent.TimeUnit.SECONDS);
         TrafficSpec traffic = new TrafficSpec();
         TrafficSpec.NodesTraffic nodes = new TrafficSpec.NodesTraffic();
         nodes.setSpreadBy(ZONE);

@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import io.fabric8.kubernetes.api.model.Node;
 
 import dev.aegis.canary.rollout.RouteStatus;
@@ -30,6 +32,8 @@ import dev.aegis.canary.workload.DaemonSetWorkloads;
  */
 @ApplicationScoped
 public class NodeTrafficRouter {
+
+    private static final Logger LOG = Logger.getLogger(NodeTrafficRouter.class);
 
     /** How many nodes a waiting message names. */
     private static final int NAMED = 3;
@@ -91,6 +95,13 @@ public class NodeTrafficRouter {
             String notCaughtUp) {
         Plan plan = plan(fleet, goal, maxUnavailable, notCaughtUp);
         if (plan.moves().moved()) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debugf("%s: %d nodes to the canary, %d to the primary (%d unavailable before, at most %d): %s",
+                        label, plan.moves().toCanary().size(), plan.moves().toPrimary().size(),
+                        plan.moves().unavailable(), maxUnavailable, fleet.stream().filter(n -> plan.moves()
+                                .toCanary().contains(n.name()) || plan.moves().toPrimary().contains(n.name()))
+                                .limit(5).toList());
+            }
             Set<String> toCanary = Set.copyOf(plan.moves().toCanary());
             Set<String> toPrimary = Set.copyOf(plan.moves().toPrimary());
             workloads.relabel(byName.stream().filter(n -> toCanary.contains(n.getMetadata().getName())).toList(),

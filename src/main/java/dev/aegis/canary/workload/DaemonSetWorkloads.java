@@ -460,8 +460,8 @@ public class DaemonSetWorkloads {
         } else {
             labels.put(label, value);
         }
-        client.nodes().withName(node.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
-                patch.toString());
+        // Through the resource, not withName(): the latter reads the node before patching it.
+        client.resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 
     /**
