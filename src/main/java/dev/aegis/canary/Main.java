@@ -6,25 +6,39 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
+import dev.aegis.canary.backtest.BacktestCommand;
 import dev.aegis.canary.demo.Demo;
 import dev.aegis.canary.demo.DemoEnvironment;
 
 /**
  * The controller's entry point. Without arguments it runs the controller against the cluster of its kubeconfig or
- * service account; {@code demo} runs it against an embedded Kubernetes API, a simulated fleet and a real Prometheus.
+ * service account; {@code demo} runs it against an embedded Kubernetes API, a simulated fleet and a real Prometheus;
+ * {@code backtest} replays a Canary's checks over a past window of a Prometheus.
  */
 @QuarkusMain
 public class Main implements QuarkusApplication {
 
     private static volatile DemoEnvironment demoEnvironment;
 
+    /** Set before Quarkus starts to keep the operator (and the HTTP server) off for a command-line tool. */
+    public static final String CONTROLLER_ENABLED = "aegis.controller.enabled";
+
     @Inject
     Demo demo;
+
+    @Inject
+    BacktestCommand backtest;
 
     public static void main(String... args) {
         if (args.length > 0 && "demo".equals(args[0])) {
             // The embedded API server must be up before the Kubernetes client and the operator start.
             demoEnvironment = DemoEnvironment.start();
+        } else if (args.length > 0 && "backtest".equals(args[0])) {
+            // A tool, not the controller: no cluster, no operator, no HTTP port, only warnings in the log.
+            System.setProperty(CONTROLLER_ENABLED, "false");
+            System.setProperty("quarkus.http.host-enabled", "false");
+            System.setProperty("quarkus.log.level", "WARN");
+            System.setProperty("quarkus.banner.enabled", "false");
         }
         Quarkus.run(Main.class, args);
     }
@@ -38,8 +52,12 @@ public class Main implements QuarkusApplication {
                 demoEnvironment.close();
             }
         }
+        if (args.length > 0 && "backtest".equals(args[0])) {
+            return backtest.run(java.util.Arrays.asList(args).subList(1, args.length), System.out, System.err);
+        }
         if (args.length > 0) {
-            System.err.println("unknown command '" + args[0] + "'; commands: (none) to run the controller, demo");
+            System.err.println("unknown command '" + args[0] + "'; commands: (none) to run the controller, demo, "
+                    + "backtest");
             return 2;
         }
         Quarkus.waitForExit();

@@ -25,6 +25,7 @@ import dev.aegis.canary.api.AnalysisTemplateSpec.PrometheusSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec.SecretKeyRef;
 import dev.aegis.canary.api.AnalysisTemplateSpec.SecretRef;
 import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.TemplateRef;
@@ -157,6 +158,16 @@ public class Analysis {
         if (!known.isEmpty()) {
             throw new QueryTemplate.TemplateException(m.templateName() + " is not valid PromQL: " + known);
         }
+    }
+
+    /** The primary's values at the previous check of this run, for metrics that compare with it. */
+    public static Map<String, Double> lastBaselines(CanaryStatus status) {
+        Map<String, Double> last = new java.util.HashMap<>();
+        if (status != null && status.getLastAnalysis() != null) {
+            status.getLastAnalysis().stream().filter(r -> r.getBaseline() != null)
+                    .forEach(r -> last.put(r.getMetric(), r.getBaseline()));
+        }
+        return last;
     }
 
     /** Runs one check of every metric; blocks at most the longest query timeout. */

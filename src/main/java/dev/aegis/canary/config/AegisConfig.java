@@ -15,6 +15,22 @@ public interface AegisConfig {
 
     Prometheus prometheus();
 
+    Controller controller();
+
+    interface Controller {
+
+        /** false for a command-line tool (backtest) run from the same artifact: no operator is started. */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    /** The analysis defaults a Canary's spec overrides, as the spec validator takes them. */
+    static dev.aegis.canary.rollout.SpecValidator.Defaults rolloutDefaults(AegisConfig config) {
+        return new dev.aegis.canary.rollout.SpecValidator.Defaults(config.analysis().defaultInterval(),
+                config.analysis().defaultProgressDeadline(), config.analysis().noDataLimit(),
+                config.analysis().errorLimit());
+    }
+
     Analysis analysis();
 
     @WithName("notify")

@@ -279,7 +279,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
 
         // 1. Validate: the spec alone, then against the templates and the target.
-        SpecValidator.Result validation = SpecValidator.validate(spec, defaults());
+        SpecValidator.Result validation = SpecValidator.validate(spec, AegisConfig.rolloutDefaults(config));
         if (!validation.valid()) {
             return invalid(canary, cache, generation, status, validation.message(), now);
         }
@@ -313,21 +313,11 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         if (machine.isCheckDue(policy, status, world, now)) {
             String revision = status.getCanaryRevision();
             check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision),
-                    lastBaselines(status), now);
+                    Analysis.lastBaselines(status), now);
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
         told.addAll(decision.events());
         return new Step(decision, told, route, check);
-    }
-
-    /** The primary's values at the previous check of this run, for metrics that compare with it. */
-    private static Map<String, Double> lastBaselines(CanaryStatus status) {
-        Map<String, Double> last = new java.util.HashMap<>();
-        if (status != null && status.getLastAnalysis() != null) {
-            status.getLastAnalysis().stream().filter(r -> r.getBaseline() != null)
-                    .forEach(r -> last.put(r.getMetric(), r.getBaseline()));
-        }
-        return last;
     }
 
     /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */
@@ -442,12 +432,6 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         } catch (IllegalArgumentException e) {
             return config.analysis().defaultProgressDeadline();
         }
-    }
-
-    private SpecValidator.Defaults defaults() {
-        return new SpecValidator.Defaults(config.analysis().defaultInterval(),
-                config.analysis().defaultProgressDeadline(), config.analysis().noDataLimit(),
-                config.analysis().errorLimit());
     }
 
     private void countOutcomes(String namespace, String name, CanaryStatus before, CanaryStatus after) {

@@ -11,6 +11,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
+import dev.aegis.canary.config.AegisConfig;
+
 /**
  * Starts the operator when the application starts, whatever command runs (the controller, the demo) and in tests.
  * The Quarkus Operator SDK only does this itself for applications without a main class, and this one has one.
@@ -21,17 +23,25 @@ public class OperatorLifecycle {
     private static final Logger LOG = Logger.getLogger(OperatorLifecycle.class);
 
     private final Operator operator;
+    private final AegisConfig config;
 
-    public OperatorLifecycle(Operator operator) {
+    public OperatorLifecycle(Operator operator, AegisConfig config) {
         this.operator = operator;
+        this.config = config;
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 200) StartupEvent event) {
+        if (!config.controller().enabled()) {
+            return; // a command-line tool (backtest) runs in this process
+        }
         LOG.info("starting the canary controller");
         operator.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        if (!config.controller().enabled()) {
+            return;
+        }
         operator.stop();
     }
 }

@@ -14,17 +14,34 @@ import java.util.TreeMap;
  * rate() over any window is exactly that rate) and histograms whose buckets hold fixed shares of the requests (so
  * histogram_quantile is known in advance).
  */
-final class OpenMetricsSeries {
+public final class OpenMetricsSeries {
 
     private final Instant start;
     private final Duration step;
     private final int points;
     private final Map<String, List<String>> families = new LinkedHashMap<>();
 
-    OpenMetricsSeries(Instant start, Duration step, int points) {
+    public OpenMetricsSeries(Instant start, Duration step, int points) {
         this.start = start;
         this.step = step;
         this.points = points;
+    }
+
+    /**
+     * A counter whose rate changes over time: between two samples it grows at the rate {@code perSecondAt} gives
+     * for the earlier one (seconds since the start), so a change on a sample boundary is exact in rate().
+     */
+    public OpenMetricsSeries counter(String name, Map<String, String> labels,
+            java.util.function.DoubleUnaryOperator perSecondAt) {
+        List<String> lines = families.computeIfAbsent(name, n -> new ArrayList<>());
+        String series = name + labels(labels);
+        double value = 0;
+        for (int i = 0; i < points; i++) {
+            double seconds = i * step.toSeconds();
+            lines.add(series + " " + number(value) + " " + (start.getEpochSecond() + (long) seconds));
+            value += perSecondAt.applyAsDouble(seconds) * step.toSeconds();
+        }
+        return this;
     }
 
     /** A counter growing by {@code perSecond} every second. */
@@ -68,7 +85,7 @@ final class OpenMetricsSeries {
     }
 
     /** The file promtool reads. */
-    String text() {
+    public String text() {
         StringBuilder out = new StringBuilder();
         families.forEach((name, lines) -> {
             out.append("# TYPE ").append(name).append(" unknown\n");
