@@ -216,7 +216,7 @@ final class DaemonSetWorkload implements Workload {
         }
         tools.ops().createPrimary(canary, target, DaemonSetWorkloads.gitTemplate(target, label), targetRevision,
                 label);
-        return current("creating the primary");
+        return current("the primary to be created");
     }
 
     /** Waiting for the DaemonSet controller's restart of the target: each pod it starts is progress. */
