@@ -35,6 +35,8 @@ import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.rollout.MetricText;
 import dev.aegis.canary.rollout.RolloutPolicy;
 import dev.aegis.canary.rollout.SpecValidator;
+import dev.aegis.canary.workload.DaemonSetWorkloads;
+import dev.aegis.canary.workload.PodNames;
 import dev.aegis.canary.workload.Regexes;
 
 /**
@@ -189,13 +191,14 @@ public class BacktestCommand {
      * is {@code <deployment>-<pod-template-hash>}; the primary's carry {@code -primary-} after the target's name.
      */
     static PodScope scope(Canary canary, Options options, boolean nodes) {
-        String target = Regexes.quote(canary.getSpec().getTargetRef().getName());
         String canaryPods;
         String primaryPods;
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.DaemonSet) {
-            canaryPods = "^" + target + "-[a-z0-9]{5}$";
-            primaryPods = "^" + target + "-primary-[a-z0-9]{5}$";
+            String name = canary.getSpec().getTargetRef().getName();
+            canaryPods = PodNames.daemonSetRegex(name);
+            primaryPods = PodNames.daemonSetRegex(DaemonSetWorkloads.primaryName(name));
         } else {
+            String target = Regexes.quote(canary.getSpec().getTargetRef().getName());
             canaryPods = "^" + target + "-[a-z0-9]{6,10}-[a-z0-9]{5}$";
             primaryPods = "^" + target + "-primary-[a-z0-9]{6,10}-[a-z0-9]{5}$";
         }

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -36,6 +37,7 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 
@@ -122,25 +124,11 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
         var deployments = InformerEventSourceConfiguration.from(Deployment.class, Canary.class)
                 .withName(Cache.DEPLOYMENTS)
-                .withSecondaryToPrimaryMapper(d -> {
-                    Set<ResourceID> ids = new HashSet<>(Mappers.<Deployment>fromOwnerReferences(Canary.class)
-                            .toPrimaryResourceIDs(d));
-                    context.getPrimaryCache()
-                            .byIndex(TARGET_INDEX, key(d.getMetadata().getNamespace(), d.getMetadata().getName()))
-                            .forEach(c -> ids.add(ResourceID.fromResource(c)));
-                    return ids;
-                })
+                .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         var daemonSets = InformerEventSourceConfiguration.from(DaemonSet.class, Canary.class)
                 .withName(Cache.DAEMONSETS)
-                .withSecondaryToPrimaryMapper(d -> {
-                    Set<ResourceID> ids = new HashSet<>(Mappers.<DaemonSet>fromOwnerReferences(Canary.class)
-                            .toPrimaryResourceIDs(d));
-                    context.getPrimaryCache()
-                            .byIndex(TARGET_INDEX, key(d.getMetadata().getNamespace(), d.getMetadata().getName()))
-                            .forEach(c -> ids.add(ResourceID.fromResource(c)));
-                    return ids;
-                })
+                .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         // A node that joins, leaves, changes labels or taints, or goes NotReady concerns every DaemonSet Canary.
         var nodes = InformerEventSourceConfiguration.from(Node.class, Canary.class)
@@ -205,6 +193,18 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 new InformerEventSource<>(ownedServices, context),
                 new InformerEventSource<>(templates, context),
                 new InformerEventSource<>(clusterTemplates, context));
+    }
+
+    /** A workload event concerns the Canary that owns it (a primary) and every Canary that targets it. */
+    private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> ownerOrTarget(
+            EventSourceContext<Canary> context) {
+        return r -> {
+            Set<ResourceID> ids = new HashSet<>(Mappers.<R>fromOwnerReferences(Canary.class).toPrimaryResourceIDs(r));
+            context.getPrimaryCache()
+                    .byIndex(TARGET_INDEX, key(r.getMetadata().getNamespace(), r.getMetadata().getName()))
+                    .forEach(c -> ids.add(ResourceID.fromResource(c)));
+            return ids;
+        };
     }
 
     private static List<String> templateKeys(Canary c) {

@@ -296,12 +296,6 @@ public class DaemonSetWorkloads {
     /** The primary: a template with the primary label on its pods and selector, kept off canary nodes. */
     public static DaemonSet buildPrimary(Canary canary, DaemonSet target, PodTemplateSpec template, String revision,
             String label) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (target.getMetadata().getLabels() != null) {
-            labels.putAll(target.getMetadata().getLabels());
-        }
-        labels.put(Labels.CANARY, canary.getMetadata().getName());
-        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
         LabelSelector selector = new LabelSelectorBuilder(target.getSpec().getSelector()).build();
         Map<String, String> match = new LinkedHashMap<>(selector.getMatchLabels() == null
                 ? Map.of()
@@ -309,14 +303,8 @@ public class DaemonSetWorkloads {
         match.put(Labels.ROLE, Labels.ROLE_PRIMARY);
         selector.setMatchLabels(match);
         return new DaemonSetBuilder()
-                .withMetadata(new ObjectMeta())
-                .editMetadata()
-                .withName(primaryName(target.getMetadata().getName()))
-                .withNamespace(target.getMetadata().getNamespace())
-                .withLabels(labels)
-                .withAnnotations(Map.of(Labels.REVISION, revision))
-                .withOwnerReferences(Ownership.ownerReference(canary))
-                .endMetadata()
+                .withMetadata(Ownership.primaryMetadata(canary, target, primaryName(target.getMetadata().getName()),
+                        revision))
                 .withSpec(new DaemonSetSpecBuilder(target.getSpec())
                         .withSelector(selector)
                         .withTemplate(primaryTemplate(template, label))

@@ -65,21 +65,9 @@ public class DeploymentWorkloads {
 
     /** Builds the primary: the target's spec with the primary label on its selector and pods. */
     public static Deployment buildPrimary(Canary canary, Deployment target, String revision, int replicas) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (target.getMetadata().getLabels() != null) {
-            labels.putAll(target.getMetadata().getLabels());
-        }
-        labels.put(Labels.CANARY, canary.getMetadata().getName());
-        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
         return new DeploymentBuilder()
-                .withMetadata(new ObjectMeta())
-                .editMetadata()
-                .withName(primaryName(target.getMetadata().getName()))
-                .withNamespace(target.getMetadata().getNamespace())
-                .withLabels(labels)
-                .withAnnotations(Map.of(Labels.REVISION, revision))
-                .withOwnerReferences(Ownership.ownerReference(canary))
-                .endMetadata()
+                .withMetadata(Ownership.primaryMetadata(canary, target, primaryName(target.getMetadata().getName()),
+                        revision))
                 .withSpec(new DeploymentSpecBuilder(target.getSpec())
                         .withReplicas(replicas)
                         .withSelector(primarySelector(target))

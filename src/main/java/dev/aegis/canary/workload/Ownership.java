@@ -1,5 +1,6 @@
 package dev.aegis.canary.workload;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -7,6 +8,8 @@ import java.util.Objects;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,6 +33,26 @@ public class Ownership {
     public static boolean isOwnedBy(HasMetadata object, Canary canary) {
         Map<String, String> labels = object.getMetadata().getLabels();
         return labels != null && canary.getMetadata().getName().equals(labels.get(Labels.CANARY));
+    }
+
+    /**
+     * The metadata of a primary copy: the target's labels plus the Canary's, the revision it runs, owned by the
+     * Canary.
+     */
+    public static ObjectMeta primaryMetadata(Canary canary, HasMetadata target, String name, String revision) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (target.getMetadata().getLabels() != null) {
+            labels.putAll(target.getMetadata().getLabels());
+        }
+        labels.put(Labels.CANARY, canary.getMetadata().getName());
+        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+        return new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(target.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withAnnotations(Map.of(Labels.REVISION, revision))
+                .withOwnerReferences(ownerReference(canary))
+                .build();
     }
 
     public static OwnerReference ownerReference(Canary canary) {
