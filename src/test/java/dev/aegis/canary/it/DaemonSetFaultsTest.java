@@ -183,9 +183,12 @@ class DaemonSetFaultsTest {
         Fixtures fx = new Fixtures(client, "ds-del-init");
         fx.applyShippedTemplates();
         List<String> edge = nodes(fx, 8);
-        fx.daemonSet(PROXY, "7.0.0", "1");
         fleet.setBehaviour(Fixtures.IMAGE + "7.0.0", VersionBehaviour.healthy().withReadyAfter(Duration
                 .ofMillis(400)));
+        fx.daemonSet(PROXY, "7.0.0", "1");
+        // A fleet that serves: nodes then move one at a time (maxUnavailable 1), not all at once for free.
+        await().atMost(RUN).until(() -> fleet.pods(fx.ns).stream().filter(FleetSimulator.RunningPod::ready)
+                .count() == 8);
         Canary canary = DaemonSetRolloutTest.canary(fx, null);
         // Delete once the primary exists and some nodes moved to it, before initialization ends.
         await().atMost(RUN).until(() -> fleet.pods(fx.ns).stream().anyMatch(p -> p.name().startsWith(PROXY
