@@ -1,19 +1,23 @@
 package dev.aegis.canary;
 
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 import dev.aegis.canary.backtest.BacktestCommand;
+import dev.aegis.canary.cli.ControlCommand;
 import dev.aegis.canary.demo.Demo;
 import dev.aegis.canary.demo.DemoEnvironment;
 
 /**
  * The controller's entry point. Without arguments it runs the controller against the cluster of its kubeconfig or
  * service account; {@code demo} runs it against an embedded Kubernetes API, a simulated fleet and a real Prometheus;
- * {@code backtest} replays a Canary's checks over a past window of a Prometheus.
+ * {@code backtest} replays a Canary's checks over a past window of a Prometheus; {@code status}, {@code pause},
+ * {@code resume}, {@code promote}, {@code abort} and {@code retry} act on one Canary through the kubeconfig.
  */
 @QuarkusMain
 public class Main implements QuarkusApplication {
@@ -29,11 +33,15 @@ public class Main implements QuarkusApplication {
     @Inject
     BacktestCommand backtest;
 
+    /** Only the control commands need it; looked up lazily so backtest never builds a client. */
+    @Inject
+    Instance<KubernetesClient> client;
+
     public static void main(String... args) {
         if (args.length > 0 && "demo".equals(args[0])) {
             // The embedded API server must be up before the Kubernetes client and the operator start.
             demoEnvironment = DemoEnvironment.start();
-        } else if (args.length > 0 && "backtest".equals(args[0])) {
+        } else if (args.length > 0 && ("backtest".equals(args[0]) || ControlCommand.COMMANDS.contains(args[0]))) {
             // A tool, not the controller: no cluster, no operator, no HTTP port, only warnings in the log.
             System.setProperty(CONTROLLER_ENABLED, "false");
             System.setProperty("quarkus.http.host-enabled", "false");
@@ -55,9 +63,12 @@ public class Main implements QuarkusApplication {
         if (args.length > 0 && "backtest".equals(args[0])) {
             return backtest.run(java.util.Arrays.asList(args).subList(1, args.length), System.out, System.err);
         }
+        if (args.length > 0 && ControlCommand.COMMANDS.contains(args[0])) {
+            return new ControlCommand(client.get(), System.out, System.err).run(java.util.Arrays.asList(args));
+        }
         if (args.length > 0) {
             System.err.println("unknown command '" + args[0] + "'; commands: (none) to run the controller, demo, "
-                    + "backtest");
+                    + "backtest, status, pause, resume, promote, abort, retry");
             return 2;
         }
         Quarkus.waitForExit();

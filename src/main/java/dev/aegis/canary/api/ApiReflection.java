@@ -14,7 +14,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         AnalysisTemplateSpec.SecretRef.class, AnalysisTemplateSpec.TlsSpec.class, AnalysisTemplateSpec.HeaderSpec.class,
         AnalysisTemplateSpec.SecretKeyRef.class, CompareSpec.class, CompareSpec.Baseline.class, Phase.class,
         CheckResult.class, RouterType.class, WorkloadKind.class,
-        TemplateRef.TemplateKind.class})
+        TemplateRef.TemplateKind.class, NotificationProviderSpec.class,
+        NotificationProviderSpec.ProviderType.class, NotificationRef.class, Severity.class, RequestStatus.class})
 final class ApiReflection {
 
     private ApiReflection() {

@@ -47,6 +47,10 @@ public class CanarySpec {
     @JsonPropertyDescription("Stops the controller from acting on this Canary until it is false again.")
     private boolean suspend;
 
+    @Size(max = 20)
+    @JsonPropertyDescription("Where news of this Canary goes besides Kubernetes Events. Default: the controller's default provider, if configured.")
+    private List<NotificationRef> notifications;
+
     public TargetRef getTargetRef() {
         return targetRef;
     }
@@ -101,5 +105,13 @@ public class CanarySpec {
 
     public void setSuspend(boolean suspend) {
         this.suspend = suspend;
+    }
+
+    public List<NotificationRef> getNotifications() {
+        return notifications;
+    }
+
+    public void setNotifications(List<NotificationRef> notifications) {
+        this.notifications = notifications == null ? null : new ArrayList<>(notifications);
     }
 }

@@ -58,6 +58,12 @@ public class CanaryStatus {
     @JsonPropertyDescription("When the world last moved towards the current step or promotion (nodes router: a batch of nodes); progressDeadline counts from the later of this and stepStartedAt.")
     private String progressedAt;
 
+    @JsonPropertyDescription("Set by a pause request: no step advances and no run starts until a resume request; checks go on, and a failing one still rolls back.")
+    private Boolean paused;
+    @JsonPropertyDescription("Who paused, for messages.")
+    private String pausedBy;
+    private RequestStatus lastRequest;
+
     private List<MetricResult> lastAnalysis;
     private List<Condition> conditions;
     private String message;
@@ -88,6 +94,9 @@ public class CanaryStatus {
         this.lastCheckAt = other.lastCheckAt;
         this.unreadySince = other.unreadySince;
         this.progressedAt = other.progressedAt;
+        this.paused = other.paused;
+        this.pausedBy = other.pausedBy;
+        this.lastRequest = other.lastRequest == null ? null : new RequestStatus(other.lastRequest);
         if (other.lastAnalysis != null) {
             this.lastAnalysis = new ArrayList<>();
             for (MetricResult r : other.lastAnalysis) {
@@ -261,6 +270,35 @@ public class CanaryStatus {
 
     public void setProgressedAt(String progressedAt) {
         this.progressedAt = progressedAt;
+    }
+
+    /** True while a pause request holds the run. */
+    public boolean paused() {
+        return Boolean.TRUE.equals(paused);
+    }
+
+    public Boolean getPaused() {
+        return paused;
+    }
+
+    public void setPaused(Boolean paused) {
+        this.paused = paused;
+    }
+
+    public String getPausedBy() {
+        return pausedBy;
+    }
+
+    public void setPausedBy(String pausedBy) {
+        this.pausedBy = pausedBy;
+    }
+
+    public RequestStatus getLastRequest() {
+        return lastRequest;
+    }
+
+    public void setLastRequest(RequestStatus lastRequest) {
+        this.lastRequest = lastRequest;
     }
 
     public String getUnreadySince() {

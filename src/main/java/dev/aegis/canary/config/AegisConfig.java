@@ -76,6 +76,35 @@ public interface AegisConfig {
         /** The cluster's name in Events and notifications. */
         @WithDefault("kubernetes")
         String clusterName();
+
+        /**
+         * The NotificationProvider ("namespace/name", or "name" for the Canary's own namespace) of every Canary that
+         * lists no spec.notifications; none by default.
+         */
+        java.util.Optional<String> defaultProvider();
+
+        /** The severity the default provider is subscribed at. */
+        @WithDefault("info")
+        dev.aegis.canary.api.Severity defaultSeverity();
+
+        /** How long one delivery attempt may take (a provider's spec.timeout overrides it). */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** Attempts per message, the first included; 429, 5xx and network errors are retried. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** The wait before the second attempt; it doubles for each further one. */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        @WithDefault("1m")
+        Duration maxBackoff();
+
+        /** Messages waiting or being retried at most; more are dropped (and counted) rather than held in memory. */
+        @WithDefault("1000")
+        int maxPending();
     }
 
     interface LeaderElection {

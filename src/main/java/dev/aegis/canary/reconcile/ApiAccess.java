@@ -19,6 +19,7 @@ public final class ApiAccess {
             new Rule("canary.aegis.dev", "canaries/finalizers", Set.of("update")),
             new Rule("canary.aegis.dev", "analysistemplates", Set.of("get", "list", "watch")),
             new Rule("canary.aegis.dev", "clusteranalysistemplates", Set.of("get", "list", "watch")),
+            new Rule("canary.aegis.dev", "notificationproviders", Set.of("get")),
             new Rule("apps", "deployments", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("apps", "replicasets", Set.of("list")),
             new Rule("apps", "daemonsets", Set.of("get", "list", "watch", "create", "patch", "delete")),

@@ -23,7 +23,10 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -55,9 +58,12 @@ import dev.aegis.canary.api.TemplateRef.TemplateKind;
 import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.config.AegisConfig;
 import dev.aegis.canary.notify.KubernetesEvents;
+import dev.aegis.canary.notify.Notification;
+import dev.aegis.canary.notify.Notifier;
 import dev.aegis.canary.rollout.CheckOutcome;
 import dev.aegis.canary.rollout.Decision;
 import dev.aegis.canary.rollout.Durations;
+import dev.aegis.canary.rollout.ManualRequest;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RolloutPolicy;
 import dev.aegis.canary.rollout.RolloutStateMachine;
@@ -77,7 +83,8 @@ import dev.aegis.canary.workload.Labels;
  * patches the status, and only then records Events and metrics. A new intent is thus recorded before anything acts
  * on it, and a controller restarted at any point carries on from the status.
  */
-@ControllerConfiguration(name = CanaryReconciler.NAME, maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+// Not generation-aware: a person's request is an annotation, which changes no generation (see CanaryUpdateFilter).
+@ControllerConfiguration(name = CanaryReconciler.NAME, generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = CanaryUpdateFilter.class), maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
     public static final String NAME = "canary";
@@ -91,6 +98,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private final Workloads workloads;
     private final Analysis analysis;
     private final KubernetesEvents events;
+    private final Notifier notifier;
     private final CanaryMetrics metrics;
     private final AegisConfig config;
     private final RolloutStateMachine machine;
@@ -100,11 +108,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     /** When each Canary being deleted last made progress giving back to the primary. */
     private final Map<String, Instant> releaseProgress = new ConcurrentHashMap<>();
 
-    public CanaryReconciler(Workloads workloads, Analysis analysis, KubernetesEvents events, CanaryMetrics metrics,
-            AegisConfig config) {
+    public CanaryReconciler(Workloads workloads, Analysis analysis, KubernetesEvents events, Notifier notifier,
+            CanaryMetrics metrics, AegisConfig config) {
         this.workloads = workloads;
         this.analysis = analysis;
         this.events = events;
+        this.notifier = notifier;
         this.metrics = metrics;
         this.config = config;
         this.machine = new RolloutStateMachine(config.reconcile().pollInterval(), config.reconcile().idleResync());
@@ -243,7 +252,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 });
             }
             // Only once the status is stored: a refused patch is retried, and nothing is told twice.
+            if (step.request() != null) {
+                removeRequest(canary, context, step.request());
+            }
             step.events().forEach(e -> events.record(canary, e));
+            Notification.between(subject(canary, step.steps()), before, decision.status(), step.images(),
+                    clock.instant()).ifPresent(n -> notifier.send(canary, n));
             countOutcomes(namespace, name, before, decision.status());
             metrics.recordStatus(namespace, name, decision.status());
             if (step.check() != null) {
@@ -261,12 +275,47 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
     }
 
-    /** One reconcile's outcome: the decision, everything to tell, and what the world looked like. */
-    private record Step(Decision decision, List<RolloutEvent> events, RouteStatus route, CheckOutcome check) {
+    /**
+     * One reconcile's outcome: the decision, everything to tell, what the world looked like, and for notifications
+     * the number of steps and the images (0 and null when the spec or the target could not be read).
+     */
+    private record Step(Decision decision, List<RolloutEvent> events, RouteStatus route, CheckOutcome check,
+            int steps, Notification.Images images, ManualRequest request) {
 
         static Step of(Decision decision) {
-            return new Step(decision, decision.events(), RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS), null);
+            return new Step(decision, decision.events(), RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS), null,
+                    0, null, null);
         }
+    }
+
+    /**
+     * The request is done once its outcome is in the status; the annotation goes, unless someone wrote another one
+     * since (the patch tests the value it removes). Through the primary's cache, so the next reconcile sees it gone.
+     */
+    private static void removeRequest(Canary canary, Context<Canary> context, ManualRequest request) {
+        String path = "/metadata/annotations/" + ManualRequest.ANNOTATION.replace("~", "~0").replace("/", "~1");
+        String patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":"
+                + Serialization.asJson(request.raw()) + "},{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
+        try {
+            context.resourceOperations().resourcePatch(canary, c -> context.getClient().resources(Canary.class)
+                    .inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), patch),
+                    context.eventSourceRetriever().getControllerEventSource());
+        } catch (KubernetesClientException e) {
+            // 422: the value changed (a new request) or it is gone already; either way nothing to remove.
+            LOG.debugf("%s/%s: request annotation not removed: %s", canary.getMetadata().getNamespace(),
+                    canary.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    private static Notification.Subject subject(Canary canary, int steps) {
+        CanarySpec spec = spec(canary);
+        return new Notification.Subject(canary.getMetadata().getUid(), canary.getMetadata().getNamespace(),
+                canary.getMetadata().getName(),
+                spec.getTargetRef() == null || spec.getTargetRef().getKind() == null
+                        ? null
+                        : spec.getTargetRef().getKind().name(),
+                spec.getTargetRef() == null ? null : spec.getTargetRef().getName(), steps);
     }
 
     private Step decide(Canary canary, Cache cache) {
@@ -309,6 +358,13 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         // 3. Observe, check when due, decide.
         WorldView world = new WorldView(workload.targetRevision(), workload.gitReplicas(), workload.primaryRevision(),
                 workload.primaryReady(intent, route), workload.primaryStatus(), route);
+        Optional<ManualRequest> request = ManualRequest.from(canary.getMetadata().getAnnotations());
+        if (request.isPresent() && status != null && status.getPhase() != null) {
+            // A person's request takes this reconcile; a check due now runs in the next one.
+            Decision decision = machine.request(generation, policy, status, world, request.get(), now);
+            told.addAll(decision.events());
+            return new Step(decision, told, route, null, policy.stepCount(), workload.images(), request.get());
+        }
         CheckOutcome check = null;
         if (machine.isCheckDue(policy, status, world, now)) {
             String revision = status.getCanaryRevision();
@@ -317,7 +373,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
         told.addAll(decision.events());
-        return new Step(decision, told, route, check);
+        return new Step(decision, told, route, check, policy.stepCount(), workload.images(), null);
     }
 
     /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */

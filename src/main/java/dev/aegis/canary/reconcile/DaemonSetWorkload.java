@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import dev.aegis.canary.analysis.PodScope;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.TrafficIntent;
@@ -110,6 +111,12 @@ final class DaemonSetWorkload implements Workload {
     @Override
     public String primaryRevision() {
         return primary == null ? null : DaemonSetWorkloads.primaryRevision(primary);
+    }
+
+    @Override
+    public Notification.Images images() {
+        return new Notification.Images(primary == null ? null : Workload.images(primary.getSpec().getTemplate()),
+                Workload.images(target.getSpec().getTemplate()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import dev.aegis.canary.analysis.PodScope;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.TrafficIntent;
@@ -101,6 +102,12 @@ final class DeploymentWorkload implements Workload {
     @Override
     public String primaryRevision() {
         return primary == null ? null : DeploymentWorkloads.primaryRevision(primary);
+    }
+
+    @Override
+    public Notification.Images images() {
+        return new Notification.Images(primary == null ? null : Workload.images(primary.getSpec().getTemplate()),
+                Workload.images(target.getSpec().getTemplate()));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.aegis.canary.analysis.PodScope;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.TrafficIntent;
@@ -22,6 +23,18 @@ interface Workload {
 
     /** Hash of the primary's pod template, or null before the primary exists. */
     String primaryRevision();
+
+    /** The images the primary runs and the target asks for, for notifications. */
+    Notification.Images images();
+
+    /** "app=registry/podinfo:1.0.0, sidecar=..." for a pod template, or null. */
+    static String images(io.fabric8.kubernetes.api.model.PodTemplateSpec template) {
+        if (template == null || template.getSpec() == null || template.getSpec().getContainers() == null) {
+            return null;
+        }
+        return String.join(", ", template.getSpec().getContainers().stream()
+                .map(c -> c.getName() + "=" + c.getImage()).toList());
+    }
 
     /** For people: how the primary is doing, e.g. "10/10 pods ready". */
     String primaryStatus();

@@ -10,6 +10,7 @@ import java.util.Objects;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Condition;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.RequestStatus;
 
 /**
  * The rollout as pure code: (policy, status, observations, check outcome, now) → (new status, events, when to look
@@ -111,6 +112,101 @@ public final class RolloutStateMachine {
         return t.decision();
     }
 
+    /**
+     * A person's request (pause, resume, promote, abort, retry): acted on at once, or ignored with the reason. Either
+     * way the outcome goes to status.lastRequest and an Event naming who asked.
+     */
+    public Decision request(long generation, RolloutPolicy policy, CanaryStatus current, WorldView world,
+            ManualRequest request, Instant now) {
+        Transition t = new Transition(generation, current, now);
+        CanaryStatus s = t.s;
+        String who = request.by();
+        Phase phase = s.getPhase();
+        boolean running = phase == Phase.Progressing && world.targetRevision().equals(s.getCanaryRevision());
+        String outcome = null;
+        String ignored = null;
+        if (request.action() == null) {
+            ignored = "'" + request.raw() + "' is not a request; " + ManualRequest.ANNOTATION + " takes one of "
+                    + ManualRequest.Action.words();
+        } else {
+            switch (request.action()) {
+                case PAUSE -> {
+                    if (s.paused()) {
+                        ignored = "already paused by " + s.getPausedBy();
+                    } else {
+                        s.setPaused(true);
+                        s.setPausedBy(who);
+                        outcome = "paused: no step advances and no run starts until resumed; checks go on, and a "
+                                + "failing one still rolls back";
+                        t.event(RolloutEvent.normal("Paused", "pause requested by " + who + "; " + outcome));
+                    }
+                }
+                case RESUME -> {
+                    if (!s.paused()) {
+                        ignored = "not paused";
+                    } else {
+                        outcome = "resumed (paused by " + s.getPausedBy() + ")";
+                        String prefix = "paused by " + s.getPausedBy() + "; ";
+                        if (s.getMessage() != null && s.getMessage().startsWith(prefix)) {
+                            t.message(s.getMessage().substring(prefix.length()));
+                        }
+                        s.setPaused(null);
+                        s.setPausedBy(null);
+                        t.event(RolloutEvent.normal("Resumed", "resume requested by " + who + "; " + outcome));
+                    }
+                }
+                case PROMOTE -> {
+                    if (running) {
+                        int left = policy.stepCount() - s.getStepIndex() - 1;
+                        outcome = "promoting revision " + s.getCanaryRevision() + " at step " + (s.getStepIndex() + 1)
+                                + "/" + policy.stepCount() + " (" + s.getWeight() + "%), skipping " + left
+                                + (left == 1 ? " step" : " steps");
+                        s.setStepStartedAt(t.nowText);
+                        s.setStepReadyAt(null);
+                        t.enter(Phase.Promoting, outcome + ": promote requested by " + who, RolloutEvent.normal(
+                                "PromoteRequested", "promote requested by " + who + "; " + outcome));
+                    } else {
+                        ignored = "no run in progress to promote (phase " + phase + ")";
+                    }
+                }
+                case ABORT -> {
+                    if (running) {
+                        rollBack(t, policy, "abort requested by " + who);
+                        outcome = "rolled back";
+                    } else if (phase == Phase.Promoting) {
+                        ignored = "the primary is already being updated to " + s.getCanaryRevision()
+                                + "; to go back, revert the target in Git";
+                    } else {
+                        ignored = "no run in progress to abort (phase " + phase + ")";
+                    }
+                }
+                case RETRY -> {
+                    String target = world.targetRevision();
+                    if (phase == Phase.RolledBack && target.equals(s.getCanaryRevision())
+                            && !target.equals(s.getStableRevision())) {
+                        outcome = "running revision " + target + " again from step 1";
+                        startRun(t, policy, target, "RetryRequested", "retry requested by " + who + "; " + outcome
+                                + " " + stepsText(policy));
+                    } else {
+                        ignored = "retry runs a rolled-back revision that is still the target again; phase is "
+                                + phase + (phase == Phase.RolledBack ? " and the target is now " + target : "");
+                    }
+                }
+            }
+        }
+        if (ignored != null) {
+            outcome = "ignored: " + ignored;
+            t.event(RolloutEvent.warning("RequestIgnored", "'" + request.raw() + "' requested by " + who
+                    + " ignored: " + ignored));
+        }
+        s.setLastRequest(new RequestStatus(request.raw(), who, t.nowText, outcome));
+        if (s.getMessage() == null) {
+            t.message(outcome);
+        }
+        t.requeue(Duration.ZERO);
+        return t.decision();
+    }
+
     /** The time the next check is due at the current step. */
     public static Instant nextCheckAt(RolloutPolicy policy, CanaryStatus status) {
         Instant from = Instant.parse(status.getStepReadyAt());
@@ -185,8 +281,13 @@ public final class RolloutStateMachine {
             return;
         }
         if (phase == Phase.RolledBack && target.equals(s.getCanaryRevision())) {
-            // A rolled-back revision is not tried again until Git changes the target.
+            // A rolled-back revision is not tried again until Git changes the target, or a person asks to retry.
             keepSettled(t, Phase.RolledBack, s.getMessage());
+            return;
+        }
+        if (s.paused()) {
+            keepSettled(t, phase, "new revision " + target + " waits: resume to start its run (stable "
+                    + s.getStableRevision() + " serves on the primary)");
             return;
         }
         startRun(t, policy, target, "NewRevision", "new revision " + target + " (stable " + s.getStableRevision()
@@ -343,6 +444,12 @@ public final class RolloutStateMachine {
                 s.setPassedChecks(count(s.getPassedChecks()) + 1);
                 s.setNoDataChecks(0);
                 s.setErrorChecks(0);
+                if (s.paused()) {
+                    t.message(stepMessage(policy, s, route, prefix + "check passed (" + check.summary()
+                            + "); holding until resumed"));
+                    t.requeue(policy.interval());
+                    return;
+                }
                 if (policy.isLastStep(s.getStepIndex())) {
                     s.setStepStartedAt(t.nowText);
                     s.setStepReadyAt(null);
@@ -524,6 +631,10 @@ public final class RolloutStateMachine {
 
         Decision decision() {
             s.setObservedGeneration(generation);
+            String pausedBy = "paused by " + s.getPausedBy() + "; ";
+            if (s.paused() && s.getMessage() != null && !s.getMessage().startsWith(pausedBy)) {
+                s.setMessage(pausedBy + s.getMessage());
+            }
             Phase phase = s.getPhase();
             boolean ready = phase == Phase.Ready || phase == Phase.Succeeded;
             setCondition(CONDITION_READY, ready, phase.name(), s.getMessage());

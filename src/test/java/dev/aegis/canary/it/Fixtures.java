@@ -27,6 +27,8 @@ import dev.aegis.canary.api.AnalysisTemplateSpec;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.MetricSpec;
+import dev.aegis.canary.api.NotificationProvider;
+import dev.aegis.canary.api.NotificationProviderSpec;
 import dev.aegis.canary.api.ServiceSpec;
 import dev.aegis.canary.api.TargetRef;
 import dev.aegis.canary.api.TemplateRef;
@@ -197,6 +199,37 @@ final class Fixtures {
         canary.getMetadata().setNamespace(ns);
         canary.setSpec(spec);
         return client.resource(canary).create();
+    }
+
+    /** A NotificationProvider and its Secret, as a platform team would create them. */
+    NotificationProvider provider(String name, NotificationProviderSpec.ProviderType type, Map<String, String> secret,
+            Consumer<NotificationProviderSpec> customize) {
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName(name + "-secret").withNamespace(ns).endMetadata()
+                // as the API server stores it: base64 under data
+                .withData(secret.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                        e -> java.util.Base64.getEncoder().encodeToString(e.getValue().getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8)))))
+                .build()).create();
+        NotificationProviderSpec spec = new NotificationProviderSpec();
+        spec.setType(type);
+        spec.setSecretRef(new dev.aegis.canary.api.LocalObjectRef(name + "-secret"));
+        customize.accept(spec);
+        NotificationProvider p = new NotificationProvider();
+        p.getMetadata().setName(name);
+        p.getMetadata().setNamespace(ns);
+        p.setSpec(spec);
+        return client.resource(p).create();
+    }
+
+    /** What {@code kubectl annotate canary NAME canary.aegis.dev/request=ACTION canary.aegis.dev/requested-by=WHO} does. */
+    void request(String canary, String action, String by) {
+        client.resources(Canary.class).inNamespace(ns).withName(canary).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext
+                        .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(
+                        dev.aegis.canary.rollout.ManualRequest.ANNOTATION, action,
+                        dev.aegis.canary.rollout.ManualRequest.BY_ANNOTATION, by)))));
     }
 
     Canary canaryNow(String name) {
