@@ -69,7 +69,7 @@ class ManifestsTest {
             generated = files.filter(p -> p.getFileName().toString().endsWith(".canary.aegis.dev-v1.yml")).sorted()
                     .toList();
         }
-        assertThat(generated).hasSize(3);
+        assertThat(generated).hasSize(4);
         for (Path g : generated) {
             Path committed = DEPLOY.resolve("crds").resolve(g.getFileName());
             assertThat(committed).as("deploy/crds is out of date; run: cp target/kubernetes/*.canary.aegis.dev-v1.yml "
