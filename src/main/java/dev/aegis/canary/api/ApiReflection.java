@@ -15,7 +15,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         AnalysisTemplateSpec.SecretKeyRef.class, CompareSpec.class, CompareSpec.Baseline.class, Phase.class,
         CheckResult.class, RouterType.class, WorkloadKind.class,
         TemplateRef.TemplateKind.class, NotificationProviderSpec.class,
-        NotificationProviderSpec.ProviderType.class, NotificationRef.class, Severity.class, RequestStatus.class})
+        NotificationProviderSpec.ProviderType.class, NotificationRef.class, Severity.class, RequestStatus.class,
+        WebhookSpec.class, HookType.class})
 final class ApiReflection {
 
     private ApiReflection() {

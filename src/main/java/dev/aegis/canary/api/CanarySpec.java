@@ -48,6 +48,10 @@ public class CanarySpec {
     private boolean suspend;
 
     @Size(max = 20)
+    @JsonPropertyDescription("HTTP endpoints asked at points of the run: gates (confirm-*), extra checks (pre-rollout, rollout), a rollback trigger and an end-of-run call.")
+    private List<WebhookSpec> webhooks;
+
+    @Size(max = 20)
     @JsonPropertyDescription("Where news of this Canary goes besides Kubernetes Events. Default: the controller's default provider, if configured.")
     private List<NotificationRef> notifications;
 
@@ -113,5 +117,13 @@ public class CanarySpec {
 
     public void setNotifications(List<NotificationRef> notifications) {
         this.notifications = notifications == null ? null : new ArrayList<>(notifications);
+    }
+
+    public List<WebhookSpec> getWebhooks() {
+        return webhooks;
+    }
+
+    public void setWebhooks(List<WebhookSpec> webhooks) {
+        this.webhooks = webhooks == null ? null : new ArrayList<>(webhooks);
     }
 }

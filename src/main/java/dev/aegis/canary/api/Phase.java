@@ -7,8 +7,12 @@ public enum Phase {
     Initializing,
     /** The primary serves the stable revision; no run is underway. */
     Ready,
+    /** A new revision waits for its confirm-rollout webhooks; the primary serves everything. */
+    Waiting,
     /** A new revision moves through the steps. */
     Progressing,
+    /** Every step passed; the run waits for its confirm-promotion webhooks, the split stays and checks go on. */
+    WaitingPromotion,
     /** Every step passed: the primary is being updated to the new revision. */
     Promoting,
     /** The last run was promoted; the primary serves it. */
@@ -24,6 +28,6 @@ public enum Phase {
 
     /** True while a run holds traffic split between primary and canary. */
     public boolean isRunning() {
-        return this == Progressing || this == Promoting;
+        return this == Progressing || this == WaitingPromotion || this == Promoting;
     }
 }

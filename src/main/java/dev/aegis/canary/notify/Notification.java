@@ -103,6 +103,8 @@ public record Notification(String id, String namespace, String name, String targ
             case Progressing -> previousPhase == Phase.Progressing
                     ? "restarted its run with a newer revision"
                     : "started a canary run";
+            case Waiting -> "waits for confirm-rollout";
+            case WaitingPromotion -> "passed every step, waits for confirm-promotion";
             case Promoting -> "passed every step, promoting";
             case Succeeded -> "promoted";
             case RolledBack -> "rolled back";

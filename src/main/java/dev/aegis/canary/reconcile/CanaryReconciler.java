@@ -51,12 +51,14 @@ import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.ClusterAnalysisTemplate;
+import dev.aegis.canary.api.HookType;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.TemplateRef.TemplateKind;
 import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.config.AegisConfig;
+import dev.aegis.canary.hooks.LifecycleHooks;
 import dev.aegis.canary.notify.KubernetesEvents;
 import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.notify.Notifier;
@@ -99,6 +101,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private final Analysis analysis;
     private final KubernetesEvents events;
     private final Notifier notifier;
+    private final LifecycleHooks hooks;
     private final CanaryMetrics metrics;
     private final AegisConfig config;
     private final RolloutStateMachine machine;
@@ -109,7 +112,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private final Map<String, Instant> releaseProgress = new ConcurrentHashMap<>();
 
     public CanaryReconciler(Workloads workloads, Analysis analysis, KubernetesEvents events, Notifier notifier,
-            CanaryMetrics metrics, AegisConfig config) {
+            LifecycleHooks hooks, CanaryMetrics metrics, AegisConfig config) {
+        this.hooks = hooks;
         this.workloads = workloads;
         this.analysis = analysis;
         this.events = events;
@@ -258,6 +262,9 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             step.events().forEach(e -> events.record(canary, e));
             Notification.between(subject(canary, step.steps()), before, decision.status(), step.images(),
                     clock.instant()).ifPresent(n -> notifier.send(canary, n));
+            if (endsRun(before, decision.status())) {
+                hooks.postRollout(canary, decision.status(), step.steps());
+            }
             countOutcomes(namespace, name, before, decision.status());
             metrics.recordStatus(namespace, name, decision.status());
             if (step.check() != null) {
@@ -286,6 +293,13 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             return new Step(decision, decision.events(), RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS), null,
                     0, null, null);
         }
+    }
+
+    /** A run ended in this reconcile: promoted, or rolled back. */
+    private static boolean endsRun(CanaryStatus before, CanaryStatus after) {
+        Phase was = before == null ? null : before.getPhase();
+        return was != after.getPhase() && (was != null && was.isRunning())
+                && (after.getPhase() == Phase.Succeeded || after.getPhase() == Phase.RolledBack);
     }
 
     /**
@@ -358,6 +372,11 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         // 3. Observe, check when due, decide.
         WorldView world = new WorldView(workload.targetRevision(), workload.gitReplicas(), workload.primaryRevision(),
                 workload.primaryReady(intent, route), workload.primaryStatus(), route);
+        if (LifecycleHooks.has(canary, HookType.CONFIRM_ROLLOUT)
+                && RolloutStateMachine.wouldStartRun(status, workload.targetRevision())) {
+            world = world.withConfirmRollout(hooks.confirm(canary, HookType.CONFIRM_ROLLOUT, status,
+                    workload.targetRevision(), policy.stepCount()));
+        }
         Optional<ManualRequest> request = ManualRequest.from(canary.getMetadata().getAnnotations());
         if (request.isPresent() && status != null && status.getPhase() != null) {
             // A person's request takes this reconcile; a check due now runs in the next one.
@@ -370,6 +389,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             String revision = status.getCanaryRevision();
             check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision),
                     Analysis.lastBaselines(status), now);
+            check = hooks.around(canary, policy, status, check, now);
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
         told.addAll(decision.events());

@@ -12,8 +12,11 @@ import dev.aegis.canary.api.MetricResult;
  * @param verdict the check's verdict
  * @param results one result per metric, in spec order
  * @param summary the reason in words, naming the metric, its value and the threshold when it failed
+ * @param rollbackBy set when a rollback webhook answered 2xx: why the run rolls back now
+ * @param gate for a passing check, the confirm-traffic-increase or confirm-promotion answer; null when none is set
  */
-public record CheckOutcome(Verdict verdict, List<MetricResult> results, String summary) {
+public record CheckOutcome(Verdict verdict, List<MetricResult> results, String summary, String rollbackBy,
+        Gate gate) {
 
     public enum Verdict {
         PASS, FAIL,
@@ -25,6 +28,20 @@ public record CheckOutcome(Verdict verdict, List<MetricResult> results, String s
 
     public CheckOutcome {
         results = List.copyOf(results);
+    }
+
+    public CheckOutcome(Verdict verdict, List<MetricResult> results, String summary) {
+        this(verdict, results, summary, null, null);
+    }
+
+    /** The same check, with a rollback webhook's 2xx: the run rolls back at once, whatever the metrics say. */
+    public CheckOutcome withRollbackBy(String reason) {
+        return new CheckOutcome(verdict, results, summary, reason, gate);
+    }
+
+    /** The same check, with the answer of the gate that guards the next move (traffic increase or promotion). */
+    public CheckOutcome withGate(Gate next) {
+        return new CheckOutcome(verdict, results, summary, rollbackBy, next);
     }
 
     /** Aggregates per-metric results into one verdict. */

@@ -38,7 +38,7 @@ public final class RolloutStateMachine {
     public boolean isCheckDue(RolloutPolicy policy, CanaryStatus status, WorldView world, Instant now) {
         // Once the canary was ready at a step, checks keep their schedule: a canary whose pods flap is measured
         // (and judged) rather than left unwatched.
-        if (status == null || status.getPhase() != Phase.Progressing
+        if (status == null || (status.getPhase() != Phase.Progressing && status.getPhase() != Phase.WaitingPromotion)
                 || !Objects.equals(world.targetRevision(), status.getCanaryRevision())
                 || status.getStepReadyAt() == null || !policy.matches(status)) {
             return false;
@@ -83,8 +83,8 @@ public final class RolloutStateMachine {
         observe(t, world.route());
         switch (phase) {
             case Initializing -> initializing(t, policy, world);
-            case Ready, Succeeded, RolledBack -> idle(t, policy, world);
-            case Progressing -> progressing(t, policy, world, check);
+            case Ready, Succeeded, RolledBack, Waiting -> idle(t, policy, world);
+            case Progressing, WaitingPromotion -> progressing(t, policy, world, check);
             case Promoting, Failed -> promoting(t, policy, world);
             default -> throw new IllegalStateException("unexpected phase " + phase);
         }
@@ -122,7 +122,8 @@ public final class RolloutStateMachine {
         CanaryStatus s = t.s;
         String who = request.by();
         Phase phase = s.getPhase();
-        boolean running = phase == Phase.Progressing && world.targetRevision().equals(s.getCanaryRevision());
+        boolean running = (phase == Phase.Progressing || phase == Phase.WaitingPromotion)
+                && world.targetRevision().equals(s.getCanaryRevision());
         String outcome = null;
         String ignored = null;
         if (request.action() == null) {
@@ -265,6 +266,22 @@ public final class RolloutStateMachine {
         t.requeue(pollInterval);
     }
 
+    /**
+     * True when, with nothing in the way, this reconcile would start a run of the target: the moment to ask the
+     * confirm-rollout webhooks. The same conditions as {@link #idle}.
+     */
+    public static boolean wouldStartRun(CanaryStatus s, String targetRevision) {
+        if (s == null || s.getStableRevision() == null || s.paused() || targetRevision.equals(s.getStableRevision())) {
+            return false;
+        }
+        Phase phase = s.getPhase();
+        if (phase == Phase.RolledBack && targetRevision.equals(s.getCanaryRevision())) {
+            return false;
+        }
+        return phase == Phase.Ready || phase == Phase.Succeeded || phase == Phase.RolledBack
+                || phase == Phase.Waiting;
+    }
+
     private void idle(Transition t, RolloutPolicy policy, WorldView world) {
         CanaryStatus s = t.s;
         String target = world.targetRevision();
@@ -286,8 +303,16 @@ public final class RolloutStateMachine {
             return;
         }
         if (s.paused()) {
-            keepSettled(t, phase, "new revision " + target + " waits: resume to start its run (stable "
-                    + s.getStableRevision() + " serves on the primary)");
+            keepSettled(t, phase == Phase.Waiting ? Phase.Ready : phase, "new revision " + target
+                    + " waits: resume to start its run (stable " + s.getStableRevision() + " serves on the primary)");
+            return;
+        }
+        if (world.confirmRollout() != null && !world.confirmRollout().open()) {
+            clearSplit(s);
+            String message = "new revision " + target + " waits for confirm-rollout: " + world.confirmRollout()
+                    .detail() + " (stable " + s.getStableRevision() + " serves on the primary)";
+            t.enter(Phase.Waiting, message, RolloutEvent.normal("Waiting", message));
+            t.requeue(policy.interval());
             return;
         }
         startRun(t, policy, target, "NewRevision", "new revision " + target + " (stable " + s.getStableRevision()
@@ -388,6 +413,7 @@ public final class RolloutStateMachine {
             int index = policy.indexAtOrAbove(s.getWeight());
             String was = s.getWeight() + "%";
             enterStep(t, policy, index);
+            s.setPhase(Phase.Progressing);
             t.event(RolloutEvent.normal("StepsChanged", "spec.steps changed mid-run: " + was + " continues as step "
                     + (index + 1) + "/" + policy.stepCount() + " (" + s.getWeight() + "%)"));
             t.message(stepMessage(policy, s, "steps changed"));
@@ -439,6 +465,10 @@ public final class RolloutStateMachine {
         }
         s.setLastCheckAt(t.nowText);
         s.setLastAnalysis(check.results());
+        if (check.rollbackBy() != null) {
+            rollBack(t, policy, check.rollbackBy());
+            return;
+        }
         switch (check.verdict()) {
             case PASS -> {
                 s.setPassedChecks(count(s.getPassedChecks()) + 1);
@@ -447,6 +477,21 @@ public final class RolloutStateMachine {
                 if (s.paused()) {
                     t.message(stepMessage(policy, s, route, prefix + "check passed (" + check.summary()
                             + "); holding until resumed"));
+                    t.requeue(policy.interval());
+                    return;
+                }
+                Gate gate = check.gate();
+                if (gate != null && !gate.open()) {
+                    boolean last = policy.isLastStep(s.getStepIndex());
+                    String waiting = "check passed (" + check.summary() + "); waiting for "
+                            + (last ? "confirm-promotion: " : "confirm-traffic-increase: ") + gate.detail();
+                    if (last) {
+                        t.enter(Phase.WaitingPromotion, stepMessage(policy, s, route, prefix + waiting),
+                                RolloutEvent.normal("WaitingPromotion", "every step passed; revision "
+                                        + s.getCanaryRevision() + " waits for confirm-promotion: " + gate.detail()));
+                    } else {
+                        t.message(stepMessage(policy, s, route, prefix + waiting));
+                    }
                     t.requeue(policy.interval());
                     return;
                 }
@@ -460,6 +505,7 @@ public final class RolloutStateMachine {
                     return;
                 }
                 enterStep(t, policy, s.getStepIndex() + 1);
+                s.setPhase(Phase.Progressing);
                 t.event(RolloutEvent.normal("StepAdvanced", "step " + (s.getStepIndex() + 1) + "/"
                         + policy.stepCount() + ": " + s.getWeight() + "% after " + check.summary()));
                 t.message(stepMessage(policy, s, checksText(s)));
@@ -638,8 +684,8 @@ public final class RolloutStateMachine {
             Phase phase = s.getPhase();
             boolean ready = phase == Phase.Ready || phase == Phase.Succeeded;
             setCondition(CONDITION_READY, ready, phase.name(), s.getMessage());
-            boolean progressing = phase == Phase.Progressing || phase == Phase.Promoting
-                    || phase == Phase.Initializing;
+            boolean progressing = phase == Phase.Progressing || phase == Phase.WaitingPromotion
+                    || phase == Phase.Promoting || phase == Phase.Initializing;
             setCondition(CONDITION_PROGRESSING, progressing, phase.name(), s.getMessage());
             return new Decision(s, events, requeue);
         }

@@ -12,6 +12,7 @@ import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.WebhookSpec;
 import dev.aegis.canary.api.WorkloadKind;
 
 /**
@@ -115,6 +116,7 @@ public final class SpecValidator {
             }
             validateMetrics(analysis.getMetrics(), errors);
         }
+        validateWebhooks(spec.getWebhooks(), errors);
         if (!errors.isEmpty()) {
             return new Result(null, List.copyOf(errors));
         }
@@ -214,6 +216,41 @@ public final class SpecValidator {
                         errors.add(at + ".compare bounds must not be negative, got " + bound);
                     }
                 }
+            }
+        }
+    }
+
+    private static void validateWebhooks(List<WebhookSpec> hooks, List<String> errors) {
+        if (hooks == null) {
+            return;
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < hooks.size(); i++) {
+            WebhookSpec h = hooks.get(i);
+            String at = "spec.webhooks[" + i + "]";
+            if (h.getName() == null || h.getName().isBlank()) {
+                errors.add(at + ".name is required");
+            } else if (!names.add(h.getName())) {
+                errors.add(at + ".name '" + h.getName() + "' is used twice; webhook names must be unique");
+            }
+            if (h.getType() == null) {
+                errors.add(at + ".type is required: confirm-rollout, pre-rollout, rollout, confirm-traffic-increase, "
+                        + "confirm-promotion, post-rollout or rollback");
+            }
+            java.net.URI url = null;
+            try {
+                url = h.getUrl() == null ? null : java.net.URI.create(h.getUrl());
+            } catch (IllegalArgumentException e) {
+                url = null;
+            }
+            if (url == null || url.getHost() == null
+                    || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+                errors.add(at + ".url must be an http or https URL, got " + (h.getUrl() == null
+                        ? "nothing"
+                        : "'" + h.getUrl() + "'"));
+            }
+            if (h.getTimeout() != null) {
+                duration(at + ".timeout", h.getTimeout(), Duration.ofSeconds(10), errors);
             }
         }
     }

@@ -31,8 +31,9 @@ public record TrafficIntent(Kind kind, int weight) {
         }
         return switch (status.getPhase()) {
             case Initializing -> new TrafficIntent(Kind.INITIALIZE, 0);
-            case Ready, Succeeded, RolledBack -> new TrafficIntent(Kind.STABLE, 0);
-            case Progressing -> new TrafficIntent(Kind.SPLIT, status.getWeight() == null ? 0 : status.getWeight());
+            case Ready, Succeeded, RolledBack, Waiting -> new TrafficIntent(Kind.STABLE, 0);
+            case Progressing, WaitingPromotion ->
+                new TrafficIntent(Kind.SPLIT, status.getWeight() == null ? 0 : status.getWeight());
             case Promoting -> new TrafficIntent(Kind.PROMOTE, 100);
             // Failed keeps trying what it was doing: the first initialization, or a promotion.
             case Failed -> status.getStableRevision() == null

@@ -87,6 +87,12 @@ final class Receiver implements AutoCloseable {
         return this;
     }
 
+    /** Answers every request from now on with this status. */
+    Receiver answeringAlways(int status) {
+        this.status = () -> status;
+        return this;
+    }
+
     /** Reads every request and never answers (until closed). */
     Receiver hanging() {
         hang = true;

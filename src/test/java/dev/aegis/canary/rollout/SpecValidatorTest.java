@@ -109,7 +109,25 @@ class SpecValidatorTest {
                 new Bad("duplicate metric", s -> analysis(s).setMetrics(List.of(
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)),
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)))),
-                        "spec.analysis.metrics[1].name 'm' is used twice"));
+                        "spec.analysis.metrics[1].name 'm' is used twice"),
+                new Bad("webhook without url", s -> s.setWebhooks(List.of(new dev.aegis.canary.api.WebhookSpec(
+                        "gate", dev.aegis.canary.api.HookType.CONFIRM_ROLLOUT, null))),
+                        "spec.webhooks[0].url must be an http or https URL, got nothing"),
+                new Bad("webhook with a file url", s -> s.setWebhooks(List.of(new dev.aegis.canary.api.WebhookSpec(
+                        "gate", dev.aegis.canary.api.HookType.ROLLOUT, "file:///etc/passwd"))),
+                        "spec.webhooks[0].url must be an http or https URL, got 'file:///etc/passwd'"),
+                new Bad("webhook without type", s -> s.setWebhooks(List.of(new dev.aegis.canary.api.WebhookSpec(
+                        "gate", null, "http://gate"))), "spec.webhooks[0].type is required: confirm-rollout"),
+                new Bad("duplicate webhook", s -> s.setWebhooks(List.of(
+                        new dev.aegis.canary.api.WebhookSpec("g", dev.aegis.canary.api.HookType.ROLLOUT, "http://a"),
+                        new dev.aegis.canary.api.WebhookSpec("g", dev.aegis.canary.api.HookType.ROLLBACK, "http://b"))),
+                        "spec.webhooks[1].name 'g' is used twice"),
+                new Bad("webhook timeout", s -> {
+                    var h = new dev.aegis.canary.api.WebhookSpec("g", dev.aegis.canary.api.HookType.ROLLOUT,
+                            "http://a");
+                    h.setTimeout("soon");
+                    s.setWebhooks(List.of(h));
+                }, "spec.webhooks[0].timeout: 'soon'"));
     }
 
     @ParameterizedTest(name = "{0}")
