@@ -85,13 +85,13 @@ public class Notifier {
         return pending.get();
     }
 
-    /** A provider a Canary subscribes to, with the index of its entry in spec.notifications (-1: the default). */
-    private record Subscription(String namespace, String provider, Severity severity, String field) {
+    /** A provider a Canary subscribes to, and the field that names it (for messages). */
+    record Subscription(String namespace, String provider, Severity severity, String field) {
     }
 
     /** Queues the notification for every provider the Canary subscribes to at its severity. Returns at once. */
     public void send(Canary canary, Notification n) {
-        for (Subscription s : subscriptions(canary)) {
+        for (Subscription s : subscriptions(canary, config.defaultProvider(), config.defaultSeverity())) {
             if (!n.severity().reaches(s.severity())) {
                 continue;
             }
@@ -117,17 +117,19 @@ public class Notifier {
         }
     }
 
-    private List<Subscription> subscriptions(Canary canary) {
+    /** The Canary's own providers, or the controller's default provider for a Canary that lists none. */
+    static List<Subscription> subscriptions(Canary canary, Optional<String> defaultProvider,
+            Severity defaultSeverity) {
         List<NotificationRef> refs = canary.getSpec() == null ? null : canary.getSpec().getNotifications();
         List<Subscription> out = new ArrayList<>();
         if (refs == null || refs.isEmpty()) {
-            config.defaultProvider().ifPresent(ref -> {
+            defaultProvider.filter(ref -> !ref.isBlank()).ifPresent(ref -> {
                 int slash = ref.indexOf('/');
                 out.add(slash < 0
-                        ? new Subscription(canary.getMetadata().getNamespace(), ref, config.defaultSeverity(),
+                        ? new Subscription(canary.getMetadata().getNamespace(), ref.trim(), defaultSeverity,
                                 "aegis.notify.default-provider")
-                        : new Subscription(ref.substring(0, slash), ref.substring(slash + 1),
-                                config.defaultSeverity(), "aegis.notify.default-provider"));
+                        : new Subscription(ref.substring(0, slash).trim(), ref.substring(slash + 1).trim(),
+                                defaultSeverity, "aegis.notify.default-provider"));
             });
             return out;
         }

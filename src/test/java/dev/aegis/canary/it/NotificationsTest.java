@@ -211,6 +211,9 @@ class NotificationsTest {
                 assertThat(requests.stream().collect(Collectors.groupingBy(r -> r.header("X-Aegis-Event-Id"),
                         Collectors.counting())).values()).containsExactlyInAnyOrder(3L, 1L);
                 assertThat(failed(fx.ns, "flaky")).isZero();
+                assertThat(io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract()
+                        .asString()).contains("aegis_notifications_sent_total{namespace=\"" + fx.ns
+                                + "\",provider=\"flaky\",type=\"webhook\"} 2.0");
                 assertThat(fx.events("podinfo")).extracting(Event::getReason).doesNotContain("NotificationFailed");
             }
         }
