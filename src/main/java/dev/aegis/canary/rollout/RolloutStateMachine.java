@@ -274,7 +274,7 @@ public final class RolloutStateMachine {
         if (s == null || s.getStableRevision() == null || s.paused() || targetRevision.equals(s.getStableRevision())) {
             return false;
         }
-        Phase phase = s.getPhase();
+        Phase phase = s.getPhase() == Phase.Invalid || s.getPhase() == Phase.Suspended ? resumePhase(s) : s.getPhase();
         if (phase == Phase.RolledBack && targetRevision.equals(s.getCanaryRevision())) {
             return false;
         }

@@ -38,6 +38,12 @@ class GatesTest {
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getWeight()).isEqualTo(1);
 
+        Run fixed = machineTest.ready();
+        fixed.last = machineTest.machine.invalid(7, fixed.status, "spec.steps must end at 100", fixed.now);
+        fixed.status = fixed.last.status();
+        assertThat(RolloutStateMachine.wouldStartRun(fixed.status, CANARY))
+                .as("a Canary fixed after Invalid asks before it starts").isTrue();
+
         Run reverted = machineTest.ready();
         reverted.tick(idle(CANARY).withConfirmRollout(NO));
         assertThat(reverted.tick(idle(STABLE)).status().getPhase()).as("Git reverted while waiting")
