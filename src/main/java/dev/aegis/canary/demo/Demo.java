@@ -33,8 +33,12 @@ import dev.aegis.canary.api.AnalysisTemplate;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.LocalObjectRef;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.MetricSpec;
+import dev.aegis.canary.api.NotificationProvider;
+import dev.aegis.canary.api.NotificationProviderSpec;
+import dev.aegis.canary.api.NotificationRef;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.ServiceSpec;
 import dev.aegis.canary.api.TargetRef;
@@ -67,6 +71,7 @@ public class Demo {
 
     private final PrintStream out = System.out;
     private long startNanos;
+    private ChatReceiver chat;
 
     public int run(DemoEnvironment env) {
         startNanos = System.nanoTime();
@@ -82,6 +87,9 @@ public class Demo {
         }
         out.printf("  process RSS (controller, embedded API server and simulator): %s; heap after GC: %s; total time "
                 + "%.0fs%n", rss(), heapAfterGc(), elapsed());
+        if (chat != null) {
+            chat.close();
+        }
         boolean ok = deploymentOk && daemonSetOk;
         out.println(ok
                 ? "demo finished: healthy versions were promoted and bad ones rolled back, pod by pod and node by node"
@@ -98,12 +106,32 @@ public class Demo {
         env.fleet().setBehaviour(IMAGE + "6.5.2", VersionBehaviour.healthy().withErrorRatio(0.08));
         applyTemplates(k8s, ns);
         k8s.resource(deployment(ns, "6.5.0")).create();
-        k8s.resource(canary(ns, APP, new TargetRef(WorkloadKind.Deployment, APP), null)).create();
+        ChatReceiver slack;
+        try {
+            slack = new ChatReceiver(this::say);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        chat = slack;
+        k8s.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("demo-slack")
+                .withNamespace(ns).endMetadata().withStringData(Map.of("address", slack.address())).build()).create();
+        NotificationProvider provider = new NotificationProvider();
+        provider.getMetadata().setName("demo-slack");
+        provider.getMetadata().setNamespace(ns);
+        NotificationProviderSpec providerSpec = new NotificationProviderSpec();
+        providerSpec.setType(NotificationProviderSpec.ProviderType.slack);
+        providerSpec.setSecretRef(new LocalObjectRef("demo-slack"));
+        provider.setSpec(providerSpec);
+        k8s.resource(provider).create();
+        Canary withSlack = canary(ns, APP, new TargetRef(WorkloadKind.Deployment, APP), null);
+        withSlack.getSpec().setNotifications(List.of(new NotificationRef("demo-slack", null)));
+        k8s.resource(withSlack).create();
         out.println();
         say("== Deployment " + APP + ": " + REPLICAS + " pods of 6.5.0 behind Service " + APP
                 + "; the canary's share is its share of the pods");
         say("steps 1% → 10% → 50% → 100%, a check every " + INTERVAL.toSeconds()
-                + "s: success rate >= 99%, p99 latency <= 500 ms");
+                + "s: success rate >= 99%, p99 latency <= 500 ms; every phase change goes to a local stand-in for "
+                + "Slack");
         int first = releases.size();
         releases.add(await(k8s, ns, APP, APP + " first sight", List.of(Phase.Ready), null, s -> ""));
         setImage(k8s, ns, "6.5.1");

@@ -229,7 +229,11 @@ public final class RolloutStateMachine {
                 && s.getStepIndex() != null && s.getWeight() != null && s.getWeight() > 0) {
             return Phase.Progressing;
         }
-        return s.getPhase() == Phase.RolledBack || s.getPhase() == Phase.Succeeded ? s.getPhase() : Phase.Ready;
+        if (s.getCanaryRevision() != null && !s.getCanaryRevision().equals(s.getStableRevision())) {
+            // No split, yet a revision other than the stable one was under test: its run was rolled back.
+            return Phase.RolledBack;
+        }
+        return s.getPhase() == Phase.Succeeded ? s.getPhase() : Phase.Ready;
     }
 
     private void initializing(Transition t, RolloutPolicy policy, WorldView world) {
@@ -267,14 +271,17 @@ public final class RolloutStateMachine {
     }
 
     /**
-     * True when, with nothing in the way, this reconcile would start a run of the target: the moment to ask the
-     * confirm-rollout webhooks. The same conditions as {@link #idle}.
+     * True when, with nothing in the way, this reconcile would start a run of the target (from an idle phase, or by
+     * replacing the revision under test): the moment to ask the confirm-rollout webhooks.
      */
     public static boolean wouldStartRun(CanaryStatus s, String targetRevision) {
         if (s == null || s.getStableRevision() == null || s.paused() || targetRevision.equals(s.getStableRevision())) {
             return false;
         }
         Phase phase = s.getPhase() == Phase.Invalid || s.getPhase() == Phase.Suspended ? resumePhase(s) : s.getPhase();
+        if (phase.isRunning() || phase == Phase.Failed) {
+            return !targetRevision.equals(s.getCanaryRevision()); // a newer revision replaces the one under test
+        }
         if (phase == Phase.RolledBack && targetRevision.equals(s.getCanaryRevision())) {
             return false;
         }
@@ -299,7 +306,12 @@ public final class RolloutStateMachine {
         }
         if (phase == Phase.RolledBack && target.equals(s.getCanaryRevision())) {
             // A rolled-back revision is not tried again until Git changes the target, or a person asks to retry.
-            keepSettled(t, Phase.RolledBack, s.getMessage());
+            boolean resumed = s.getMessage() == null || s.getMessage().startsWith("invalid: ")
+                    || s.getMessage().startsWith("suspended: ");
+            keepSettled(t, Phase.RolledBack, !resumed
+                    ? s.getMessage()
+                    : "revision " + target + " was rolled back; it runs again when Git changes the target or "
+                            + "someone asks to retry");
             return;
         }
         if (s.paused()) {
@@ -317,6 +329,31 @@ public final class RolloutStateMachine {
         }
         startRun(t, policy, target, "NewRevision", "new revision " + target + " (stable " + s.getStableRevision()
                 + "): starting the canary run " + stepsText(policy));
+    }
+
+    /**
+     * Git replaced the revision under test: the new one starts from the first step, unless a pause or a closed
+     * confirm-rollout gate holds it, in which case the primary takes everything back and the new revision waits.
+     */
+    private void replaceMidRun(Transition t, RolloutPolicy policy, WorldView world, String when) {
+        CanaryStatus s = t.s;
+        String target = world.targetRevision();
+        String replaces = "revision " + target + " replaces " + s.getCanaryRevision() + " " + when;
+        if (s.paused()) {
+            keepSettled(t, Phase.Ready, replaces + " and waits: resume to start its run (stable "
+                    + s.getStableRevision() + " serves on the primary)");
+            t.requeue(pollInterval);
+            return;
+        }
+        if (world.confirmRollout() != null && !world.confirmRollout().open()) {
+            clearSplit(s);
+            String message = replaces + " and waits for confirm-rollout: " + world.confirmRollout().detail()
+                    + " (stable " + s.getStableRevision() + " serves on the primary)";
+            t.enter(Phase.Waiting, message, RolloutEvent.normal("Waiting", message));
+            t.requeue(policy.interval());
+            return;
+        }
+        startRun(t, policy, target, "RevisionChanged", replaces + ": restarting at step 1 " + stepsText(policy));
     }
 
     private void keepSettled(Transition t, Phase phase, String message) {
@@ -404,8 +441,7 @@ public final class RolloutStateMachine {
                 t.requeue(pollInterval);
                 return;
             }
-            startRun(t, policy, target, "RevisionChanged", "revision " + target + " replaces " + s.getCanaryRevision()
-                    + " mid-run: restarting at step 1 " + stepsText(policy));
+            replaceMidRun(t, policy, world, "mid-run");
             return;
         }
         if (!policy.matches(s)) {
@@ -571,9 +607,7 @@ public final class RolloutStateMachine {
         if (!world.targetRevision().equals(s.getCanaryRevision())
                 && !Objects.equals(world.primaryRevision(), s.getCanaryRevision())) {
             // Git moved on before the primary took the template: the new revision is tested from the start.
-            startRun(t, policy, world.targetRevision(), "RevisionChanged", "revision " + world.targetRevision()
-                    + " replaces " + s.getCanaryRevision() + " before its promotion: restarting at step 1 "
-                    + stepsText(policy));
+            replaceMidRun(t, policy, world, "before its promotion");
             return;
         }
         if (Objects.equals(world.primaryRevision(), s.getCanaryRevision()) && world.primaryReady()) {

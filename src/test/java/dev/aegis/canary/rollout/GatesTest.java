@@ -97,4 +97,31 @@ class GatesTest {
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
         assertThat(d.status().getMessage()).endsWith(": rollback webhook 'kill' answered HTTP 200");
     }
+
+    @Test
+    void aNewerRevisionMidRunWaitsForAClosedConfirmRolloutWithEverythingOnThePrimary() {
+        Run run = machineTest.atFirstCheck();
+        assertThat(RolloutStateMachine.wouldStartRun(run.status, RolloutStateMachineTest.NEWER)).isTrue();
+        Decision d = run.tick(RolloutStateMachineTest.world(RolloutStateMachineTest.NEWER, STABLE, true,
+                dev.aegis.canary.rollout.RouteStatus.reached(10, 1, 10, dev.aegis.canary.rollout.RouteStatus.Unit.PODS))
+                .withConfirmRollout(NO));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Waiting);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
+        assertThat(d.status().getMessage()).startsWith("revision " + RolloutStateMachineTest.NEWER + " replaces "
+                + CANARY + " mid-run and waits for confirm-rollout: webhook 'approve' answered HTTP 403");
+    }
+
+    @Test
+    void aRolledBackRevisionIsNotRunAgainAfterASuspension() {
+        Run run = machineTest.atFirstCheck();
+        run.tick(splitReached(10), fail());
+        run.last = machineTest.machine.suspended(7, run.status, run.now);
+        run.status = run.last.status();
+        assertThat(RolloutStateMachine.wouldStartRun(run.status, CANARY)).isFalse();
+        Decision d = run.tick(idle(CANARY));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(d.events()).extracting(RolloutEvent::reason).doesNotContain("NewRevision");
+    }
 }

@@ -111,4 +111,20 @@ class ManualRequestTest {
             assertThat(d.status().getWeight()).isEqualTo(before.getWeight());
         }
     }
+
+    @Test
+    void aNewerRevisionWhilePausedTakesTheSplitBackAndWaitsForResume() {
+        Run run = machineTest.atFirstCheck();
+        ask(run, "pause", splitReached(10));
+        Decision d = run.tick(RolloutStateMachineTest.world(RolloutStateMachineTest.NEWER, STABLE, true,
+                RouteStatus.reached(10, 1, 10, RouteStatus.Unit.PODS)));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Ready);
+        assertThat(d.status().getWeight()).isZero();
+        assertThat(d.status().getMessage()).startsWith("paused by alice; revision " + RolloutStateMachineTest.NEWER
+                + " replaces " + CANARY + " mid-run and waits: resume to start its run");
+        ask(run, "resume", idle(RolloutStateMachineTest.NEWER));
+        d = run.tick(idle(RolloutStateMachineTest.NEWER));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getCanaryRevision()).isEqualTo(RolloutStateMachineTest.NEWER);
+    }
 }
