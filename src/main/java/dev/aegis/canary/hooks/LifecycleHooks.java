@@ -12,6 +12,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -130,7 +134,11 @@ public class LifecycleHooks {
     public void postRollout(Canary canary, CanaryStatus status, int steps) {
         for (WebhookSpec hook : of(canary, HookType.POST_ROLLOUT)) {
             HttpRequest request = request(canary, hook, status, status.getCanaryRevision(), steps);
-            http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+            CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request,
+                    HttpResponse.BodyHandlers.discarding());
+            CompletableFuture.delayedExecutor(timeout(hook).toMillis() + 500, TimeUnit.MILLISECONDS)
+                    .execute(() -> exchange.cancel(true));
+            exchange.whenComplete((response, error) -> {
                 Answer a = error != null
                         ? new Answer(0, problem(error, hook))
                         : new Answer(response.statusCode(),
@@ -152,16 +160,25 @@ public class LifecycleHooks {
                 .build();
     }
 
+    /**
+     * One call, bounded by the hook's timeout as a whole: the HTTP client's own timeout ends once headers arrive, so a
+     * receiver that stalls in its body is cut off here rather than holding the reconcile.
+     */
     private Answer call(Canary canary, WebhookSpec hook, CanaryStatus status, String revision, int steps) {
+        CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request(canary, hook, status, revision,
+                steps), HttpResponse.BodyHandlers.discarding());
         try {
-            HttpResponse<Void> response = http.send(request(canary, hook, status, revision, steps),
-                    HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = exchange.get(timeout(hook).toMillis() + 500, TimeUnit.MILLISECONDS);
             LOG.debugf("%s/%s: %s webhook %s answered %d", canary.getMetadata().getNamespace(),
                     canary.getMetadata().getName(), hook.getType().value(), hook.getName(), response.statusCode());
             return new Answer(response.statusCode(), null);
-        } catch (IOException e) {
-            return new Answer(0, problem(e, hook));
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            return new Answer(0, "did not answer within " + Durations.format(timeout(hook)));
+        } catch (ExecutionException e) {
+            return new Answer(0, problem(e.getCause() == null ? e : e.getCause(), hook));
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new Answer(0, "was interrupted");
         }
@@ -169,7 +186,7 @@ public class LifecycleHooks {
 
     private static String problem(Throwable error, WebhookSpec hook) {
         Throwable cause = error.getCause() != null && !(error instanceof IOException) ? error.getCause() : error;
-        if (cause instanceof HttpTimeoutException) {
+        if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.CancellationException) {
             return "did not answer within " + Durations.format(timeout(hook));
         }
         return "could not be reached (" + cause.getClass().getSimpleName()

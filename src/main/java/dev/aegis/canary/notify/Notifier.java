@@ -107,7 +107,15 @@ public class Notifier {
             String key = s.namespace() + "/" + s.provider() + "/" + n.namespace() + "/" + n.name();
             CompletableFuture<Void> done = new CompletableFuture<>();
             CompletableFuture<Void> previous = queues.put(key, done);
-            Runnable start = () -> scheduler.execute(() -> deliver(canary, n, s, done));
+            Runnable start = () -> {
+                try {
+                    scheduler.execute(() -> deliver(canary, n, s, done));
+                } catch (RejectedExecutionException e) {
+                    if (done.complete(null)) {
+                        pending.decrementAndGet(); // shutting down
+                    }
+                }
+            };
             if (previous == null) {
                 start.run();
             } else {
@@ -155,11 +163,24 @@ public class Notifier {
         } catch (IllegalArgumentException | KubernetesClientException e) {
             fail(canary, n, s, e.getMessage(), null, done);
             return;
+        } catch (RuntimeException e) {
+            fail(canary, n, s, "unexpected " + e.getClass().getSimpleName(), null, done);
+            return;
         }
         attempt(canary, n, s, p, 1, done);
     }
 
+    /** Every way out completes {@code done}: a message that is lost silently would hold its receiver's queue. */
     private void attempt(Canary canary, Notification n, Subscription s, Prepared p, int attempt,
+            CompletableFuture<Void> done) {
+        try {
+            send(canary, n, s, p, attempt, done);
+        } catch (RuntimeException e) {
+            fail(canary, n, s, "unexpected " + e.getClass().getSimpleName(), p.type(), done);
+        }
+    }
+
+    private void send(Canary canary, Notification n, Subscription s, Prepared p, int attempt,
             CompletableFuture<Void> done) {
         HttpRequest.Builder request = HttpRequest.newBuilder(p.address())
                 .timeout(p.timeout())
@@ -172,45 +193,63 @@ public class Notifier {
         if (p.signature() != null) {
             request.header(Signature.HEADER, p.signature());
         }
-        http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
-            String problem;
-            Duration retryAfter = null;
-            boolean retry;
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause()
-                        : error;
-                problem = cause.getClass().getSimpleName()
-                        + (cause.getMessage() == null ? "" : ": " + redact(cause.getMessage(), p.address()));
-                retry = true;
-            } else if (response.statusCode() / 100 == 2) {
+        CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.discarding());
+        // The request timeout ends once headers arrive; a receiver that stalls in its body is cut off here.
+        CompletableFuture.delayedExecutor(p.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
+                .execute(() -> exchange.cancel(true));
+        exchange.whenComplete((response, error) -> {
+            try {
+                answered(canary, n, s, p, attempt, done, response, error);
+            } catch (RuntimeException e) {
+                fail(canary, n, s, "unexpected " + e.getClass().getSimpleName(), p.type(), done);
+            }
+        });
+    }
+
+    private void answered(Canary canary, Notification n, Subscription s, Prepared p, int attempt,
+            CompletableFuture<Void> done, HttpResponse<Void> response, Throwable error) {
+        String problem;
+        Duration retryAfter = null;
+        boolean retry;
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause()
+                    : error;
+            problem = cause instanceof java.util.concurrent.CancellationException
+                    ? "no complete answer within " + Durations.format(p.timeout())
+                    : cause.getClass().getSimpleName()
+                            + (cause.getMessage() == null ? "" : ": " + redact(cause.getMessage(), p.address()));
+            retry = true;
+        } else if (response.statusCode() / 100 == 2) {
+            if (done.complete(null)) {
                 pending.decrementAndGet();
                 count("aegis.notifications.sent", s, p.type().name());
                 LOG.debugf("%s/%s: %s notification %s delivered to %s (attempt %d)", n.namespace(), n.name(),
                         n.phase(), n.id(), s.provider(), attempt);
-                done.complete(null);
-                return;
-            } else {
-                problem = "HTTP " + response.statusCode();
-                retry = response.statusCode() == 429 || response.statusCode() >= 500;
-                retryAfter = response.headers().firstValue("Retry-After").flatMap(Notifier::seconds).orElse(null);
             }
-            if (!retry || attempt >= config.maxAttempts()) {
-                fail(canary, n, s, problem + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), p.type(),
-                        done);
-                return;
-            }
-            Duration wait = retryAfter != null ? retryAfter : backoff(attempt);
-            LOG.infof("%s/%s: notification to %s failed (%s); attempt %d of %d in %s", n.namespace(), n.name(),
-                    s.provider(), problem, attempt + 1, config.maxAttempts(), Durations.format(wait));
-            try {
-                scheduler.schedule(() -> attempt(canary, n, s, p, attempt + 1, done), wait.toMillis(),
-                        TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
+            return;
+        } else {
+            problem = "HTTP " + response.statusCode();
+            retry = response.statusCode() == 429 || response.statusCode() >= 500;
+            retryAfter = response.headers().firstValue("Retry-After").flatMap(Notifier::seconds).orElse(null);
+        }
+        if (!retry || attempt >= config.maxAttempts()) {
+            fail(canary, n, s, problem + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), p.type(),
+                    done);
+            return;
+        }
+        Duration wait = retryAfter != null ? retryAfter : backoff(attempt);
+        LOG.infof("%s/%s: notification to %s failed (%s); attempt %d of %d in %s", n.namespace(), n.name(),
+                s.provider(), problem, attempt + 1, config.maxAttempts(), Durations.format(wait));
+        try {
+            scheduler.schedule(() -> attempt(canary, n, s, p, attempt + 1, done), wait.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            if (done.complete(null)) {
                 pending.decrementAndGet(); // shutting down
-                done.complete(null);
             }
-        });
+        }
     }
 
     /** 1 s, 2 s, 4 s, ... up to the configured maximum. */
@@ -273,6 +312,10 @@ public class Notifier {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + " spec.timeout: " + e.getMessage());
             }
+            if (timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException(where + " spec.timeout must be more than 0 and at most 1m, got "
+                        + spec.getTimeout());
+            }
         }
         String cluster = spec.getCluster() == null ? config.clusterName() : spec.getCluster();
         String body = Payloads.render(n, new Payloads.Target(spec.getType(), cluster, spec.getChannel(),
@@ -300,8 +343,10 @@ public class Notifier {
 
     private void fail(Canary canary, Notification n, Subscription s, String problem, ProviderType type,
             CompletableFuture<Void> done) {
+        if (!done.complete(null)) {
+            return; // told already
+        }
         pending.decrementAndGet();
-        done.complete(null);
         count("aegis.notifications.failed", s, type == null ? "unknown" : type.name());
         events.record(canary, RolloutEvent.warning("NotificationFailed", "the " + n.phase() + " notification to "
                 + s.provider() + " was not delivered: " + problem));

@@ -256,14 +256,14 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 });
             }
             // Only once the status is stored: a refused patch is retried, and nothing is told twice.
-            if (step.request() != null) {
-                removeRequest(canary, context, step.request());
-            }
             step.events().forEach(e -> events.record(canary, e));
             Notification.between(subject(canary, step.steps()), before, decision.status(), step.images(),
                     clock.instant()).ifPresent(n -> notifier.send(canary, n));
             if (endsRun(before, decision.status())) {
                 hooks.postRollout(canary, decision.status(), step.steps());
+            }
+            if (step.request() != null) {
+                removeRequest(canary, context, step.request());
             }
             countOutcomes(namespace, name, before, decision.status());
             metrics.recordStatus(namespace, name, decision.status());
@@ -298,7 +298,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     /** A run ended in this reconcile: promoted, or rolled back. */
     private static boolean endsRun(CanaryStatus before, CanaryStatus after) {
         Phase was = before == null ? null : before.getPhase();
-        return was != after.getPhase() && (was != null && was.isRunning())
+        return was != after.getPhase() && (was != null && (was.isRunning() || was == Phase.Failed))
                 && (after.getPhase() == Phase.Succeeded || after.getPhase() == Phase.RolledBack);
     }
 
@@ -307,19 +307,29 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
      * since (the patch tests the value it removes). Through the primary's cache, so the next reconcile sees it gone.
      */
     private static void removeRequest(Canary canary, Context<Canary> context, ManualRequest request) {
-        String path = "/metadata/annotations/" + ManualRequest.ANNOTATION.replace("~", "~0").replace("/", "~1");
-        String patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":"
-                + Serialization.asJson(request.raw()) + "},{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
+        // Who asked goes with the request, so a later request without it is not credited to them.
+        String by = canary.getMetadata().getAnnotations().get(ManualRequest.BY_ANNOTATION);
+        String patch = "[" + testAndRemove(ManualRequest.ANNOTATION, request.raw())
+                + (by == null ? "" : "," + testAndRemove(ManualRequest.BY_ANNOTATION, by)) + "]";
         try {
             context.resourceOperations().resourcePatch(canary, c -> context.getClient().resources(Canary.class)
                     .inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())
                     .patch(PatchContext.of(PatchType.JSON), patch),
                     context.eventSourceRetriever().getControllerEventSource());
         } catch (KubernetesClientException e) {
+            if (e.getCode() != 422) {
+                throw e; // retried with backoff; the request is not acted on twice (see RolloutStateMachine#request)
+            }
             // 422: the value changed (a new request) or it is gone already; either way nothing to remove.
             LOG.debugf("%s/%s: request annotation not removed: %s", canary.getMetadata().getNamespace(),
                     canary.getMetadata().getName(), e.getMessage());
         }
+    }
+
+    private static String testAndRemove(String annotation, String value) {
+        String path = "/metadata/annotations/" + annotation.replace("~", "~0").replace("/", "~1");
+        return "{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":" + Serialization.asJson(value)
+                + "},{\"op\":\"remove\",\"path\":\"" + path + "\"}";
     }
 
     private static Notification.Subject subject(Canary canary, int steps) {

@@ -195,6 +195,12 @@ public final class RolloutStateMachine {
                 }
             }
         }
+        if (ignored != null && isRepeat(current, request, now)) {
+            // The request just acted on, seen again because its annotation could not be removed: not a new one.
+            Transition same = new Transition(generation, current, now);
+            same.requeue(pollInterval);
+            return same.decision();
+        }
         if (ignored != null) {
             outcome = "ignored: " + ignored;
             t.event(RolloutEvent.warning("RequestIgnored", "'" + request.raw() + "' requested by " + who
@@ -206,6 +212,15 @@ public final class RolloutStateMachine {
         }
         t.requeue(Duration.ZERO);
         return t.decision();
+    }
+
+    private static final Duration REPEAT_WINDOW = Duration.ofMinutes(2);
+
+    private static boolean isRepeat(CanaryStatus current, ManualRequest request, Instant now) {
+        RequestStatus last = current == null ? null : current.getLastRequest();
+        return last != null && request.raw().equals(last.getAction()) && request.by().equals(last.getRequestedBy())
+                && last.getOutcome() != null && !last.getOutcome().startsWith("ignored") && last.getTime() != null
+                && Duration.between(Instant.parse(last.getTime()), now).compareTo(REPEAT_WINDOW) < 0;
     }
 
     /** The time the next check is due at the current step. */

@@ -40,6 +40,8 @@ public final class SpecValidator {
     }
 
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** Gates and check hooks are asked within a reconcile: each may hold it this long at most. */
+    private static final Duration MAX_WEBHOOK_TIMEOUT = Duration.ofMinutes(1);
 
     private SpecValidator() {
     }
@@ -250,7 +252,11 @@ public final class SpecValidator {
                         : "'" + h.getUrl() + "'"));
             }
             if (h.getTimeout() != null) {
-                duration(at + ".timeout", h.getTimeout(), Duration.ofSeconds(10), errors);
+                Duration t = duration(at + ".timeout", h.getTimeout(), Duration.ofSeconds(10), errors);
+                if (t != null && t.compareTo(MAX_WEBHOOK_TIMEOUT) > 0) {
+                    errors.add(at + ".timeout must be at most 1m (the controller waits for it), got "
+                            + h.getTimeout());
+                }
             }
         }
     }

@@ -185,4 +185,25 @@ class LifecycleWebhooksTest {
             }
         }
     }
+
+    @Test
+    void aHookThatStallsAfterItsHeadersIsCutOffAtItsTimeout() throws Exception {
+        Fixtures fx = new Fixtures(client, "hooks-stall");
+        try (Receiver load = new Receiver().stallingInTheBody()) {
+            fx.applyShippedTemplates();
+            fx.deployment("podinfo", "hs-1", 4);
+            fx.canary("podinfo", "podinfo", spec -> {
+                WebhookSpec h = hook("load-test", HookType.ROLLOUT, load);
+                h.setTimeout("1s");
+                spec.setWebhooks(List.of(h));
+            });
+            try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+                recorder.awaitPhase(Phase.Ready, RUN);
+                fx.setImage("podinfo", "hs-2");
+                CanaryStatus s = recorder.awaitPhase(Phase.RolledBack, RUN);
+                assertThat(s.getMessage()).isEqualTo("rolled back revision " + s.getCanaryRevision()
+                        + " at step 1/4 (1%): webhook load-test did not answer within 1s (want 2xx)");
+            }
+        }
+    }
 }

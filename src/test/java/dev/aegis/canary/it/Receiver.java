@@ -46,6 +46,7 @@ final class Receiver implements AutoCloseable {
     private final CountDownLatch released = new CountDownLatch(1);
     private volatile IntSupplier status = () -> 200;
     private volatile boolean hang;
+    private volatile boolean stallBody;
 
     Receiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -62,6 +63,17 @@ final class Receiver implements AutoCloseable {
             synchronized (requests) {
                 requests.add(new Request(exchange.getRequestURI().getPath(), Map.copyOf(exchange
                         .getRequestHeaders()), body));
+            }
+            if (stallBody) {
+                exchange.sendResponseHeaders(200, 0); // headers now, a body that never ends
+                exchange.getResponseBody().flush();
+                try {
+                    released.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
             }
             if (hang) {
                 try {
@@ -90,6 +102,12 @@ final class Receiver implements AutoCloseable {
     /** Answers every request from now on with this status. */
     Receiver answeringAlways(int status) {
         this.status = () -> status;
+        return this;
+    }
+
+    /** Answers 200 at once, then never finishes the body (until closed). */
+    Receiver stallingInTheBody() {
+        stallBody = true;
         return this;
     }
 

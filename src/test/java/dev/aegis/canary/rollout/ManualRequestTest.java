@@ -127,4 +127,17 @@ class ManualRequestTest {
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getCanaryRevision()).isEqualTo(RolloutStateMachineTest.NEWER);
     }
+
+    @Test
+    void theSameRequestSeenAgainRightAfterItWasActedOnIsNotANewOne() {
+        Run run = machineTest.atFirstCheck();
+        ask(run, "abort", splitReached(10));
+        var handled = run.status.getLastRequest();
+        Decision d = ask(run, "abort", idle(CANARY));
+        assertThat(d.events()).isEmpty();
+        assertThat(d.status().getLastRequest()).usingRecursiveComparison().isEqualTo(handled);
+        run.advance(java.time.Duration.ofMinutes(5));
+        d = ask(run, "abort", idle(CANARY));
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("RequestIgnored");
+    }
 }

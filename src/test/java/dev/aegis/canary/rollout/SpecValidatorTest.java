@@ -127,7 +127,13 @@ class SpecValidatorTest {
                             "http://a");
                     h.setTimeout("soon");
                     s.setWebhooks(List.of(h));
-                }, "spec.webhooks[0].timeout: 'soon'"));
+                }, "spec.webhooks[0].timeout: 'soon'"),
+                new Bad("webhook timeout too long", s -> {
+                    var h = new dev.aegis.canary.api.WebhookSpec("g", dev.aegis.canary.api.HookType.ROLLOUT,
+                            "http://a");
+                    h.setTimeout("5m");
+                    s.setWebhooks(List.of(h));
+                }, "spec.webhooks[0].timeout must be at most 1m"));
     }
 
     @ParameterizedTest(name = "{0}")
