@@ -57,6 +57,8 @@ public record Notification(String id, String namespace, String name, String targ
         // A rollback, promotion or failure is reported where it happened, not at the weight it left behind.
         CanaryStatus stood = after.getWeight() != null && after.getWeight() == 0 && before != null
                 && before.getWeight() != null && before.getWeight() > 0 ? before : after;
+        // A run that starts has not moved anything yet: what the router reports is the previous state's.
+        boolean starts = after.getPhase() == Phase.Progressing;
         boolean inRun = stood.getStepIndex() != null && stood.getWeight() != null && stood.getWeight() > 0;
         List<FailedMetric> failed = after.getPhase() == Phase.RolledBack || after.getPhase() == Phase.Failed
                 ? failedMetrics(after.getLastAnalysis())
@@ -66,7 +68,8 @@ public record Notification(String id, String namespace, String name, String targ
                 after.getMessage(), inRun ? stood.getStepIndex() + 1 : null, subject.steps() > 0
                         ? subject.steps()
                         : null,
-                inRun ? stood.getWeight() : null, inRun ? stood.getEffectiveWeight() : null, stood.getCanaryNodes(),
+                inRun ? stood.getWeight() : null, inRun && !starts ? stood.getEffectiveWeight() : null,
+                starts ? Integer.valueOf(0) : stood.getCanaryNodes(),
                 stood.getTotalNodes(), before != null && before.getStableRevision() != null
                         ? before.getStableRevision()
                         : after.getStableRevision(),

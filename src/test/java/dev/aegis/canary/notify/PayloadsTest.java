@@ -87,6 +87,17 @@ class PayloadsTest {
     }
 
     @Test
+    void aRunThatStartsReportsItsFirstStepNotWhatTheRouterHadBefore() {
+        CanaryStatus ready = status(Phase.Ready, 0, 0);
+        CanaryStatus started = status(Phase.Progressing, 0, 1);
+        started.setEffectiveWeight(50); // observed before the router moved
+        started.setCanaryNodes(60);
+        Notification n = Notification.between(SUBJECT, ready, started, null, NOW).orElseThrow();
+        assertThat(n.stepText()).isEqualTo("1/4 (1%)");
+        assertThat(n.nodesText()).isEqualTo("0/118");
+    }
+
+    @Test
     void theSignatureIsRfc4231HmacSha256() {
         // RFC 4231, test case 2
         assertThat(Signature.of("Jefe", "what do ya want for nothing?".getBytes(StandardCharsets.UTF_8)))
