@@ -58,6 +58,8 @@ public class CanaryStatus {
     @JsonPropertyDescription("When the world last moved towards the current step or promotion (nodes router: a batch of nodes); progressDeadline counts from the later of this and stepStartedAt.")
     private String progressedAt;
 
+    @JsonPropertyDescription("The revision whose run was rolled back last, until a new run starts; it is not tried again unless Git changes the target or someone asks to retry.")
+    private String rolledBackRevision;
     @JsonPropertyDescription("Set by a pause request: no step advances and no run starts until a resume request; checks go on, and a failing one still rolls back.")
     private Boolean paused;
     @JsonPropertyDescription("Who paused, for messages.")
@@ -94,6 +96,7 @@ public class CanaryStatus {
         this.lastCheckAt = other.lastCheckAt;
         this.unreadySince = other.unreadySince;
         this.progressedAt = other.progressedAt;
+        this.rolledBackRevision = other.rolledBackRevision;
         this.paused = other.paused;
         this.pausedBy = other.pausedBy;
         this.lastRequest = other.lastRequest == null ? null : new RequestStatus(other.lastRequest);
@@ -270,6 +273,14 @@ public class CanaryStatus {
 
     public void setProgressedAt(String progressedAt) {
         this.progressedAt = progressedAt;
+    }
+
+    public String getRolledBackRevision() {
+        return rolledBackRevision;
+    }
+
+    public void setRolledBackRevision(String rolledBackRevision) {
+        this.rolledBackRevision = rolledBackRevision;
     }
 
     /** True while a pause request holds the run. */

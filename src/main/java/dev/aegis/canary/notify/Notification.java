@@ -51,14 +51,15 @@ public record Notification(String id, String namespace, String name, String targ
         Phase was = before == null ? null : before.getPhase();
         String runWas = before == null ? null : before.getRunStartedAt();
         if (after == null || after.getPhase() == null
-                || (after.getPhase() == was && Objects.equals(after.getRunStartedAt(), runWas))) {
+                || (after.getPhase() == was && Objects.equals(after.getRunStartedAt(), runWas))
+                || isResume(before, after)) {
             return Optional.empty();
         }
         // A rollback, promotion or failure is reported where it happened, not at the weight it left behind.
         CanaryStatus stood = after.getWeight() != null && after.getWeight() == 0 && before != null
                 && before.getWeight() != null && before.getWeight() > 0 ? before : after;
         // A run that starts has not moved anything yet: what the router reports is the previous state's.
-        boolean starts = after.getPhase() == Phase.Progressing;
+        boolean starts = after.getPhase() == Phase.Progressing && !Objects.equals(after.getRunStartedAt(), runWas);
         boolean inRun = stood.getStepIndex() != null && stood.getWeight() != null && stood.getWeight() > 0;
         List<FailedMetric> failed = after.getPhase() == Phase.RolledBack || after.getPhase() == Phase.Failed
                 ? failedMetrics(after.getLastAnalysis())
@@ -75,6 +76,16 @@ public record Notification(String id, String namespace, String name, String targ
                         : after.getStableRevision(),
                 after.getCanaryRevision(),
                 images == null ? null : images.stable(), images == null ? null : images.canary(), failed, now));
+    }
+
+    /**
+     * Back from Invalid or Suspended to where the run stood, e.g. still RolledBack: the outcome was told (and counted)
+     * when it happened.
+     */
+    public static boolean isResume(CanaryStatus before, CanaryStatus after) {
+        return before != null && (before.getPhase() == Phase.Invalid || before.getPhase() == Phase.Suspended)
+                && (after.getPhase() == Phase.RolledBack || after.getPhase() == Phase.Succeeded)
+                && Objects.equals(before.getRunStartedAt(), after.getRunStartedAt());
     }
 
     private static List<FailedMetric> failedMetrics(List<MetricResult> results) {

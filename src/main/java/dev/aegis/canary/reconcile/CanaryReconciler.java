@@ -262,13 +262,13 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             if (endsRun(before, decision.status())) {
                 hooks.postRollout(canary, decision.status(), step.steps());
             }
-            if (step.request() != null) {
-                removeRequest(canary, context, step.request());
-            }
             countOutcomes(namespace, name, before, decision.status());
             metrics.recordStatus(namespace, name, decision.status());
             if (step.check() != null) {
                 metrics.recordAnalysis(namespace, name, step.check().results());
+            }
+            if (step.request() != null) {
+                removeRequest(canary, context, step.request());
             }
             Duration requeue = decision.requeueAfter();
             if (!TrafficIntent.of(decision.status()).equals(TrafficIntent.of(before))) {
@@ -383,12 +383,13 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         WorldView world = new WorldView(workload.targetRevision(), workload.gitReplicas(), workload.primaryRevision(),
                 workload.primaryReady(intent, route), workload.primaryStatus(), route);
         if (LifecycleHooks.has(canary, HookType.CONFIRM_ROLLOUT)
-                && RolloutStateMachine.wouldStartRun(status, workload.targetRevision())) {
+                && RolloutStateMachine.wouldStartRun(status, workload.targetRevision(), workload.primaryRevision())) {
             world = world.withConfirmRollout(hooks.confirm(canary, HookType.CONFIRM_ROLLOUT, status,
                     workload.targetRevision(), policy.stepCount()));
         }
         Optional<ManualRequest> request = ManualRequest.from(canary.getMetadata().getAnnotations());
-        if (request.isPresent() && status != null && status.getPhase() != null) {
+        if (request.isPresent() && status != null && status.getPhase() != null
+                && !RolloutStateMachine.isRepeat(status, request.get(), now)) {
             // A person's request takes this reconcile; a check due now runs in the next one.
             Decision decision = machine.request(generation, policy, status, world, request.get(), now);
             told.addAll(decision.events());
@@ -403,7 +404,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
         told.addAll(decision.events());
-        return new Step(decision, told, route, check, policy.stepCount(), workload.images(), null);
+        // A repeat of the request just acted on: its annotation is removed again.
+        CanaryStatus read = status;
+        return new Step(decision, told, route, check, policy.stepCount(), workload.images(), request
+                .filter(r -> read != null && RolloutStateMachine.isRepeat(read, r, now)).orElse(null));
     }
 
     /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */
@@ -522,7 +526,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
     private void countOutcomes(String namespace, String name, CanaryStatus before, CanaryStatus after) {
         Phase was = before == null ? null : before.getPhase();
-        if (after.getPhase() == was) {
+        if (after.getPhase() == was || Notification.isResume(before, after)) {
             return;
         }
         if (after.getPhase() == Phase.Succeeded) {

@@ -195,12 +195,6 @@ public final class RolloutStateMachine {
                 }
             }
         }
-        if (ignored != null && isRepeat(current, request, now)) {
-            // The request just acted on, seen again because its annotation could not be removed: not a new one.
-            Transition same = new Transition(generation, current, now);
-            same.requeue(pollInterval);
-            return same.decision();
-        }
         if (ignored != null) {
             outcome = "ignored: " + ignored;
             t.event(RolloutEvent.warning("RequestIgnored", "'" + request.raw() + "' requested by " + who
@@ -216,7 +210,11 @@ public final class RolloutStateMachine {
 
     private static final Duration REPEAT_WINDOW = Duration.ofMinutes(2);
 
-    private static boolean isRepeat(CanaryStatus current, ManualRequest request, Instant now) {
+    /**
+     * The request just acted on, seen again because its annotation could not be removed yet: not a new one. The
+     * reconciler then carries on as if there were no request (checks keep their schedule) and removes it again.
+     */
+    public static boolean isRepeat(CanaryStatus current, ManualRequest request, Instant now) {
         RequestStatus last = current == null ? null : current.getLastRequest();
         return last != null && request.raw().equals(last.getAction()) && request.by().equals(last.getRequestedBy())
                 && last.getOutcome() != null && !last.getOutcome().startsWith("ignored") && last.getTime() != null
@@ -244,8 +242,7 @@ public final class RolloutStateMachine {
                 && s.getStepIndex() != null && s.getWeight() != null && s.getWeight() > 0) {
             return Phase.Progressing;
         }
-        if (s.getCanaryRevision() != null && !s.getCanaryRevision().equals(s.getStableRevision())) {
-            // No split, yet a revision other than the stable one was under test: its run was rolled back.
+        if (s.getRolledBackRevision() != null && s.getRolledBackRevision().equals(s.getCanaryRevision())) {
             return Phase.RolledBack;
         }
         return s.getPhase() == Phase.Succeeded ? s.getPhase() : Phase.Ready;
@@ -289,12 +286,17 @@ public final class RolloutStateMachine {
      * True when, with nothing in the way, this reconcile would start a run of the target (from an idle phase, or by
      * replacing the revision under test): the moment to ask the confirm-rollout webhooks.
      */
-    public static boolean wouldStartRun(CanaryStatus s, String targetRevision) {
+    public static boolean wouldStartRun(CanaryStatus s, String targetRevision, String primaryRevision) {
         if (s == null || s.getStableRevision() == null || s.paused() || targetRevision.equals(s.getStableRevision())) {
             return false;
         }
         Phase phase = s.getPhase() == Phase.Invalid || s.getPhase() == Phase.Suspended ? resumePhase(s) : s.getPhase();
-        if (phase.isRunning() || phase == Phase.Failed) {
+        if (phase == Phase.Promoting || phase == Phase.Failed) {
+            // Once the primary took the template, the promotion finishes whatever Git does next.
+            return !targetRevision.equals(s.getCanaryRevision())
+                    && !java.util.Objects.equals(primaryRevision, s.getCanaryRevision());
+        }
+        if (phase.isRunning()) {
             return !targetRevision.equals(s.getCanaryRevision()); // a newer revision replaces the one under test
         }
         if (phase == Phase.RolledBack && targetRevision.equals(s.getCanaryRevision())) {
@@ -380,6 +382,7 @@ public final class RolloutStateMachine {
     private void startRun(Transition t, RolloutPolicy policy, String revision, String reason, String message) {
         CanaryStatus s = t.s;
         s.setCanaryRevision(revision);
+        s.setRolledBackRevision(null);
         s.setRunStartedAt(t.nowText);
         s.setPassedChecks(0);
         s.setFailedChecks(0);
@@ -612,6 +615,7 @@ public final class RolloutStateMachine {
         CanaryStatus s = t.s;
         String at = "step " + (s.getStepIndex() + 1) + "/" + policy.stepCount() + " (" + s.getWeight() + "%)";
         clearSplit(s);
+        s.setRolledBackRevision(s.getCanaryRevision());
         String message = "rolled back revision " + s.getCanaryRevision() + " at " + at + ": " + reason;
         t.enter(Phase.RolledBack, message, RolloutEvent.warning("RolledBack", message));
         t.requeue(pollInterval);

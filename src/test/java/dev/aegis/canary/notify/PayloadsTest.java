@@ -90,11 +90,22 @@ class PayloadsTest {
     void aRunThatStartsReportsItsFirstStepNotWhatTheRouterHadBefore() {
         CanaryStatus ready = status(Phase.Ready, 0, 0);
         CanaryStatus started = status(Phase.Progressing, 0, 1);
+        started.setRunStartedAt("2026-11-24T10:10:00Z"); // a new run
         started.setEffectiveWeight(50); // observed before the router moved
         started.setCanaryNodes(60);
         Notification n = Notification.between(SUBJECT, ready, started, null, NOW).orElseThrow();
         assertThat(n.stepText()).isEqualTo("1/4 (1%)");
         assertThat(n.nodesText()).isEqualTo("0/118");
+    }
+
+    @Test
+    void comingBackFromASuspensionToTheSameOutcomeIsNotToldAgain() {
+        CanaryStatus suspended = status(Phase.Suspended, 1, 0);
+        CanaryStatus stillRolledBack = status(Phase.RolledBack, 1, 0);
+        assertThat(Notification.between(SUBJECT, suspended, stillRolledBack, null, NOW)).isEmpty();
+        CanaryStatus resumedRun = status(Phase.Progressing, 1, 10);
+        assertThat(Notification.between(SUBJECT, suspended, resumedRun, null, NOW)).get()
+                .extracting(Notification::effectiveWeight).as("a run resumed, not started").isEqualTo(10);
     }
 
     @Test

@@ -26,13 +26,14 @@ class GatesTest {
     @Test
     void aClosedConfirmRolloutKeepsEverythingOnThePrimaryUntilItOpens() {
         Run run = machineTest.ready();
-        assertThat(RolloutStateMachine.wouldStartRun(run.status, CANARY)).isTrue();
+        assertThat(RolloutStateMachine.wouldStartRun(run.status, CANARY, STABLE)).isTrue();
         Decision d = run.tick(idle(CANARY).withConfirmRollout(NO));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Waiting);
         assertThat(TrafficIntent.of(d.status()).kind()).isEqualTo(TrafficIntent.Kind.STABLE);
         assertThat(d.status().getMessage()).isEqualTo("new revision " + CANARY + " waits for confirm-rollout: "
                 + "webhook 'approve' answered HTTP 403 (stable " + STABLE + " serves on the primary)");
-        assertThat(RolloutStateMachine.wouldStartRun(d.status(), CANARY)).as("asked again while waiting").isTrue();
+        assertThat(RolloutStateMachine.wouldStartRun(d.status(), CANARY, STABLE)).as("asked again while waiting")
+                .isTrue();
 
         d = run.tick(idle(CANARY).withConfirmRollout(Gate.opened()));
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
@@ -41,7 +42,7 @@ class GatesTest {
         Run fixed = machineTest.ready();
         fixed.last = machineTest.machine.invalid(7, fixed.status, "spec.steps must end at 100", fixed.now);
         fixed.status = fixed.last.status();
-        assertThat(RolloutStateMachine.wouldStartRun(fixed.status, CANARY))
+        assertThat(RolloutStateMachine.wouldStartRun(fixed.status, CANARY, STABLE))
                 .as("a Canary fixed after Invalid asks before it starts").isTrue();
 
         Run reverted = machineTest.ready();
@@ -101,7 +102,7 @@ class GatesTest {
     @Test
     void aNewerRevisionMidRunWaitsForAClosedConfirmRolloutWithEverythingOnThePrimary() {
         Run run = machineTest.atFirstCheck();
-        assertThat(RolloutStateMachine.wouldStartRun(run.status, RolloutStateMachineTest.NEWER)).isTrue();
+        assertThat(RolloutStateMachine.wouldStartRun(run.status, RolloutStateMachineTest.NEWER, STABLE)).isTrue();
         Decision d = run.tick(RolloutStateMachineTest.world(RolloutStateMachineTest.NEWER, STABLE, true,
                 dev.aegis.canary.rollout.RouteStatus.reached(10, 1, 10, dev.aegis.canary.rollout.RouteStatus.Unit.PODS))
                 .withConfirmRollout(NO));
@@ -118,7 +119,7 @@ class GatesTest {
         run.tick(splitReached(10), fail());
         run.last = machineTest.machine.suspended(7, run.status, run.now);
         run.status = run.last.status();
-        assertThat(RolloutStateMachine.wouldStartRun(run.status, CANARY)).isFalse();
+        assertThat(RolloutStateMachine.wouldStartRun(run.status, CANARY, STABLE)).isFalse();
         Decision d = run.tick(idle(CANARY));
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
         assertThat(d.status().getWeight()).isZero();

@@ -131,13 +131,15 @@ class ManualRequestTest {
     @Test
     void theSameRequestSeenAgainRightAfterItWasActedOnIsNotANewOne() {
         Run run = machineTest.atFirstCheck();
+        ManualRequest abort = ManualRequest.from(Map.of(ManualRequest.ANNOTATION, "abort",
+                ManualRequest.BY_ANNOTATION, "alice")).orElseThrow();
+        assertThat(RolloutStateMachine.isRepeat(run.status, abort, run.now)).isFalse();
         ask(run, "abort", splitReached(10));
-        var handled = run.status.getLastRequest();
-        Decision d = ask(run, "abort", idle(CANARY));
-        assertThat(d.events()).isEmpty();
-        assertThat(d.status().getLastRequest()).usingRecursiveComparison().isEqualTo(handled);
-        run.advance(java.time.Duration.ofMinutes(5));
-        d = ask(run, "abort", idle(CANARY));
-        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("RequestIgnored");
+        assertThat(RolloutStateMachine.isRepeat(run.status, abort, run.now)).isTrue();
+        ManualRequest other = ManualRequest.from(Map.of(ManualRequest.ANNOTATION, "abort",
+                ManualRequest.BY_ANNOTATION, "bob")).orElseThrow();
+        assertThat(RolloutStateMachine.isRepeat(run.status, other, run.now)).as("someone else asking").isFalse();
+        assertThat(RolloutStateMachine.isRepeat(run.status, abort, run.now.plus(java.time.Duration.ofMinutes(5))))
+                .isFalse();
     }
 }
