@@ -28,10 +28,19 @@ public interface AegisConfig {
     static dev.aegis.canary.rollout.SpecValidator.Defaults rolloutDefaults(AegisConfig config) {
         return new dev.aegis.canary.rollout.SpecValidator.Defaults(config.analysis().defaultInterval(),
                 config.analysis().defaultProgressDeadline(), config.analysis().noDataLimit(),
-                config.analysis().errorLimit());
+                config.analysis().errorLimit(), config.traffic().deploymentRouter());
     }
 
     Analysis analysis();
+
+    Traffic traffic();
+
+    interface Traffic {
+
+        /** The router of a Deployment's Canary that names none: replicas, gateway-api or nginx. */
+        @WithDefault("replicas")
+        dev.aegis.canary.api.RouterType deploymentRouter();
+    }
 
     @WithName("notify")
     Notify notifications();

@@ -11,13 +11,17 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import dev.aegis.canary.analysis.PodScope;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RouteStatus;
+import dev.aegis.canary.rollout.SpecValidator;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.routing.CanaryServices;
 import dev.aegis.canary.routing.DeploymentRollout;
 import dev.aegis.canary.routing.ReplicaTrafficRouter;
+import dev.aegis.canary.routing.TrafficRouter;
+import dev.aegis.canary.routing.WeightedTrafficRouter;
 import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Labels;
 import dev.aegis.canary.workload.Ownership;
@@ -29,11 +33,22 @@ import dev.aegis.canary.workload.Rollouts;
 final class DeploymentWorkload implements Workload {
 
     /** The beans a Deployment workload works with. */
-    record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services, Ownership ownership,
+    record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
+            WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership,
             Map<String, Map.Entry<String, String>> podHashes) {
 
-        Tools(DeploymentWorkloads ops, ReplicaTrafficRouter router, CanaryServices services, Ownership ownership) {
-            this(ops, router, services, ownership, new ConcurrentHashMap<>());
+        Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
+                WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership) {
+            this(ops, replicas, gatewayApi, nginx, defaultRouter, services, ownership, new ConcurrentHashMap<>());
+        }
+
+        /** The Canary's router: the one it names, or the controller's default for Deployments. */
+        TrafficRouter router(Canary canary) {
+            return switch (SpecValidator.routerOf(canary.getSpec(), defaultRouter)) {
+                case GATEWAY_API -> gatewayApi;
+                case NGINX -> nginx;
+                default -> replicas;
+            };
         }
     }
 
@@ -77,6 +92,12 @@ final class DeploymentWorkload implements Workload {
         if (primary != null && !Ownership.isOwnedBy(primary, canary)) {
             return Workloads.Found.problem("Deployment '" + primary.getMetadata().getName()
                     + "' exists and was not created for this Canary; the primary copy needs that name");
+        }
+        if (tools.router(canary) instanceof WeightedTrafficRouter weighted) {
+            String problem = weighted.weights().problem(canary);
+            if (problem != null) {
+                return Workloads.Found.problem(problem);
+            }
         }
         Integer gitReplicas = DeploymentWorkloads.gitReplicas(target);
         // The workload's size: what Git set on the target; else what the controller recorded; else, for a primary
@@ -138,14 +159,16 @@ final class DeploymentWorkload implements Workload {
                 if (targetRevision.equals(canaryRevision)) {
                     tools.ops().promote(primary, target, targetRevision, total);
                 }
-                route = tools.router().apply(rollout(canaryRevision), intent);
+                route = tools.router(canary).apply(rollout(canaryRevision), intent);
             }
-            case STABLE, SPLIT -> route = tools.router().apply(rollout(canaryRevision), intent);
+            case STABLE, SPLIT -> route = tools.router(canary).apply(rollout(canaryRevision), intent);
             case HOLD -> {
             }
         }
         if (canary.getSpec().getService() != null) {
+            boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter;
             for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
+                    apexOnPrimary,
                     canaryPodHash(canaryRevision).orElse(null),
                     svc -> cache.service(canary.getMetadata().getNamespace(), svc))) {
                 told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by "
@@ -201,7 +224,7 @@ final class DeploymentWorkload implements Workload {
                 // The primary never served alone and the target still serves: the copy simply goes.
                 tools.ownership().delete(primary);
             } else {
-                RouteStatus route = tools.router().apply(rollout(status == null
+                RouteStatus route = tools.router(canary).apply(rollout(status == null
                         ? targetRevision
                         : status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
                 if (!route.reached()) {
@@ -235,7 +258,7 @@ final class DeploymentWorkload implements Workload {
         if (target == null) {
             tools.ops().scalePrimary(primary, status.getTotalReplicas());
         } else {
-            tools.router().apply(new DeploymentRollout(canary, target, primary, status.getTotalReplicas(),
+            tools.router(canary).apply(new DeploymentRollout(canary, target, primary, status.getTotalReplicas(),
                     status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
         }
     }

@@ -7,10 +7,14 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.WorkloadKind;
+import dev.aegis.canary.config.AegisConfig;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.routing.CanaryServices;
+import dev.aegis.canary.routing.GatewayApiWeights;
+import dev.aegis.canary.routing.NginxWeights;
 import dev.aegis.canary.routing.NodeTrafficRouter;
 import dev.aegis.canary.routing.ReplicaTrafficRouter;
+import dev.aegis.canary.routing.WeightedTrafficRouter;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Ownership;
@@ -34,9 +38,13 @@ public class Workloads {
     private final DeploymentWorkload.Tools deployments;
     private final DaemonSetWorkload.Tools daemonSets;
 
-    public Workloads(DeploymentWorkloads deploymentOps, ReplicaTrafficRouter replicaRouter, CanaryServices services,
-            DaemonSetWorkloads daemonSetOps, NodeTrafficRouter nodeRouter, Ownership ownership) {
-        this.deployments = new DeploymentWorkload.Tools(deploymentOps, replicaRouter, services, ownership);
+    public Workloads(DeploymentWorkloads deploymentOps, ReplicaTrafficRouter replicaRouter,
+            GatewayApiWeights gatewayApi, NginxWeights nginx, CanaryServices services, DaemonSetWorkloads daemonSetOps,
+            NodeTrafficRouter nodeRouter, Ownership ownership, AegisConfig config) {
+        this.deployments = new DeploymentWorkload.Tools(deploymentOps, replicaRouter,
+                new WeightedTrafficRouter(deploymentOps, gatewayApi, "HTTPRoute"),
+                new WeightedTrafficRouter(deploymentOps, nginx, "canary Ingress"), config.traffic().deploymentRouter(),
+                services, ownership);
         this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
     }
 

@@ -23,7 +23,12 @@ import dev.aegis.canary.api.WorkloadKind;
 public final class SpecValidator {
 
     /** Controller-wide defaults a Canary can override. */
-    public record Defaults(Duration interval, Duration progressDeadline, int noDataLimit, int errorLimit) {
+    public record Defaults(Duration interval, Duration progressDeadline, int noDataLimit, int errorLimit,
+            RouterType deploymentRouter) {
+
+        public Defaults(Duration interval, Duration progressDeadline, int noDataLimit, int errorLimit) {
+            this(interval, progressDeadline, noDataLimit, errorLimit, RouterType.REPLICAS);
+        }
     }
 
     /** Either a policy or the reasons there is none. */
@@ -67,7 +72,7 @@ public final class SpecValidator {
         }
         List<Integer> steps = spec.getSteps() == null ? CanarySpec.DEFAULT_STEPS : spec.getSteps();
         validateSteps(steps, errors);
-        RouterType router = routerOf(spec);
+        RouterType router = routerOf(spec, defaults.deploymentRouter());
         if (router != null && spec.getTargetRef() != null && spec.getTargetRef().getKind() != null) {
             validateRouter(router, spec, errors);
         }
@@ -128,13 +133,18 @@ public final class SpecValidator {
 
     /** The router a Canary uses: the one it names, or the default for its target's kind. */
     public static RouterType routerOf(CanarySpec spec) {
+        return routerOf(spec, RouterType.REPLICAS);
+    }
+
+    /** The same, with the controller's default router for Deployments (aegis.traffic.deployment-router). */
+    public static RouterType routerOf(CanarySpec spec, RouterType deploymentDefault) {
         if (spec.getTraffic() != null && spec.getTraffic().getRouter() != null) {
             return spec.getTraffic().getRouter();
         }
         if (spec.getTargetRef() == null || spec.getTargetRef().getKind() == null) {
             return null;
         }
-        return spec.getTargetRef().getKind() == WorkloadKind.DaemonSet ? RouterType.NODES : RouterType.REPLICAS;
+        return spec.getTargetRef().getKind() == WorkloadKind.DaemonSet ? RouterType.NODES : deploymentDefault;
     }
 
     private static void validateSteps(List<Integer> steps, List<String> errors) {
@@ -173,8 +183,27 @@ public final class SpecValidator {
                             + "gateway-api or nginx");
                 }
             }
-            case GATEWAY_API, NGINX -> errors.add("spec.traffic.router " + router.value()
-                    + " is not supported by this version; use replicas (Deployment) or nodes (DaemonSet)");
+            case GATEWAY_API, NGINX -> {
+                if (kind != WorkloadKind.Deployment) {
+                    errors.add("spec.traffic.router " + router.value() + " needs a Deployment target; a DaemonSet "
+                            + "uses nodes");
+                }
+                if (spec.getService() == null) {
+                    errors.add("spec.service is required by the " + router.value() + " router (it sends traffic to "
+                            + "the Services <name>-primary and <name>-canary)");
+                }
+                var traffic = spec.getTraffic();
+                if (router == RouterType.GATEWAY_API && (traffic == null || traffic.getGatewayAPI() == null
+                        || traffic.getGatewayAPI().getHttpRouteRef() == null
+                        || traffic.getGatewayAPI().getHttpRouteRef().getName() == null)) {
+                    errors.add("spec.traffic.gatewayAPI.httpRouteRef.name is required by the gateway-api router");
+                }
+                if (router == RouterType.NGINX && (traffic == null || traffic.getNginx() == null
+                        || traffic.getNginx().getIngressRef() == null
+                        || traffic.getNginx().getIngressRef().getName() == null)) {
+                    errors.add("spec.traffic.nginx.ingressRef.name is required by the nginx router");
+                }
+            }
         }
     }
 

@@ -59,19 +59,21 @@ public class CanaryServices {
      * Creates or updates the three Services.
      *
      * @param targetLabels the target's selector (matchLabels)
+     * @param apexOnPrimary the apex Service selects only the primary's pods (a weighted router sends the canary its
+     *            share through {@code <svc>-canary}); otherwise both versions' pods, whose counts carry the split
      * @param canaryPodHash the pod-template-hash of the canary's ReplicaSet, or null when there is none yet
      * @param cached the controller's Services by name, from the informer cache
      * @return names of Services found, for the first time, to belong to someone else (left untouched)
      */
-    public List<String> ensure(Canary canary, Map<String, String> targetLabels, String canaryPodHash,
-            Function<String, Service> cached) {
+    public List<String> ensure(Canary canary, Map<String, String> targetLabels, boolean apexOnPrimary,
+            String canaryPodHash, Function<String, Service> cached) {
         String namespace = canary.getMetadata().getNamespace();
         List<String> names = names(canary);
         Map<String, String> primary = new LinkedHashMap<>(targetLabels);
         primary.put(Labels.ROLE, Labels.ROLE_PRIMARY);
         Map<String, String> canaryPods = new LinkedHashMap<>(targetLabels);
         canaryPods.put(Labels.POD_TEMPLATE_HASH, canaryPodHash == null ? NO_PODS : canaryPodHash);
-        List<Map<String, String>> selectors = List.of(targetLabels, primary, canaryPods);
+        List<Map<String, String>> selectors = List.of(apexOnPrimary ? primary : targetLabels, primary, canaryPods);
         List<String> foreign = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             Service desired = build(canary, names.get(i), selectors.get(i));

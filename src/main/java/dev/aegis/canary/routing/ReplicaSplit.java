@@ -28,6 +28,14 @@ public record ReplicaSplit(int canary, int primary, int effectiveWeight) {
         return new ReplicaSplit(canary, primary, share(canary, canary + primary));
     }
 
+    /**
+     * The canary's pods when a router carries the split by weight (gateway-api, nginx) and the primary keeps all of
+     * its pods: enough for the canary's share of the traffic, ceil(weight% × total), at least one.
+     */
+    public static int podsFor(int weight, int total) {
+        return weight <= 0 ? 0 : Math.max(1, (weight * total + 99) / 100);
+    }
+
     /** A count's share of a whole in percent, rounded half up. */
     public static int share(int part, int whole) {
         return whole == 0 ? 0 : (int) Math.round(100.0 * part / whole);

@@ -1,0 +1,279 @@
+package dev.aegis.canary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.LocalObjectRef;
+import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.RouterType;
+import dev.aegis.canary.api.TrafficSpec;
+import dev.aegis.canary.sim.FleetSimulator;
+import dev.aegis.canary.sim.VersionBehaviour;
+
+/** The gateway-api and nginx routers: exact weights at every step, 100/0 at the end, nothing else touched. */
+@QuarkusTest
+class WeightedRoutersTest {
+
+    static final Duration RUN = Duration.ofSeconds(90);
+
+    @Inject
+    KubernetesClient client;
+
+    @TestFleet.Fleet
+    FleetSimulator fleet;
+
+    @BeforeEach
+    void attachFleet() {
+        fleet.attach(client);
+    }
+
+    /** Samples a value every 20 ms and keeps each change, in order. */
+    static final class Changes<T> implements AutoCloseable {
+
+        private final List<T> seen = new ArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        Changes(Supplier<T> sample) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    T now = sample.get();
+                    synchronized (seen) {
+                        if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(now)) {
+                            seen.add(now);
+                        }
+                    }
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        List<T> seen() {
+            synchronized (seen) {
+                return List.copyOf(seen);
+            }
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+        }
+    }
+
+    HTTPRoute route(Fixtures fx) {
+        return client.resource(new HTTPRouteBuilder()
+                .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
+                .withNewSpec()
+                .addNewParentRef().withName("edge-gateway").withNamespace("gateways").endParentRef()
+                .withHostnames("podinfo.example")
+                .addNewRule()
+                .addNewMatch().withNewPath().withType("PathPrefix").withValue("/").endPath().endMatch()
+                .addNewBackendRef().withName("podinfo").withPort(80).endBackendRef()
+                .endRule()
+                .addNewRule()
+                .addNewMatch().withNewPath().withType("PathPrefix").withValue("/admin").endPath().endMatch()
+                .addNewBackendRef().withName("admin").withPort(8080).withWeight(1).endBackendRef()
+                .endRule()
+                .endSpec()
+                .build()).create();
+    }
+
+    HTTPRoute routeNow(Fixtures fx) {
+        return client.resources(HTTPRoute.class).inNamespace(fx.ns).withName("podinfo").get();
+    }
+
+    /** "primary/canary" weights of the first rule, or the backends' names when the controller has not set them. */
+    static String weights(HTTPRoute route) {
+        List<HTTPBackendRef> refs = route.getSpec().getRules().get(0).getBackendRefs();
+        if (refs.size() == 2 && refs.get(0).getName().endsWith("-primary")) {
+            return refs.get(0).getWeight() + "/" + refs.get(1).getWeight();
+        }
+        return String.join(",", refs.stream().map(HTTPBackendRef::getName).toList());
+    }
+
+    Canary gatewayCanary(Fixtures fx, List<Integer> steps) {
+        return fx.canary("podinfo", "podinfo", spec -> {
+            spec.setSteps(steps);
+            TrafficSpec traffic = new TrafficSpec();
+            traffic.setRouter(RouterType.GATEWAY_API);
+            TrafficSpec.GatewayApiTraffic gw = new TrafficSpec.GatewayApiTraffic();
+            gw.setHttpRouteRef(new LocalObjectRef("podinfo"));
+            traffic.setGatewayAPI(gw);
+            spec.setTraffic(traffic);
+        });
+    }
+
+    @Test
+    void theHttpRouteCarriesExactWeightsAtEveryStepAndGoesBackTo100To0() {
+        Fixtures fx = new Fixtures(client, "gw");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "gw-1", 10);
+        HTTPRoute original = route(fx);
+        gatewayCanary(fx, List.of(1, 10, 50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo");
+                Changes<String> seen = new Changes<>(() -> weights(routeNow(fx)))) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "gw-2");
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> weights(routeNow(fx)).equals("100/0"));
+            assertThat(seen.seen()).containsExactly("podinfo", "99/1", "90/10", "50/50", "0/100", "100/0");
+            assertThat(recorder.steps()).extracting(StatusRecorder.Step::effectiveWeight)
+                    .as("1% is 1%: the router, not pod counts, carries the split").containsExactly(1, 10, 50, 100);
+            assertThat(done.getStableRevision()).isEqualTo(done.getCanaryRevision());
+
+            HTTPRoute after = routeNow(fx);
+            assertThat(after.getSpec().getRules().get(0).getBackendRefs()).extracting(HTTPBackendRef::getName,
+                    HTTPBackendRef::getPort).containsExactly(org.assertj.core.groups.Tuple.tuple("podinfo-primary", 80),
+                            org.assertj.core.groups.Tuple.tuple("podinfo-canary", 80));
+            assertThat(after.getSpec().getRules().get(0).getMatches()).isEqualTo(original.getSpec().getRules().get(0)
+                    .getMatches());
+            assertThat(after.getSpec().getRules().get(1)).as("a rule that does not send traffic to podinfo")
+                    .isEqualTo(original.getSpec().getRules().get(1));
+            assertThat(after.getSpec().getHostnames()).isEqualTo(original.getSpec().getHostnames());
+            assertThat(after.getSpec().getParentRefs()).isEqualTo(original.getSpec().getParentRefs());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+                assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(10);
+            });
+            assertThat(client.services().inNamespace(fx.ns).withName("podinfo").get().getSpec().getSelector())
+                    .as("the apex Service selects the primary's pods under a weighted router")
+                    .containsEntry("canary.aegis.dev/role", "primary");
+        }
+    }
+
+    @Test
+    void aRollbackAndADeletionBothLeaveTheRouteAt100To0() {
+        Fixtures fx = new Fixtures(client, "gw-back");
+        fx.applyShippedTemplates();
+        fleet.setBehaviour(Fixtures.IMAGE + "gb-2", VersionBehaviour.healthy().withErrorRatio(0.2));
+        fx.deployment("podinfo", "gb-1", 4);
+        route(fx);
+        gatewayCanary(fx, List.of(25, 50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "gb-2");
+            recorder.awaitPhase(Phase.RolledBack, RUN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> weights(routeNow(fx)).equals("100/0")
+                    && fx.deploymentNow("podinfo").getSpec().getReplicas() == 0);
+
+            fleet.setBehaviour(Fixtures.IMAGE + "gb-3", VersionBehaviour.healthy());
+            fx.setImage("podinfo", "gb-3");
+            await().atMost(RUN).until(() -> weights(routeNow(fx)).equals("75/25"));
+            client.resources(Canary.class).inNamespace(fx.ns).withName("podinfo").delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> fx.canaryNow("podinfo") == null);
+            assertThat(weights(routeNow(fx))).isEqualTo("100/0");
+            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+            assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aMissingHttpRouteIsInvalidAndNothingIsCreated() {
+        Fixtures fx = new Fixtures(client, "gw-missing");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "gm-1", 4);
+        gatewayCanary(fx, List.of(50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            CanaryStatus s = recorder.awaitPhase(Phase.Invalid, RUN);
+            assertThat(s.getMessage()).isEqualTo("invalid: spec.traffic.gatewayAPI.httpRouteRef: HTTPRoute 'podinfo' "
+                    + "(gateway.networking.k8s.io/v1) not found in namespace " + fx.ns
+                    + "; is the Gateway API installed?");
+            assertThat(fx.deploymentNow("podinfo-primary")).isNull();
+            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(4);
+        }
+    }
+
+    Ingress ingress(Fixtures fx) {
+        return client.resource(new IngressBuilder()
+                .withNewMetadata().withName("podinfo").withNamespace(fx.ns)
+                .withAnnotations(Map.of("nginx.ingress.kubernetes.io/proxy-body-size", "8m")).endMetadata()
+                .withNewSpec()
+                .withIngressClassName("nginx")
+                .addNewTl().withHosts("podinfo.example").withSecretName("podinfo-tls").endTl()
+                .addNewRule().withHost("podinfo.example").withNewHttp()
+                .addNewPath().withPath("/").withPathType("Prefix").withNewBackend().withNewService()
+                .withName("podinfo").withNewPort().withNumber(80).endPort().endService().endBackend().endPath()
+                .addNewPath().withPath("/admin").withPathType("Prefix").withNewBackend().withNewService()
+                .withName("admin").withNewPort().withNumber(8080).endPort().endService().endBackend().endPath()
+                .endHttp().endRule()
+                .endSpec()
+                .build()).create();
+    }
+
+    static String canaryWeight(Ingress copy) {
+        return copy == null
+                ? "none"
+                : copy.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/canary-weight");
+    }
+
+    @Test
+    void theNginxCanaryIngressCarriesTheWeightAtEveryStepAndGoesAtTheEnd() {
+        Fixtures fx = new Fixtures(client, "nginx");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "ng-1", 10);
+        Ingress original = ingress(fx);
+        fx.canary("podinfo", "podinfo", spec -> {
+            spec.setSteps(List.of(5, 50, 100));
+            TrafficSpec traffic = new TrafficSpec();
+            traffic.setRouter(RouterType.NGINX);
+            TrafficSpec.NginxTraffic nginx = new TrafficSpec.NginxTraffic();
+            nginx.setIngressRef(new LocalObjectRef("podinfo"));
+            traffic.setNginx(nginx);
+            spec.setTraffic(traffic);
+        });
+        Supplier<Ingress> copyNow = () -> client.network().v1().ingresses().inNamespace(fx.ns)
+                .withName("podinfo-canary").get();
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo");
+                Changes<String> seen = new Changes<>(() -> canaryWeight(copyNow.get()))) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "ng-2");
+            await().atMost(RUN).until(() -> copyNow.get() != null);
+            Ingress copy = copyNow.get();
+            assertThat(copy.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/canary",
+                    "true");
+            assertThat(copy.getSpec().getIngressClassName()).isEqualTo("nginx");
+            assertThat(copy.getSpec().getTls()).isNullOrEmpty();
+            assertThat(copy.getSpec().getRules()).hasSize(1);
+            assertThat(copy.getSpec().getRules().get(0).getHost()).isEqualTo("podinfo.example");
+            assertThat(copy.getSpec().getRules().get(0).getHttp().getPaths()).extracting(p -> p.getPath(),
+                    p -> p.getBackend().getService().getName()).containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("/", "podinfo-canary"));
+
+            recorder.awaitPhase(Phase.Succeeded, RUN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> copyNow.get() == null);
+            assertThat(seen.seen()).containsExactly("none", "5", "50", "100", "none");
+            assertThat(recorder.steps()).extracting(StatusRecorder.Step::effectiveWeight).containsExactly(5, 50, 100);
+            Ingress git = client.network().v1().ingresses().inNamespace(fx.ns).withName("podinfo").get();
+            assertThat(git.getSpec()).as("the Git Ingress is never changed").isEqualTo(original.getSpec());
+            assertThat(git.getMetadata().getAnnotations()).isEqualTo(original.getMetadata().getAnnotations());
+        }
+    }
+}
