@@ -110,6 +110,14 @@ class SpecValidatorTest {
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)),
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)))),
                         "spec.analysis.metrics[1].name 'm' is used twice"),
+                new Bad("gateway-api without a route", s -> router(s, RouterType.GATEWAY_API),
+                        "spec.traffic.gatewayAPI.httpRouteRef.name is required by the gateway-api router"),
+                new Bad("nginx without a Service", s -> router(s, RouterType.NGINX),
+                        "spec.service is required by the nginx router"),
+                new Bad("nginx on a DaemonSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.DaemonSet);
+                    router(s, RouterType.NGINX);
+                }, "spec.traffic.router nginx needs a Deployment target"),
                 new Bad("webhook without url", s -> s.setWebhooks(List.of(new dev.aegis.canary.api.WebhookSpec(
                         "gate", dev.aegis.canary.api.HookType.CONFIRM_ROLLOUT, null))),
                         "spec.webhooks[0].url must be an http or https URL, got nothing"),
