@@ -218,4 +218,19 @@ class ManifestsTest {
         assertThat(canary.getSpec().getAnalysis().getMetrics()).extracting(m -> m.getTemplateRef().getName())
                 .containsExactly("request-success-rate", "request-duration-p99");
     }
+
+    @Test
+    void theSlackExampleIsAProviderWithItsAddressInASecret() throws IOException {
+        List<io.fabric8.kubernetes.api.model.HasMetadata> objects = Serialization.unmarshal(
+                Files.readString(DEPLOY.resolve("examples/slack.yaml")));
+        assertThat(objects).hasSize(2);
+        io.fabric8.kubernetes.api.model.Secret secret = (io.fabric8.kubernetes.api.model.Secret) objects.get(0);
+        dev.aegis.canary.api.NotificationProvider provider = Serialization.unmarshal(Serialization.asYaml(objects
+                .get(1)), dev.aegis.canary.api.NotificationProvider.class);
+        assertThat(provider.getSpec().getType()).isEqualTo(
+                dev.aegis.canary.api.NotificationProviderSpec.ProviderType.slack);
+        assertThat(provider.getSpec().getSecretRef().getName()).isEqualTo(secret.getMetadata().getName());
+        assertThat(secret.getStringData()).containsKey("address");
+        assertThat(provider.getMetadata().getNamespace()).isEqualTo(secret.getMetadata().getNamespace());
+    }
 }
