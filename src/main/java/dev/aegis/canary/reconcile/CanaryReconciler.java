@@ -450,7 +450,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 && spec(canary).getTargetRef() != null && spec(canary).getTargetRef().getKind() != null) {
             try {
                 workloads.giveBackToPrimary(canary, status, cache);
-            } catch (KubernetesClientException e) {
+            } catch (RuntimeException e) {
                 LOG.warnf("%s/%s: could not give traffic back to the primary: %s", canary.getMetadata()
                         .getNamespace(), canary.getMetadata().getName(), e.getMessage());
             }

@@ -32,6 +32,8 @@ import dev.aegis.canary.workload.Rollouts;
 /** A Deployment target: the primary copy, replica routing, and the Services of spec.service. */
 final class DeploymentWorkload implements Workload {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DeploymentWorkload.class);
+
     /** The beans a Deployment workload works with. */
     record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
             WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership,
@@ -40,6 +42,21 @@ final class DeploymentWorkload implements Workload {
         Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
                 WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership) {
             this(ops, replicas, gatewayApi, nginx, defaultRouter, services, ownership, new ConcurrentHashMap<>());
+        }
+
+        /**
+         * The weighted router's object back to the primary alone, best effort: for a Canary that cannot be acted on
+         * or is going, whatever else is missing.
+         */
+        void releaseWeights(Canary canary) {
+            if (router(canary) instanceof WeightedTrafficRouter weighted) {
+                try {
+                    weighted.weights().release(canary);
+                } catch (RuntimeException e) {
+                    LOG.warnf("%s/%s: could not give the router's traffic back to the primary: %s",
+                            canary.getMetadata().getNamespace(), canary.getMetadata().getName(), e.getMessage());
+                }
+            }
         }
 
         /** The Canary's router: the one it names, or the controller's default for Deployments. */
@@ -218,11 +235,13 @@ final class DeploymentWorkload implements Workload {
 
     @Override
     public RouteStatus release(CanaryStatus status) {
+        boolean primaryServes = primary != null && Ownership.isOwnedBy(primary, canary);
         if (primary != null && Ownership.isOwnedBy(primary, canary)) {
             boolean initialized = status != null && status.getStableRevision() != null;
             if (!initialized && Rollouts.available(target) > 0) {
                 // The primary never served alone and the target still serves: the copy simply goes.
                 tools.ownership().delete(primary);
+                primaryServes = false;
             } else {
                 RouteStatus route = tools.router(canary).apply(rollout(status == null
                         ? targetRevision
@@ -233,7 +252,13 @@ final class DeploymentWorkload implements Workload {
                 tools.ownership().release(primary);
             }
         }
+        tools.releaseWeights(canary);
         if (canary.getSpec().getService() != null) {
+            if (!primaryServes && tools.router(canary) instanceof WeightedTrafficRouter) {
+                // No primary serves: the apex Service goes back to the target's pods before it is let go.
+                tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(), false, null,
+                        svc -> cache.service(canary.getMetadata().getNamespace(), svc));
+            }
             tools.services().release(canary, tools.ownership());
         }
         tools.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
@@ -247,6 +272,14 @@ final class DeploymentWorkload implements Workload {
     static void giveBackToPrimary(Canary canary, CanaryStatus status, Cache cache, Tools tools) {
         if (status == null || status.getStableRevision() == null || status.getTotalReplicas() == null) {
             return;
+        }
+        if (tools.router(canary) instanceof WeightedTrafficRouter weighted) {
+            try {
+                weighted.weights().set(canary, 0); // first: the canary may have no pods any more
+            } catch (RuntimeException e) {
+                LOG.warnf("%s/%s: could not set the canary's weight to 0: %s", canary.getMetadata().getNamespace(),
+                        canary.getMetadata().getName(), e.getMessage());
+            }
         }
         String namespace = canary.getMetadata().getNamespace();
         String targetName = canary.getSpec().getTargetRef().getName();

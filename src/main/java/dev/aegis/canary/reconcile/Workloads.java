@@ -98,6 +98,9 @@ public class Workloads {
         if (primary != null && Ownership.isOwnedBy(primary, canary)) {
             deployments.ownership().release(primary);
         }
+        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
+            deployments.releaseWeights(canary);
+        }
         if (canary.getSpec().getService() != null) {
             deployments.services().release(canary, deployments.ownership());
         }
@@ -122,6 +125,9 @@ public class Workloads {
         };
         if (primary != null && Ownership.isOwnedBy(primary, canary)) {
             deployments.ownership().release(primary);
+        }
+        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
+            deployments.releaseWeights(canary);
         }
         if (canary.getSpec().getService() != null) {
             deployments.services().release(canary, deployments.ownership());

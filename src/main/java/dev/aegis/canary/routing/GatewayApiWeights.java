@@ -37,7 +37,11 @@ public class GatewayApiWeights implements TrafficWeights {
                 : traffic.getGatewayAPI().getHttpRouteRef().getName();
     }
 
+    /** Null when the Canary names no route or no Service (then there is nothing of it to steer). */
     private HTTPRoute route(Canary canary) {
+        if (routeName(canary) == null || canary.getSpec().getService() == null) {
+            return null;
+        }
         return client.resources(HTTPRoute.class).inNamespace(canary.getMetadata().getNamespace())
                 .withName(routeName(canary)).get();
     }
@@ -72,6 +76,14 @@ public class GatewayApiWeights implements TrafficWeights {
             return "spec.traffic.gatewayAPI.httpRouteRef: no rule of HTTPRoute '" + name + "' has a backendRef to "
                     + "Service " + CanaryServices.baseName(canary) + "; point a rule at it";
         }
+        for (int i = 0; i < rules.size(); i++) {
+            if (steered(rules.get(i), canary) && rules.get(i).getBackendRefs().stream().anyMatch(r -> !ours(r,
+                    canary))) {
+                return "spec.traffic.gatewayAPI.httpRouteRef: rule " + i + " of HTTPRoute '" + name + "' sends traffic "
+                        + "to other backends besides Service " + CanaryServices.baseName(canary) + "; the "
+                        + "gateway-api router needs rules that send only to it, to own their weights";
+            }
+        }
         return null;
     }
 
@@ -89,9 +101,12 @@ public class GatewayApiWeights implements TrafficWeights {
             int all = 0;
             int toCanary = 0;
             for (HTTPBackendRef ref : rule.getBackendRefs()) {
+                if (!ours(ref, canary)) {
+                    continue;
+                }
                 int w = ref.getWeight() == null ? 1 : ref.getWeight(); // the Gateway API default weight is 1
                 all += w;
-                if (ours(ref, canary) && canaryName.equals(ref.getName())) {
+                if (canaryName.equals(ref.getName())) {
                     toCanary += w;
                 }
             }
@@ -130,10 +145,28 @@ public class GatewayApiWeights implements TrafficWeights {
         patch.applyTo(client, route);
     }
 
+    /**
+     * Canary deletion: the rules go back to one backendRef to {@code <svc>}, which selects the primary's pods and,
+     * unlike {@code <svc>-canary}, stays.
+     */
     @Override
     public void release(Canary canary) {
-        if (route(canary) != null) {
-            set(canary, 0);
+        HTTPRoute route = route(canary);
+        if (route == null || route.getSpec() == null || route.getSpec().getRules() == null) {
+            return;
         }
+        JsonPatch patch = JsonPatch.create();
+        List<HTTPRouteRule> rules = route.getSpec().getRules();
+        for (int i = 0; i < rules.size(); i++) {
+            HTTPRouteRule rule = rules.get(i);
+            if (!steered(rule, canary)) {
+                continue;
+            }
+            HTTPBackendRef model = rule.getBackendRefs().stream().filter(r -> ours(r, canary)).findFirst()
+                    .orElseThrow();
+            patch.set("/spec/rules/" + i + "/backendRefs", List.of(new HTTPBackendRefBuilder(model)
+                    .withName(CanaryServices.baseName(canary)).withWeight(null).build()));
+        }
+        patch.applyTo(client, route);
     }
 }

@@ -28,6 +28,8 @@ public class NginxWeights implements TrafficWeights {
 
     public static final String CANARY = "nginx.ingress.kubernetes.io/canary";
     public static final String CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
+    /** The class annotation older installations select Ingresses by; the copy must be seen by the same controller. */
+    static final String INGRESS_CLASS = "kubernetes.io/ingress.class";
 
     private final KubernetesClient client;
     private final Ownership ownership;
@@ -45,6 +47,9 @@ public class NginxWeights implements TrafficWeights {
     }
 
     private Ingress ingress(Canary canary, String name) {
+        if (ingressName(canary) == null || canary.getSpec().getService() == null) {
+            return null; // nothing named, nothing to steer
+        }
         return client.network().v1().ingresses().inNamespace(canary.getMetadata().getNamespace()).withName(name)
                 .get();
     }
@@ -81,6 +86,18 @@ public class NginxWeights implements TrafficWeights {
         if (!pointsAtService(ingress, canary)) {
             return "spec.traffic.nginx.ingressRef: Ingress '" + name + "' has no backend on Service "
                     + CanaryServices.baseName(canary) + "; point a path at it";
+        }
+        Ingress copy = ingress(canary, name + "-canary");
+        if (copy != null && !Ownership.isOwnedBy(copy, canary)) {
+            return "Ingress '" + name + "-canary' exists and was not created for this Canary; the nginx router "
+                    + "needs that name";
+        }
+        var apex = client.services().inNamespace(canary.getMetadata().getNamespace())
+                .withName(CanaryServices.baseName(canary)).get();
+        if (apex != null && !Ownership.isOwnedBy(apex, canary)) {
+            return "spec.service: Service '" + apex.getMetadata().getName() + "' is not the controller's; under "
+                    + "the nginx router it must select only the primary's pods, so leave it to the controller "
+                    + "(remove it from Git)";
         }
         return null;
     }
@@ -123,6 +140,10 @@ public class NginxWeights implements TrafficWeights {
         String apex = CanaryServices.baseName(canary);
         String canaryService = CanaryServices.names(canary).get(2);
         Map<String, String> annotations = new LinkedHashMap<>();
+        if (git.getMetadata().getAnnotations() != null
+                && git.getMetadata().getAnnotations().get(INGRESS_CLASS) != null) {
+            annotations.put(INGRESS_CLASS, git.getMetadata().getAnnotations().get(INGRESS_CLASS));
+        }
         annotations.put(CANARY, "true");
         annotations.put(CANARY_WEIGHT, String.valueOf(weight));
         Ingress copy = new IngressBuilder()
@@ -140,6 +161,8 @@ public class NginxWeights implements TrafficWeights {
         copy.getSpec().setTls(null);
         if (isApex(copy.getSpec().getDefaultBackend(), apex)) {
             copy.getSpec().getDefaultBackend().getService().setName(canaryService);
+        } else {
+            copy.getSpec().setDefaultBackend(null); // someone else's catch-all is no part of the canary
         }
         if (copy.getSpec().getRules() != null) {
             for (IngressRule rule : copy.getSpec().getRules()) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.workload.DeploymentWorkloads;
+import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.Rollouts;
 
 /**
@@ -47,8 +48,11 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 if (canaryReady && now != intent.weight()) {
                     weights.set(r.canary(), intent.weight());
                     now = weights.current(r.canary());
-                } else if (!canaryReady && now > intent.weight()) {
-                    weights.set(r.canary(), intent.weight()); // a smaller share is always safe
+                } else if (!canaryReady && now > 0
+                        && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
+                    // Git moved the target on: its pods are being replaced by a revision this step has not checked.
+                    // No traffic to the canary until the step's pods are ready.
+                    weights.set(r.canary(), 0);
                     now = weights.current(r.canary());
                 }
                 if (canaryReady && now == intent.weight()) {
@@ -82,8 +86,14 @@ public class WeightedTrafficRouter implements TrafficRouter {
                         : "primary: " + Rollouts.describe(primary));
             }
             case PROMOTE -> {
-                // The canary keeps its share while the primary rolls out the new template.
-                return RouteStatus.reached(weights.current(r.canary()), Rollouts.desired(target), total, PODS);
+                // The canary keeps its share while the primary rolls out the new template, unless Git moved the
+                // target on: its pods are then being replaced by a revision nobody has checked.
+                int now = weights.current(r.canary());
+                if (now > 0 && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
+                    weights.set(r.canary(), 0);
+                    now = weights.current(r.canary());
+                }
+                return RouteStatus.reached(now, Rollouts.desired(target), total, PODS);
             }
             default -> throw new IllegalArgumentException("a weighted router does not apply " + intent.kind());
         }

@@ -189,9 +189,52 @@ class WeightedRoutersTest {
             await().atMost(RUN).until(() -> weights(routeNow(fx)).equals("75/25"));
             client.resources(Canary.class).inNamespace(fx.ns).withName("podinfo").delete();
             await().atMost(Duration.ofSeconds(30)).until(() -> fx.canaryNow("podinfo") == null);
-            assertThat(weights(routeNow(fx))).isEqualTo("100/0");
+            assertThat(weights(routeNow(fx))).as("back to the apex Service, which selects the primary and stays")
+                    .isEqualTo("podinfo");
+            assertThat(routeNow(fx).getSpec().getRules().get(0).getBackendRefs().get(0).getPort()).isEqualTo(80);
+            assertThat(client.services().inNamespace(fx.ns).withName("podinfo").get()).isNotNull();
             assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
             assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aTargetDeletedMidRunTakesTheCanarysWeightAwayAtOnce() {
+        Fixtures fx = new Fixtures(client, "gw-gone");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "gg-1", 4);
+        route(fx);
+        gatewayCanary(fx, List.of(50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "gg-2");
+            await().atMost(RUN).until(() -> weights(routeNow(fx)).equals("50/50"));
+            client.apps().deployments().inNamespace(fx.ns).withName("podinfo").delete();
+            recorder.awaitPhase(Phase.Invalid, RUN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> weights(routeNow(fx)).equals("100/0"));
+        }
+    }
+
+    @Test
+    void aRuleThatAlsoSendsElsewhereIsInvalidNamingTheRule() {
+        Fixtures fx = new Fixtures(client, "gw-mixed");
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "gx-1", 4);
+        client.resource(new HTTPRouteBuilder()
+                .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
+                .withNewSpec().addNewRule()
+                .addNewBackendRef().withName("podinfo").withPort(80).withWeight(9).endBackendRef()
+                .addNewBackendRef().withName("legacy").withPort(80).withWeight(1).endBackendRef()
+                .endRule().endSpec().build()).create();
+        gatewayCanary(fx, List.of(50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            CanaryStatus s = recorder.awaitPhase(Phase.Invalid, RUN);
+            assertThat(s.getMessage()).isEqualTo("invalid: spec.traffic.gatewayAPI.httpRouteRef: rule 0 of HTTPRoute "
+                    + "'podinfo' sends traffic to other backends besides Service podinfo; the gateway-api router "
+                    + "needs rules that send only to it, to own their weights");
+            assertThat(routeNow(fx).getSpec().getRules().get(0).getBackendRefs()).extracting(HTTPBackendRef::getName,
+                    HTTPBackendRef::getWeight).containsExactly(org.assertj.core.groups.Tuple.tuple("podinfo", 9),
+                            org.assertj.core.groups.Tuple.tuple("legacy", 1));
         }
     }
 
