@@ -183,7 +183,10 @@ final class DeploymentWorkload implements Workload {
             }
         }
         if (canary.getSpec().getService() != null) {
-            boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter;
+            // Under a weighted router the apex selects only the primary's pods, once the primary serves in full:
+            // before (first sight, a promotion rolling out) it selects both versions, so it never has no endpoints.
+            boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter && primary != null
+                    && Rollouts.isComplete(primary);
             for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
                     apexOnPrimary,
                     canaryPodHash(canaryRevision).orElse(null),
