@@ -14,6 +14,8 @@ public class RequestStatus {
     private String time;
     @JsonPropertyDescription("What the controller did, or why it did nothing.")
     private String outcome;
+    @JsonPropertyDescription("The canary.aegis.dev/request-id annotation of the request, when it had one.")
+    private String id;
 
     public RequestStatus() {
     }
@@ -27,6 +29,15 @@ public class RequestStatus {
 
     public RequestStatus(RequestStatus other) {
         this(other.action, other.requestedBy, other.time, other.outcome);
+        this.id = other.id;
+    }
+
+    public String getId() {
+        return id;
+    }
+
+    public void setId(String id) {
+        this.id = id;
     }
 
     public String getAction() {

@@ -176,10 +176,11 @@ public final class ControlCommand {
     private int request(Canary canary, String action, String by, Duration wait) {
         String ns = canary.getMetadata().getNamespace();
         String name = canary.getMetadata().getName();
-        Instant asked = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Map<String, Object> annotations = new LinkedHashMap<>();
         annotations.put(ManualRequest.ANNOTATION, action);
         annotations.put(ManualRequest.BY_ANNOTATION, by);
+        String id = java.util.UUID.randomUUID().toString().substring(0, 8);
+        annotations.put(ManualRequest.ID_ANNOTATION, id);
         client.resources(Canary.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
                 Serialization.asJson(Map.of("metadata", Map.of("annotations", annotations))));
         out.println("asked the controller to " + action + " " + ns + "/" + name + " (as " + by + ")");
@@ -190,8 +191,7 @@ public final class ControlCommand {
         while (Instant.now().isBefore(deadline)) {
             Canary now = client.resources(Canary.class).inNamespace(ns).withName(name).get();
             RequestStatus r = now == null || now.getStatus() == null ? null : now.getStatus().getLastRequest();
-            if (r != null && action.equals(r.getAction()) && by.equals(r.getRequestedBy()) && r.getTime() != null
-                    && !Instant.parse(r.getTime()).isBefore(asked)) {
+            if (r != null && id.equals(r.getId())) {
                 out.println(r.getOutcome());
                 return r.getOutcome() != null && r.getOutcome().startsWith("ignored") ? NOT_DONE : OK;
             }

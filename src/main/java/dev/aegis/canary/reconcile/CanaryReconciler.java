@@ -309,8 +309,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private static void removeRequest(Canary canary, Context<Canary> context, ManualRequest request) {
         // Who asked goes with the request, so a later request without it is not credited to them.
         String by = canary.getMetadata().getAnnotations().get(ManualRequest.BY_ANNOTATION);
+        String id = canary.getMetadata().getAnnotations().get(ManualRequest.ID_ANNOTATION);
         String patch = "[" + testAndRemove(ManualRequest.ANNOTATION, request.raw())
-                + (by == null ? "" : "," + testAndRemove(ManualRequest.BY_ANNOTATION, by)) + "]";
+                + (by == null ? "" : "," + testAndRemove(ManualRequest.BY_ANNOTATION, by))
+                + (id == null ? "" : "," + testAndRemove(ManualRequest.ID_ANNOTATION, id)) + "]";
         try {
             context.resourceOperations().resourcePatch(canary, c -> context.getClient().resources(Canary.class)
                     .inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())

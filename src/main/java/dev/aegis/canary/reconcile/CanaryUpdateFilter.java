@@ -19,12 +19,14 @@ public class CanaryUpdateFilter implements OnUpdateFilter<Canary> {
         return generation == null || !generation.equals(before.getMetadata().getGeneration())
                 || (now.isMarkedForDeletion() && !before.isMarkedForDeletion())
                 || !Objects.equals(now.getMetadata().getFinalizers(), before.getMetadata().getFinalizers())
-                || (request(now) != null && !request(now).equals(request(before)));
+                || (annotation(now, ManualRequest.ANNOTATION) != null
+                        && (!annotation(now, ManualRequest.ANNOTATION).equals(annotation(before,
+                                ManualRequest.ANNOTATION))
+                                || !Objects.equals(annotation(now, ManualRequest.ID_ANNOTATION), annotation(before,
+                                        ManualRequest.ID_ANNOTATION))));
     }
 
-    private static String request(Canary c) {
-        return c.getMetadata().getAnnotations() == null
-                ? null
-                : c.getMetadata().getAnnotations().get(ManualRequest.ANNOTATION);
+    private static String annotation(Canary c, String key) {
+        return c.getMetadata().getAnnotations() == null ? null : c.getMetadata().getAnnotations().get(key);
     }
 }

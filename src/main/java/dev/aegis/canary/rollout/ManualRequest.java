@@ -12,11 +12,14 @@ import java.util.Optional;
  * @param action null when the annotation holds something that is not an action
  * @param raw the annotation's value as written
  * @param by who asked (the canary.aegis.dev/requested-by annotation), for Events and status
+ * @param id the canary.aegis.dev/request-id annotation, or null
  */
-public record ManualRequest(Action action, String raw, String by) {
+public record ManualRequest(Action action, String raw, String by, String id) {
 
     public static final String ANNOTATION = "canary.aegis.dev/request";
     public static final String BY_ANNOTATION = "canary.aegis.dev/requested-by";
+    /** Optional: tells two identical requests apart (the CLI writes one); recorded in status.lastRequest.id. */
+    public static final String ID_ANNOTATION = "canary.aegis.dev/request-id";
     static final String SOMEONE = "someone (no " + BY_ANNOTATION + " annotation)";
 
     public enum Action {
@@ -50,6 +53,8 @@ public record ManualRequest(Action action, String raw, String by) {
         String by = annotations.get(BY_ANNOTATION);
         Action action = Arrays.stream(Action.values()).filter(a -> a.word().equals(raw.trim().toLowerCase(Locale.ROOT)))
                 .findFirst().orElse(null);
-        return Optional.of(new ManualRequest(action, raw, by == null || by.isBlank() ? SOMEONE : by.trim()));
+        String id = annotations.get(ID_ANNOTATION);
+        return Optional.of(new ManualRequest(action, raw, by == null || by.isBlank() ? SOMEONE : by.trim(),
+                id == null || id.isBlank() ? null : id.trim()));
     }
 }

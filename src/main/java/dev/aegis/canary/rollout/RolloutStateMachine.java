@@ -200,7 +200,9 @@ public final class RolloutStateMachine {
             t.event(RolloutEvent.warning("RequestIgnored", "'" + request.raw() + "' requested by " + who
                     + " ignored: " + ignored));
         }
-        s.setLastRequest(new RequestStatus(request.raw(), who, t.nowText, outcome));
+        RequestStatus record = new RequestStatus(request.raw(), who, t.nowText, outcome);
+        record.setId(request.id());
+        s.setLastRequest(record);
         if (s.getMessage() == null) {
             t.message(outcome);
         }
@@ -216,6 +218,9 @@ public final class RolloutStateMachine {
      */
     public static boolean isRepeat(CanaryStatus current, ManualRequest request, Instant now) {
         RequestStatus last = current == null ? null : current.getLastRequest();
+        if (last != null && request.id() != null) {
+            return request.id().equals(last.getId()); // an id tells requests apart exactly
+        }
         return last != null && request.raw().equals(last.getAction()) && request.by().equals(last.getRequestedBy())
                 && last.getOutcome() != null && !last.getOutcome().startsWith("ignored") && last.getTime() != null
                 && Duration.between(Instant.parse(last.getTime()), now).compareTo(REPEAT_WINDOW) < 0;

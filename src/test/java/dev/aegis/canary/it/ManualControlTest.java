@@ -59,7 +59,7 @@ class ManualControlTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> fx.canaryNow("podinfo").getMetadata().getAnnotations()
                 .get(ManualRequest.ANNOTATION) == null);
         assertThat(fx.canaryNow("podinfo").getMetadata().getAnnotations()).as("who asked goes with the request")
-                .doesNotContainKey(ManualRequest.BY_ANNOTATION);
+                .doesNotContainKey(ManualRequest.BY_ANNOTATION).doesNotContainKey(ManualRequest.ID_ANNOTATION);
         return fx.canaryNow("podinfo").getStatus().getLastRequest();
     }
 

@@ -33,5 +33,8 @@ class CanaryUpdateFilterTest {
         assertThat(filter.accept(canary(3, Map.of()), canary(3, Map.of(ManualRequest.ANNOTATION, "promote"))))
                 .as("the controller removing a request it acted on").isFalse();
         assertThat(filter.accept(canary(3, Map.of("team", "edge")), before)).isFalse();
+        assertThat(filter.accept(canary(3, Map.of(ManualRequest.ANNOTATION, "promote", ManualRequest.ID_ANNOTATION,
+                "b2")), canary(3, Map.of(ManualRequest.ANNOTATION, "promote", ManualRequest.ID_ANNOTATION, "a1"))))
+                .as("the same request asked again by the CLI").isTrue();
     }
 }

@@ -142,4 +142,20 @@ class ManualRequestTest {
         assertThat(RolloutStateMachine.isRepeat(run.status, abort, run.now.plus(java.time.Duration.ofMinutes(5))))
                 .isFalse();
     }
+
+    @Test
+    void aRequestIdTellsTwoIdenticalRequestsApart() {
+        Run run = machineTest.atFirstCheck();
+        ManualRequest first = ManualRequest.from(Map.of(ManualRequest.ANNOTATION, "pause",
+                ManualRequest.BY_ANNOTATION, "alice", ManualRequest.ID_ANNOTATION, "a1")).orElseThrow();
+        run.last = machineTest.machine.request(7, run.policy, run.status, splitReached(10), first, run.now);
+        run.status = run.last.status();
+        assertThat(run.status.getLastRequest().getId()).isEqualTo("a1");
+        assertThat(RolloutStateMachine.isRepeat(run.status, first, run.now.plus(java.time.Duration.ofHours(1))))
+                .as("the same id is the same request, however late").isTrue();
+        ManualRequest second = ManualRequest.from(Map.of(ManualRequest.ANNOTATION, "pause",
+                ManualRequest.BY_ANNOTATION, "alice", ManualRequest.ID_ANNOTATION, "b2")).orElseThrow();
+        assertThat(RolloutStateMachine.isRepeat(run.status, second, run.now)).as("a new id is a new request")
+                .isFalse();
+    }
 }
