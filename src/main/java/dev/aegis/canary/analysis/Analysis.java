@@ -31,6 +31,7 @@ import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.TemplateRef.TemplateKind;
 import dev.aegis.canary.config.AegisConfig;
+import dev.aegis.canary.config.Secrets;
 import dev.aegis.canary.rollout.CheckOutcome;
 import dev.aegis.canary.rollout.Durations;
 
@@ -301,12 +302,12 @@ public class Analysis {
     /** The Authorization header from the template's Secret: key token (bearer), or username and password. */
     private String authorization(Canary canary, ResolvedMetric m, SecretRef ref) {
         Secret secret = secret(canary, m, ref.getName(), ref.getNamespace(), "spec.prometheus.secretRef");
-        String token = value(secret, "token");
+        String token = Secrets.value(secret, "token");
         if (token != null) {
             return "Bearer " + token.strip();
         }
-        String user = value(secret, "username");
-        String password = value(secret, "password");
+        String user = Secrets.value(secret, "username");
+        String password = Secrets.value(secret, "password");
         if (user != null && password != null) {
             return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                     .getBytes(StandardCharsets.UTF_8));
@@ -318,7 +319,7 @@ public class Analysis {
     private String secretValue(Canary canary, ResolvedMetric m, String name, String namespace, String key,
             String field) {
         Secret secret = secret(canary, m, name, namespace, field);
-        String value = value(secret, key);
+        String value = Secrets.value(secret, key);
         if (value == null) {
             throw new IllegalArgumentException(m.templateName() + " " + field + ": Secret " + name + " has no key "
                     + key);
@@ -343,10 +344,4 @@ public class Analysis {
         return secret;
     }
 
-    private static String value(Secret secret, String key) {
-        if (secret.getData() != null && secret.getData().get(key) != null) {
-            return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-        }
-        return secret.getStringData() == null ? null : secret.getStringData().get(key);
-    }
 }

@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +37,7 @@ import dev.aegis.canary.api.NotificationProviderSpec.ProviderType;
 import dev.aegis.canary.api.NotificationRef;
 import dev.aegis.canary.api.Severity;
 import dev.aegis.canary.config.AegisConfig;
+import dev.aegis.canary.config.Secrets;
 import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.rollout.RolloutEvent;
 
@@ -289,7 +289,7 @@ public class Notifier {
             throw new IllegalArgumentException(where + " spec.secretRef: Secret " + s.namespace() + "/"
                     + spec.getSecretRef().getName() + " not found");
         }
-        String address = value(secret, "address");
+        String address = Secrets.value(secret, "address");
         if (address == null || address.isBlank()) {
             throw new IllegalArgumentException(where + " spec.secretRef: Secret " + spec.getSecretRef().getName()
                     + " has no key 'address' (the URL to post to)");
@@ -320,18 +320,11 @@ public class Notifier {
         String cluster = spec.getCluster() == null ? config.clusterName() : spec.getCluster();
         String body = Payloads.render(n, new Payloads.Target(spec.getType(), cluster, spec.getChannel(),
                 spec.getUsername()));
-        String key = spec.getType() == ProviderType.webhook ? value(secret, "hmacKey") : null;
+        String key = spec.getType() == ProviderType.webhook ? Secrets.value(secret, "hmacKey") : null;
         String signature = key == null || key.isEmpty()
                 ? null
                 : Signature.of(key, body.getBytes(StandardCharsets.UTF_8));
         return new Prepared(spec.getType(), uri, body, signature, timeout);
-    }
-
-    private static String value(Secret secret, String key) {
-        if (secret.getData() != null && secret.getData().get(key) != null) {
-            return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-        }
-        return secret.getStringData() == null ? null : secret.getStringData().get(key);
     }
 
     /** The address is a secret (Slack's URL is its credential): error texts that quote it lose it. */
