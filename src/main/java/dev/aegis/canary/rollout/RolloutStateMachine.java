@@ -147,7 +147,7 @@ public final class RolloutStateMachine {
                         ignored = "not paused";
                     } else {
                         outcome = "resumed (paused by " + s.getPausedBy() + ")";
-                        String prefix = "paused by " + s.getPausedBy() + "; ";
+                        String prefix = pausedPrefix(s);
                         if (s.getMessage() != null && s.getMessage().startsWith(prefix)) {
                             t.message(s.getMessage().substring(prefix.length()));
                         }
@@ -341,12 +341,7 @@ public final class RolloutStateMachine {
                     + " waits: resume to start its run (stable " + s.getStableRevision() + " serves on the primary)");
             return;
         }
-        if (world.confirmRollout() != null && !world.confirmRollout().open()) {
-            clearSplit(s);
-            String message = "new revision " + target + " waits for confirm-rollout: " + world.confirmRollout()
-                    .detail() + " (stable " + s.getStableRevision() + " serves on the primary)";
-            t.enter(Phase.Waiting, message, RolloutEvent.normal("Waiting", message));
-            t.requeue(policy.interval());
+        if (waitsForConfirmRollout(t, policy, world, "new revision " + target)) {
             return;
         }
         startRun(t, policy, target, "NewRevision", "new revision " + target + " (stable " + s.getStableRevision()
@@ -367,15 +362,29 @@ public final class RolloutStateMachine {
             t.requeue(pollInterval);
             return;
         }
-        if (world.confirmRollout() != null && !world.confirmRollout().open()) {
-            clearSplit(s);
-            String message = replaces + " and waits for confirm-rollout: " + world.confirmRollout().detail()
-                    + " (stable " + s.getStableRevision() + " serves on the primary)";
-            t.enter(Phase.Waiting, message, RolloutEvent.normal("Waiting", message));
-            t.requeue(policy.interval());
+        if (waitsForConfirmRollout(t, policy, world, replaces + " and")) {
             return;
         }
         startRun(t, policy, target, "RevisionChanged", replaces + ": restarting at step 1 " + stepsText(policy));
+    }
+
+    /** A closed confirm-rollout gate: the primary serves everything, phase Waiting, asked again every interval. */
+    private static boolean waitsForConfirmRollout(Transition t, RolloutPolicy policy, WorldView world, String what) {
+        Gate gate = world.confirmRollout();
+        if (gate == null || gate.open()) {
+            return false;
+        }
+        clearSplit(t.s);
+        String message = what + " waits for confirm-rollout: " + gate.detail() + " (stable "
+                + t.s.getStableRevision() + " serves on the primary)";
+        t.enter(Phase.Waiting, message, RolloutEvent.normal("Waiting", message));
+        t.requeue(policy.interval());
+        return true;
+    }
+
+    /** "paused by alice; ", the start of every message while a pause holds. */
+    private static String pausedPrefix(CanaryStatus s) {
+        return "paused by " + s.getPausedBy() + "; ";
     }
 
     private void keepSettled(Transition t, Phase phase, String message) {
@@ -735,7 +744,7 @@ public final class RolloutStateMachine {
 
         Decision decision() {
             s.setObservedGeneration(generation);
-            String pausedBy = "paused by " + s.getPausedBy() + "; ";
+            String pausedBy = pausedPrefix(s);
             if (s.paused() && s.getMessage() != null && !s.getMessage().startsWith(pausedBy)) {
                 s.setMessage(pausedBy + s.getMessage());
             }
