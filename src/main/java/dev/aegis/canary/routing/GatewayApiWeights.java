@@ -3,6 +3,7 @@ package dev.aegis.canary.routing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -116,21 +117,9 @@ public class GatewayApiWeights implements TrafficWeights {
     }
 
     @Override
-    public void set(Canary canary, int weight) {
-        HTTPRoute route = route(canary);
-        if (route == null || route.getSpec() == null || route.getSpec().getRules() == null) {
-            return;
-        }
+    public int set(Canary canary, int weight) {
         List<String> names = CanaryServices.names(canary);
-        JsonPatch patch = JsonPatch.create();
-        List<HTTPRouteRule> rules = route.getSpec().getRules();
-        for (int i = 0; i < rules.size(); i++) {
-            HTTPRouteRule rule = rules.get(i);
-            if (!steered(rule, canary)) {
-                continue;
-            }
-            HTTPBackendRef model = rule.getBackendRefs().stream().filter(r -> ours(r, canary)).findFirst()
-                    .orElseThrow();
+        boolean written = rewrite(canary, (rule, model) -> {
             List<HTTPBackendRef> refs = new ArrayList<>();
             for (HTTPBackendRef ref : rule.getBackendRefs()) {
                 if (!ours(ref, canary)) {
@@ -139,10 +128,9 @@ public class GatewayApiWeights implements TrafficWeights {
             }
             refs.add(new HTTPBackendRefBuilder(model).withName(names.get(1)).withWeight(100 - weight).build());
             refs.add(new HTTPBackendRefBuilder(model).withName(names.get(2)).withWeight(weight).build());
-            // Read just before: the patch goes to the rule as seen, and a later change is corrected next time.
-            patch.set("/spec/rules/" + i + "/backendRefs", refs);
-        }
-        patch.applyTo(client, route);
+            return refs;
+        });
+        return written ? weight : 0;
     }
 
     /**
@@ -151,9 +139,20 @@ public class GatewayApiWeights implements TrafficWeights {
      */
     @Override
     public void release(Canary canary) {
+        rewrite(canary, (rule, model) -> List.of(new HTTPBackendRefBuilder(model)
+                .withName(CanaryServices.baseName(canary)).withWeight(null).build()));
+    }
+
+    /**
+     * Replaces the backendRefs of every rule that sends to the Canary's Service, in one patch; {@code model} is the
+     * rule's first ref to it, whose port and filters the new refs keep.
+     *
+     * @return false when there is no route to write
+     */
+    private boolean rewrite(Canary canary, BiFunction<HTTPRouteRule, HTTPBackendRef, List<HTTPBackendRef>> refs) {
         HTTPRoute route = route(canary);
         if (route == null || route.getSpec() == null || route.getSpec().getRules() == null) {
-            return;
+            return false;
         }
         JsonPatch patch = JsonPatch.create();
         List<HTTPRouteRule> rules = route.getSpec().getRules();
@@ -164,9 +163,10 @@ public class GatewayApiWeights implements TrafficWeights {
             }
             HTTPBackendRef model = rule.getBackendRefs().stream().filter(r -> ours(r, canary)).findFirst()
                     .orElseThrow();
-            patch.set("/spec/rules/" + i + "/backendRefs", List.of(new HTTPBackendRefBuilder(model)
-                    .withName(CanaryServices.baseName(canary)).withWeight(null).build()));
+            // Read just before: the patch goes to the rule as seen, and a later change is corrected next time.
+            patch.set("/spec/rules/" + i + "/backendRefs", refs.apply(rule, model));
         }
         patch.applyTo(client, route);
+        return true;
     }
 }

@@ -104,7 +104,10 @@ public class NginxWeights implements TrafficWeights {
 
     @Override
     public int current(Canary canary) {
-        Ingress copy = ingress(canary, ingressName(canary) + "-canary");
+        return weightOf(ingress(canary, ingressName(canary) + "-canary"));
+    }
+
+    private static int weightOf(Ingress copy) {
         if (copy == null || copy.getMetadata().getAnnotations() == null) {
             return 0;
         }
@@ -116,23 +119,28 @@ public class NginxWeights implements TrafficWeights {
     }
 
     @Override
-    public void set(Canary canary, int weight) {
+    public int set(Canary canary, int weight) {
         String name = ingressName(canary) + "-canary";
         Ingress copy = ingress(canary, name);
+        if (copy != null && !Ownership.isOwnedBy(copy, canary)) {
+            return weightOf(copy); // someone else's: never written (the Canary is Invalid for it)
+        }
         if (weight == 0) {
-            if (copy != null && Ownership.isOwnedBy(copy, canary)) {
+            if (copy != null) {
                 ownership.delete(copy);
             }
-            return;
+            return 0;
         }
         if (copy == null) {
             Ingress git = ingress(canary, ingressName(canary));
-            if (git != null) {
-                client.resource(canaryCopy(canary, git, name, weight)).create();
+            if (git == null) {
+                return 0;
             }
-        } else if (Ownership.isOwnedBy(copy, canary)) {
+            client.resource(canaryCopy(canary, git, name, weight)).create();
+        } else {
             JsonPatch.create().annotation(copy, CANARY_WEIGHT, String.valueOf(weight)).applyTo(client, copy);
         }
+        return weight;
     }
 
     /** The Git Ingress with its hosts, paths and class, sending the paths of the Canary's Service to the canary. */

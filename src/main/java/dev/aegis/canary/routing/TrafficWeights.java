@@ -14,8 +14,12 @@ public interface TrafficWeights {
     /** The canary's weight in effect at the router now, 0..100. */
     int current(Canary canary);
 
-    /** Sets the canary's weight (the primary gets the rest); does nothing when it is already so. */
-    void set(Canary canary, int weight);
+    /**
+     * Sets the canary's weight (the primary gets the rest).
+     *
+     * @return the weight in effect after the write, so the caller need not read it back
+     */
+    int set(Canary canary, int weight);
 
     /** Canary deletion: everything to the primary, and the controller's own objects go. */
     void release(Canary canary);

@@ -46,14 +46,12 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 boolean canaryReady = Rollouts.desired(target) >= pods && Rollouts.updatedAvailable(target) >= pods;
                 int now = weights.current(r.canary());
                 if (canaryReady && now != intent.weight()) {
-                    weights.set(r.canary(), intent.weight());
-                    now = weights.current(r.canary());
+                    now = weights.set(r.canary(), intent.weight());
                 } else if (!canaryReady && now > 0
                         && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
                     // Git moved the target on: its pods are being replaced by a revision this step has not checked.
                     // No traffic to the canary until the step's pods are ready.
-                    weights.set(r.canary(), 0);
-                    now = weights.current(r.canary());
+                    now = weights.set(r.canary(), 0);
                 }
                 if (canaryReady && now == intent.weight()) {
                     // Pods beyond the share (a step down after steps changed) go once the weight is in effect.
@@ -71,10 +69,10 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 return RouteStatus.waiting(now, pods, total, PODS, waiting);
             }
             case STABLE -> {
-                if (weights.current(r.canary()) != 0) {
-                    weights.set(r.canary(), 0);
-                }
                 int now = weights.current(r.canary());
+                if (now != 0) {
+                    now = weights.set(r.canary(), 0);
+                }
                 if (now == 0 && primaryReady) {
                     workloads.scaleTarget(target, 0);
                 }
@@ -90,8 +88,7 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 // target on: its pods are then being replaced by a revision nobody has checked.
                 int now = weights.current(r.canary());
                 if (now > 0 && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
-                    weights.set(r.canary(), 0);
-                    now = weights.current(r.canary());
+                    now = weights.set(r.canary(), 0);
                 }
                 return RouteStatus.reached(now, Rollouts.desired(target), total, PODS);
             }
