@@ -40,6 +40,7 @@ import dev.aegis.canary.config.AegisConfig;
 import dev.aegis.canary.config.Secrets;
 import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.rollout.RolloutEvent;
+import dev.aegis.canary.rollout.SpecValidator;
 
 /**
  * Delivers notifications to the providers a Canary subscribes to, in the background: {@link #send} only queues, so a
@@ -294,17 +295,9 @@ public class Notifier {
             throw new IllegalArgumentException(where + " spec.secretRef: Secret " + spec.getSecretRef().getName()
                     + " has no key 'address' (the URL to post to)");
         }
-        URI uri;
-        try {
-            uri = URI.create(address.trim());
-        } catch (IllegalArgumentException e) {
-            uri = null;
-        }
-        if (uri == null || uri.getHost() == null
-                || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-            throw new IllegalArgumentException(where + " spec.secretRef: key 'address' of Secret "
-                    + spec.getSecretRef().getName() + " is not an http(s) URL");
-        }
+        URI uri = SpecValidator.httpUrl(address.trim()).orElseThrow(() -> new IllegalArgumentException(where
+                + " spec.secretRef: key 'address' of Secret " + spec.getSecretRef().getName()
+                + " is not an http(s) URL"));
         Duration timeout = config.timeout();
         if (spec.getTimeout() != null) {
             try {

@@ -268,14 +268,7 @@ public final class SpecValidator {
                 errors.add(at + ".type is required: confirm-rollout, pre-rollout, rollout, confirm-traffic-increase, "
                         + "confirm-promotion, post-rollout or rollback");
             }
-            java.net.URI url = null;
-            try {
-                url = h.getUrl() == null ? null : java.net.URI.create(h.getUrl());
-            } catch (IllegalArgumentException e) {
-                url = null;
-            }
-            if (url == null || url.getHost() == null
-                    || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+            if (httpUrl(h.getUrl()).isEmpty()) {
                 errors.add(at + ".url must be an http or https URL, got " + (h.getUrl() == null
                         ? "nothing"
                         : "'" + h.getUrl() + "'"));
@@ -287,6 +280,20 @@ public final class SpecValidator {
                             + h.getTimeout());
                 }
             }
+        }
+    }
+
+    /** The text as an http or https URL with a host; empty for anything else (a file URL, no host, bad syntax). */
+    public static java.util.Optional<java.net.URI> httpUrl(String text) {
+        if (text == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            java.net.URI url = java.net.URI.create(text);
+            boolean http = "http".equals(url.getScheme()) || "https".equals(url.getScheme());
+            return http && url.getHost() != null ? java.util.Optional.of(url) : java.util.Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
         }
     }
 
