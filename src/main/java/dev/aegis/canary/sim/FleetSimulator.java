@@ -23,8 +23,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
@@ -38,7 +41,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * <p>
  * The simulator is the only writer of ReplicaSets, Pods and workload statuses, so it keeps them in memory and writes
  * them through to the API server; it reads Deployments, DaemonSets and Nodes through informers. Nodes are API objects
- * the demo or a test creates; Deployment pods are spread over {@link Options#nodes()}.
+ * the demo or a test creates; Deployment pods are spread over {@link Options#nodes()}. HTTPRoutes and Ingresses get
+ * their routers' part played too ({@link RouterSimulation}), scraped at {@code /router/metrics}.
  */
 public final class FleetSimulator implements AutoCloseable {
 
@@ -48,8 +52,14 @@ public final class FleetSimulator implements AutoCloseable {
      * @param requestsPerSecondPerPod traffic each ready pod serves
      * @param nodes node names Deployment pods are spread over
      * @param tick how often the simulated controllers run and counters advance
+     * @param requestsPerSecondPerRoute traffic each HTTPRoute rule and each Ingress path takes
      */
-    public record Options(double requestsPerSecondPerPod, List<String> nodes, Duration tick) {
+    public record Options(double requestsPerSecondPerPod, List<String> nodes, Duration tick,
+            double requestsPerSecondPerRoute) {
+
+        public Options(double requestsPerSecondPerPod, List<String> nodes, Duration tick) {
+            this(requestsPerSecondPerPod, nodes, tick, 200);
+        }
 
         public static Options defaults() {
             return new Options(50, List.of("node-a", "node-b", "node-c"), Duration.ofMillis(100));
@@ -64,9 +74,13 @@ public final class FleetSimulator implements AutoCloseable {
     private volatile SimCluster cluster;
     private DeploymentSimulation deploymentSimulation;
     private DaemonSetSimulation daemonSetSimulation;
+    private volatile RouterSimulation routerSimulation;
     private SharedIndexInformer<Deployment> deployments;
     private SharedIndexInformer<DaemonSet> daemonSets;
     private SharedIndexInformer<Node> nodes;
+    private SharedIndexInformer<Service> services;
+    private SharedIndexInformer<HTTPRoute> routes;
+    private SharedIndexInformer<Ingress> ingresses;
     private ScheduledExecutorService loop;
     private long lastTickNanos;
 
@@ -75,6 +89,7 @@ public final class FleetSimulator implements AutoCloseable {
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         http.createContext("/sd", this::serveDiscovery);
         http.createContext("/pods/", this::servePodMetrics);
+        http.createContext("/router/metrics", this::serveRouterMetrics);
         http.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "fleet-metrics");
             t.setDaemon(true);
@@ -105,9 +120,13 @@ public final class FleetSimulator implements AutoCloseable {
         this.cluster = new SimCluster(client, this::behaviourOf);
         this.deploymentSimulation = new DeploymentSimulation(cluster, options.nodes());
         this.daemonSetSimulation = new DaemonSetSimulation(cluster);
+        this.routerSimulation = new RouterSimulation(cluster, options.requestsPerSecondPerRoute());
         this.deployments = client.apps().deployments().inAnyNamespace().inform();
         this.daemonSets = client.apps().daemonSets().inAnyNamespace().inform();
         this.nodes = client.nodes().inform();
+        this.services = client.services().inAnyNamespace().inform();
+        this.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform();
+        this.ingresses = client.network().v1().ingresses().inAnyNamespace().inform();
         this.lastTickNanos = System.nanoTime();
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleet-simulator");
@@ -178,6 +197,8 @@ public final class FleetSimulator implements AutoCloseable {
                         p.metrics.serve(options.requestsPerSecondPerPod(), seconds, behaviourOf(p.image));
                     }
                 }
+                routerSimulation.serve(routes.getStore().list(), ingresses.getStore().list(),
+                        services.getStore().list(), seconds);
             }
         } catch (RuntimeException e) {
             // The API server may be going away (end of a test or the demo); the next tick tries again.
@@ -197,7 +218,19 @@ public final class FleetSimulator implements AutoCloseable {
                     .put("pod", p.name)
                     .put("node", p.node);
         }
+        if (cluster != null) {
+            // The routers, as one more target: no namespace or pod label, so ingress-nginx's own namespace label
+            // stays as it is.
+            ObjectNode router = groups.addObject();
+            router.putArray("targets").add(address);
+            router.putObject("labels").put("__metrics_path__", "/router/metrics").put("component", "router");
+        }
         respond(exchange, 200, "application/json", groups.toString());
+    }
+
+    private void serveRouterMetrics(HttpExchange exchange) throws IOException {
+        RouterSimulation router = routerSimulation;
+        respond(exchange, 200, "text/plain; version=0.0.4", router == null ? "" : router.exposition());
     }
 
     private void servePodMetrics(HttpExchange exchange) throws IOException {
@@ -227,7 +260,8 @@ public final class FleetSimulator implements AutoCloseable {
         if (loop != null) {
             loop.shutdownNow();
         }
-        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[]{deployments, daemonSets, nodes}) {
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[]{deployments, daemonSets, nodes, services,
+                routes, ingresses}) {
             if (informer != null) {
                 informer.close();
             }

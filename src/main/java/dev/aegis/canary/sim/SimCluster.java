@@ -47,7 +47,8 @@ final class SimCluster {
         String image = template.getSpec().getContainers().isEmpty()
                 ? ""
                 : template.getSpec().getContainers().get(0).getImage();
-        SimPod pod = new SimPod(namespace, name, node, image, revision, System.currentTimeMillis());
+        SimPod pod = new SimPod(namespace, name, node, image, template.getMetadata().getLabels(), revision,
+                System.currentTimeMillis());
         Pod object = new PodBuilder()
                 .withNewMetadata()
                 .withName(name)

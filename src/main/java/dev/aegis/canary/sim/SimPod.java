@@ -1,5 +1,7 @@
 package dev.aegis.canary.sim;
 
+import java.util.Map;
+
 import io.fabric8.kubernetes.api.model.Pod;
 
 /** One simulated pod: where it runs, which version, its counters, and the object last written for it. */
@@ -9,6 +11,8 @@ final class SimPod {
     final String name;
     final String node;
     final String image;
+    /** The template's labels, which Services select on. */
+    final Map<String, String> labels;
     /** The template hash it was created from (pod-template-hash or controller-revision-hash). */
     final String revision;
     final long createdAtMillis;
@@ -16,11 +20,13 @@ final class SimPod {
     volatile boolean ready;
     Pod written;
 
-    SimPod(String namespace, String name, String node, String image, String revision, long createdAtMillis) {
+    SimPod(String namespace, String name, String node, String image, Map<String, String> labels,
+            String revision, long createdAtMillis) {
         this.namespace = namespace;
         this.name = name;
         this.node = node;
         this.image = image;
+        this.labels = labels == null ? Map.of() : Map.copyOf(labels);
         this.revision = revision;
         this.createdAtMillis = createdAtMillis;
     }

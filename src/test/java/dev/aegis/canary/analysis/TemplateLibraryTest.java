@@ -146,14 +146,18 @@ class TemplateLibraryTest {
     }
 
     static void envoy(OpenMetricsSeries s) {
-        for (var side : List.of(new Side(NS + "/" + TARGET + "-canary:80", 10, 0.02, CANARY_SHARES),
-                new Side(NS + "/" + TARGET + "-primary:80", 30, 0.005, PRIMARY_SHARES))) {
+        // Cilium names a backend's cluster <ns>:<svc>:<port>, Contour <ns>/<svc>/<port>/<hash>: the defaults match both
+        for (var side : List.of(new Side(NS + ":" + TARGET + "-canary:80", 10, 0.02, CANARY_SHARES),
+                new Side(NS + "/" + TARGET + "-primary/80/da39a3ee5e", 30, 0.005, PRIMARY_SHARES))) {
             Map<String, String> labels = Map.of("envoy_cluster_name", side.name());
             s.requests("envoy_cluster_upstream_rq", labels, "envoy_response_code", "200", "503", side.rps(),
                     side.errors());
             s.histogram("envoy_cluster_upstream_rq_time_bucket", labels, side.rps(), MILLIS, side.shares());
         }
         s.requests("envoy_cluster_upstream_rq", Map.of("envoy_cluster_name", NS + "/checkout:80"),
+                "envoy_response_code", "200", "503", 40, 0.5);
+        // the same Service name in another namespace, behind the same gateway
+        s.requests("envoy_cluster_upstream_rq", Map.of("envoy_cluster_name", "staging:" + TARGET + "-canary:80"),
                 "envoy_response_code", "200", "503", 40, 0.5);
     }
 

@@ -150,12 +150,13 @@ final class Fixtures {
 
     /** The templates shipped in analysis-templates/, applied as they are. */
     void applyShippedTemplates() {
-        applyShippedTemplates(List.of("request-success-rate.yaml", "request-duration-p99.yaml"));
+        applyShippedTemplates(List.of("generic/request-success-rate.yaml", "generic/request-duration-p99.yaml"));
     }
 
+    /** @param files paths under analysis-templates/ */
     void applyShippedTemplates(List<String> files) {
         for (String file : files) {
-            try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/generic/" + file)) {
+            try (InputStream in = Fixtures.class.getResourceAsStream("/analysis-templates/" + file)) {
                 client.resource(Serialization.unmarshal(in, AnalysisTemplate.class)).inNamespace(ns).create();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -212,7 +212,7 @@ class RunLifecycleTest {
                 assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
             });
 
-            fx.applyShippedTemplates(List.of("request-duration-p99.yaml"));
+            fx.applyShippedTemplates(List.of("generic/request-duration-p99.yaml"));
             CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
             assertThat(recorder.weights()).containsExactly(50, 50, 100);
             assertThat(fx.events("podinfo")).extracting(Event::getReason).containsSubsequence("InvalidSpec",
