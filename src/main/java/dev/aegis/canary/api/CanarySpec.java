@@ -30,6 +30,9 @@ public class CanarySpec {
     @JsonPropertyDescription("Services <name>, <name>-primary and <name>-canary, created by the controller.")
     private ServiceSpec service;
 
+    @JsonPropertyDescription("The HorizontalPodAutoscaler (autoscaling/v2) that scales the target Deployment. The primary gets a twin, <name>-primary, with its settings as of each promotion. Needs a weighted router (gateway-api or nginx).")
+    private LocalObjectRef autoscalerRef;
+
     @Size(min = 1, max = 100)
     @ValidationRule(value = "self.all(s, s >= 1 && s <= 100)", message = "every step must be in 1..100")
     @ValidationRule(value = "self.isSorted() && self.all(s, self.exists_one(t, t == s))", message = "steps must be strictly increasing")
@@ -69,6 +72,14 @@ public class CanarySpec {
 
     public void setTraffic(TrafficSpec traffic) {
         this.traffic = traffic;
+    }
+
+    public LocalObjectRef getAutoscalerRef() {
+        return autoscalerRef;
+    }
+
+    public void setAutoscalerRef(LocalObjectRef autoscalerRef) {
+        this.autoscalerRef = autoscalerRef;
     }
 
     public ServiceSpec getService() {

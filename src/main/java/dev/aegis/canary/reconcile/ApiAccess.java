@@ -28,6 +28,7 @@ public final class ApiAccess {
             new Rule("", "services", Set.of("get", "list", "watch", "create", "patch", "delete")),
             new Rule("gateway.networking.k8s.io", "httproutes", Set.of("get", "patch")),
             new Rule("networking.k8s.io", "ingresses", Set.of("get", "create", "patch", "delete")),
+            new Rule("autoscaling", "horizontalpodautoscalers", Set.of("get", "create", "patch", "delete")),
             new Rule("", "events", Set.of("create")),
             new Rule("", "secrets", Set.of("get")));
 

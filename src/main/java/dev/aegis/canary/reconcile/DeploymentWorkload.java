@@ -26,6 +26,7 @@ import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Labels;
 import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.PodNames;
+import dev.aegis.canary.workload.PrimaryAutoscalers;
 import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.Rollouts;
 
@@ -36,12 +37,14 @@ final class DeploymentWorkload implements Workload {
 
     /** The beans a Deployment workload works with. */
     record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
-            WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership,
-            Map<String, Map.Entry<String, String>> podHashes) {
+            WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services,
+            PrimaryAutoscalers autoscalers, Ownership ownership, Map<String, Map.Entry<String, String>> podHashes) {
 
         Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
-                WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services, Ownership ownership) {
-            this(ops, replicas, gatewayApi, nginx, defaultRouter, services, ownership, new ConcurrentHashMap<>());
+                WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services,
+                PrimaryAutoscalers autoscalers, Ownership ownership) {
+            this(ops, replicas, gatewayApi, nginx, defaultRouter, services, autoscalers, ownership,
+                    new ConcurrentHashMap<>());
         }
 
         /**
@@ -75,16 +78,19 @@ final class DeploymentWorkload implements Workload {
     private final int total;
     private final Integer gitReplicas;
     private final String targetRevision;
+    /** The Git autoscaler and the primary's, when spec.autoscalerRef is set; else null. */
+    private final PrimaryAutoscalers.Pair autoscalers;
     private final Tools tools;
     private final Cache cache;
 
     private DeploymentWorkload(Canary canary, Deployment target, Deployment primary, int total, Integer gitReplicas,
-            Tools tools, Cache cache) {
+            PrimaryAutoscalers.Pair autoscalers, Tools tools, Cache cache) {
         this.canary = canary;
         this.target = target;
         this.primary = primary;
         this.total = total;
         this.gitReplicas = gitReplicas;
+        this.autoscalers = autoscalers;
         this.targetRevision = Revisions.of(target.getSpec().getTemplate());
         this.tools = tools;
         this.cache = cache;
@@ -116,6 +122,18 @@ final class DeploymentWorkload implements Workload {
                 return Workloads.Found.problem(problem);
             }
         }
+        if (canary.getSpec().getAutoscalerRef() != null) {
+            PrimaryAutoscalers.Pair autoscalers = tools.autoscalers().get(canary);
+            String problem = PrimaryAutoscalers.problem(canary, autoscalers);
+            if (problem != null) {
+                return Workloads.Found.problem(problem);
+            }
+            // Autoscalers set the counts, not Git: the workload's size is what the primary's autoscaler chose (at
+            // first sight, what the Git autoscaler chose for the target).
+            int total = Math.max(1, Rollouts.desired(primary != null ? primary : target));
+            return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, null, autoscalers,
+                    tools, cache));
+        }
         Integer gitReplicas = DeploymentWorkloads.gitReplicas(target);
         // The workload's size: what Git set on the target; else what the controller recorded; else, for a primary
         // adopted from a deleted Canary (the target then holds the count the controller set), the primary's.
@@ -124,7 +142,8 @@ final class DeploymentWorkload implements Workload {
                 : status != null && status.getTotalReplicas() != null
                         ? status.getTotalReplicas()
                         : primary != null ? Rollouts.desired(primary) : Rollouts.desired(target);
-        return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, gitReplicas, tools, cache));
+        return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, gitReplicas, null, tools,
+                cache));
     }
 
     @Override
@@ -164,6 +183,23 @@ final class DeploymentWorkload implements Workload {
         String canaryRevision = status != null && status.getCanaryRevision() != null
                 ? status.getCanaryRevision()
                 : targetRevision;
+        boolean canaryServed = true;
+        if (canary.getSpec().getService() != null) {
+            // Before any weight moves: traffic sent to the canary Service must find the revision under test. It goes
+            // up once the cache shows the Service selecting it, a reconcile after the selector was written.
+            String hash = canaryPodHash(canaryRevision).orElse(null);
+            canaryServed = CanaryServices.selectsRevision(canary, hash,
+                    svc -> cache.service(canary.getMetadata().getNamespace(), svc));
+            // Under a weighted router the apex selects only the primary's pods, once the primary serves in full:
+            // before (first sight, a promotion rolling out) it selects both versions, so it never has no endpoints.
+            boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter && primary != null
+                    && Rollouts.isComplete(primary);
+            for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
+                    apexOnPrimary, hash, svc -> cache.service(canary.getMetadata().getNamespace(), svc))) {
+                told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by "
+                        + "the controller; it is left as it is"));
+            }
+        }
         switch (intent.kind()) {
             case INITIALIZE -> {
                 if (primary == null) {
@@ -176,30 +212,27 @@ final class DeploymentWorkload implements Workload {
                 if (targetRevision.equals(canaryRevision)) {
                     tools.ops().promote(primary, target, targetRevision, total);
                 }
-                route = tools.router(canary).apply(rollout(canaryRevision), intent);
+                route = tools.router(canary).apply(rollout(canaryRevision, canaryServed), intent);
             }
-            case STABLE, SPLIT -> route = tools.router(canary).apply(rollout(canaryRevision), intent);
+            case STABLE, SPLIT -> route = tools.router(canary).apply(rollout(canaryRevision, canaryServed), intent);
             case HOLD -> {
             }
         }
-        if (canary.getSpec().getService() != null) {
-            // Under a weighted router the apex selects only the primary's pods, once the primary serves in full:
-            // before (first sight, a promotion rolling out) it selects both versions, so it never has no endpoints.
-            boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter && primary != null
-                    && Rollouts.isComplete(primary);
-            for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
-                    apexOnPrimary,
-                    canaryPodHash(canaryRevision).orElse(null),
-                    svc -> cache.service(canary.getMetadata().getNamespace(), svc))) {
-                told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by "
-                        + "the controller; it is left as it is"));
-            }
+        if (autoscalers != null) {
+            // The Git autoscaler's settings reach the primary with the revision they came with: at first sight, at
+            // promotion, and whenever no other revision is pending (a change to the autoscaler alone).
+            boolean handOver = intent.kind() == TrafficIntent.Kind.INITIALIZE
+                    || intent.kind() == TrafficIntent.Kind.PROMOTE && targetRevision.equals(canaryRevision)
+                    || targetRevision.equals(primaryRevision());
+            tools.autoscalers().ensure(canary, autoscalers, DeploymentWorkloads.primaryName(
+                    target.getMetadata().getName()), handOver);
         }
         return route;
     }
 
-    private DeploymentRollout rollout(String canaryRevision) {
-        return new DeploymentRollout(canary, target, primary, total, canaryRevision);
+    private DeploymentRollout rollout(String canaryRevision, boolean canaryServed) {
+        return new DeploymentRollout(canary, target, primary, total, canaryRevision, canaryServed,
+                autoscalers != null);
     }
 
     /** The canary's ReplicaSet for the revision under test, and the primary's. */
@@ -248,7 +281,7 @@ final class DeploymentWorkload implements Workload {
             } else {
                 RouteStatus route = tools.router(canary).apply(rollout(status == null
                         ? targetRevision
-                        : status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
+                        : status.getCanaryRevision(), false), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
                 if (!route.reached()) {
                     return route;
                 }
@@ -256,6 +289,14 @@ final class DeploymentWorkload implements Workload {
             }
         }
         tools.releaseWeights(canary);
+        if (autoscalers != null && autoscalers.primary() != null) {
+            // The primary's autoscaler goes with the primary, or stays with it.
+            if (primaryServes) {
+                tools.ownership().release(autoscalers.primary());
+            } else {
+                tools.ownership().delete(autoscalers.primary());
+            }
+        }
         if (canary.getSpec().getService() != null) {
             if (!primaryServes && tools.router(canary) instanceof WeightedTrafficRouter) {
                 // No primary serves: the apex Service goes back to the target's pods before it is let go.
@@ -273,7 +314,7 @@ final class DeploymentWorkload implements Workload {
      * or not.
      */
     static void giveBackToPrimary(Canary canary, CanaryStatus status, Cache cache, Tools tools) {
-        if (status == null || status.getStableRevision() == null || status.getTotalReplicas() == null) {
+        if (status == null || status.getStableRevision() == null) {
             return;
         }
         if (tools.router(canary) instanceof WeightedTrafficRouter weighted) {
@@ -290,12 +331,17 @@ final class DeploymentWorkload implements Workload {
         if (primary == null || !Ownership.isOwnedBy(primary, canary)) {
             return;
         }
+        boolean autoscaled = canary.getSpec().getAutoscalerRef() != null;
+        if (!autoscaled && status.getTotalReplicas() == null) {
+            return;
+        }
+        int total = autoscaled ? Math.max(1, Rollouts.desired(primary)) : status.getTotalReplicas();
         Deployment target = cache.deployment(namespace, targetName);
         if (target == null) {
-            tools.ops().scalePrimary(primary, status.getTotalReplicas());
+            tools.ops().scalePrimary(primary, total);
         } else {
-            tools.router(canary).apply(new DeploymentRollout(canary, target, primary, status.getTotalReplicas(),
-                    status.getCanaryRevision()), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
+            tools.router(canary).apply(new DeploymentRollout(canary, target, primary, total,
+                    status.getCanaryRevision(), false, autoscaled), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
         }
     }
 }

@@ -18,6 +18,7 @@ import dev.aegis.canary.routing.WeightedTrafficRouter;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Ownership;
+import dev.aegis.canary.workload.PrimaryAutoscalers;
 
 /** Finds a Canary's workload, of whichever kind its target is. */
 @ApplicationScoped
@@ -39,12 +40,12 @@ public class Workloads {
     private final DaemonSetWorkload.Tools daemonSets;
 
     public Workloads(DeploymentWorkloads deploymentOps, ReplicaTrafficRouter replicaRouter,
-            GatewayApiWeights gatewayApi, NginxWeights nginx, CanaryServices services, DaemonSetWorkloads daemonSetOps,
-            NodeTrafficRouter nodeRouter, Ownership ownership, AegisConfig config) {
+            GatewayApiWeights gatewayApi, NginxWeights nginx, CanaryServices services, PrimaryAutoscalers autoscalers,
+            DaemonSetWorkloads daemonSetOps, NodeTrafficRouter nodeRouter, Ownership ownership, AegisConfig config) {
         this.deployments = new DeploymentWorkload.Tools(deploymentOps, replicaRouter,
                 new WeightedTrafficRouter(deploymentOps, gatewayApi, "HTTPRoute"),
                 new WeightedTrafficRouter(deploymentOps, nginx, "canary Ingress"), config.traffic().deploymentRouter(),
-                services, ownership);
+                services, autoscalers, ownership);
         this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
     }
 

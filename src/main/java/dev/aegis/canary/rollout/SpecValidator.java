@@ -171,6 +171,15 @@ public final class SpecValidator {
 
     private static void validateRouter(RouterType router, CanarySpec spec, List<String> errors) {
         WorkloadKind kind = spec.getTargetRef().getKind();
+        if (spec.getAutoscalerRef() != null) {
+            if (kind != WorkloadKind.Deployment) {
+                errors.add("spec.autoscalerRef needs a Deployment target; a DaemonSet runs one pod per node");
+            } else if (router == RouterType.REPLICAS) {
+                // The split would be pod counts, which the autoscalers would keep undoing.
+                errors.add("spec.autoscalerRef needs spec.traffic.router gateway-api or nginx: the replicas router "
+                        + "splits traffic by pod counts, which an autoscaler sets");
+            }
+        }
         switch (router) {
             case REPLICAS -> {
                 if (kind != WorkloadKind.Deployment) {

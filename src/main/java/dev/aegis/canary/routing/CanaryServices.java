@@ -104,6 +104,20 @@ public class CanaryServices {
         return foreign;
     }
 
+    /**
+     * True when the canary Service already selects the pods of the revision under test, as the cache shows it, so
+     * traffic sent to it finds them; also true for a canary Service someone else owns, which the controller cannot
+     * judge.
+     */
+    public static boolean selectsRevision(Canary canary, String canaryPodHash, Function<String, Service> cached) {
+        Service current = cached.apply(names(canary).get(2));
+        if (current != null && !Ownership.isOwnedBy(current, canary)) {
+            return true;
+        }
+        return canaryPodHash != null && current != null && current.getSpec().getSelector() != null
+                && canaryPodHash.equals(current.getSpec().getSelector().get(Labels.POD_TEMPLATE_HASH));
+    }
+
     private static boolean samePorts(List<ServicePort> a, List<ServicePort> b) {
         if (a == null || a.size() != b.size()) {
             return false;

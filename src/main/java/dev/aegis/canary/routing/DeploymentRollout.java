@@ -10,9 +10,13 @@ import dev.aegis.canary.api.Canary;
  * @param canary the Canary
  * @param target the Git-owned Deployment, which runs the canary
  * @param primary the controller-owned copy, which runs the stable revision
- * @param totalReplicas the pods the workload serves with (from Git)
+ * @param totalReplicas the pods the workload serves with (from Git, or the primary's autoscaler)
  * @param canaryRevision the revision under test
+ * @param canaryServed the canary Service selects the revision under test (a weighted router sends it traffic only
+ *            then)
+ * @param autoscaled an autoscaler sizes the primary (and, during a run, the canary beyond its share): the router
+ *            never scales the primary and never takes canary pods away mid-run
  */
 public record DeploymentRollout(Canary canary, Deployment target, Deployment primary, int totalReplicas,
-        String canaryRevision) {
+        String canaryRevision, boolean canaryServed, boolean autoscaled) {
 }

@@ -37,13 +37,19 @@ public class WeightedTrafficRouter implements TrafficRouter {
         Deployment target = r.target();
         Deployment primary = r.primary();
         int total = r.totalReplicas();
-        workloads.scalePrimary(primary, total);
-        boolean primaryReady = Rollouts.desired(primary) == total && Rollouts.isComplete(primary);
+        boolean primaryReady;
+        if (r.autoscaled()) {
+            primaryReady = Rollouts.isComplete(primary); // its autoscaler decides its size
+        } else {
+            workloads.scalePrimary(primary, total);
+            primaryReady = Rollouts.desired(primary) == total && Rollouts.isComplete(primary);
+        }
         switch (intent.kind()) {
             case SPLIT -> {
                 int pods = ReplicaSplit.podsFor(intent.weight(), total);
                 workloads.scaleTarget(target, Math.max(pods, Rollouts.desired(target)));
-                boolean canaryReady = Rollouts.desired(target) >= pods && Rollouts.updatedAvailable(target) >= pods;
+                boolean canaryReady = Rollouts.desired(target) >= pods && Rollouts.updatedAvailable(target) >= pods
+                        && r.canaryServed();
                 int now = weights.current(r.canary());
                 if (canaryReady && now != intent.weight()) {
                     now = weights.set(r.canary(), intent.weight());
@@ -53,15 +59,18 @@ public class WeightedTrafficRouter implements TrafficRouter {
                     // No traffic to the canary until the step's pods are ready.
                     now = weights.set(r.canary(), 0);
                 }
-                if (canaryReady && now == intent.weight()) {
-                    // Pods beyond the share (a step down after steps changed) go once the weight is in effect.
+                if (canaryReady && now == intent.weight() && !r.autoscaled()) {
+                    // Pods beyond the share (a step down after steps changed) go once the weight is in effect; under
+                    // an autoscaler, pods beyond the share are its call.
                     workloads.scaleTarget(target, pods);
                 }
                 if (canaryReady && now == intent.weight() && primaryReady) {
                     return RouteStatus.reached(now, pods, total, PODS);
                 }
                 String waiting = !canaryReady
-                        ? "canary: " + Rollouts.updatedAvailable(target) + "/" + pods + " pods ready"
+                        ? r.canaryServed() || Rollouts.updatedAvailable(target) < pods
+                                ? "canary: " + Rollouts.updatedAvailable(target) + "/" + pods + " pods ready"
+                                : "canary Service: not yet selecting the canary's pods"
                         : now != intent.weight()
                                 ? what + " weight " + now + "%"
                                 : "primary: " + Rollouts.describe(

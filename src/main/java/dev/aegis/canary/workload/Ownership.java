@@ -40,17 +40,23 @@ public class Ownership {
      * Canary.
      */
     public static ObjectMeta primaryMetadata(Canary canary, HasMetadata target, String name, String revision) {
+        ObjectMeta meta = ownedMetadata(canary, target, name);
+        meta.setAnnotations(Map.of(Labels.REVISION, revision));
+        return meta;
+    }
+
+    /** Metadata of a copy the Canary owns: the source's labels and the Canary's. */
+    public static ObjectMeta ownedMetadata(Canary canary, HasMetadata source, String name) {
         Map<String, String> labels = new LinkedHashMap<>();
-        if (target.getMetadata().getLabels() != null) {
-            labels.putAll(target.getMetadata().getLabels());
+        if (source.getMetadata().getLabels() != null) {
+            labels.putAll(source.getMetadata().getLabels());
         }
         labels.put(Labels.CANARY, canary.getMetadata().getName());
         labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
         return new ObjectMetaBuilder()
                 .withName(name)
-                .withNamespace(target.getMetadata().getNamespace())
+                .withNamespace(source.getMetadata().getNamespace())
                 .withLabels(labels)
-                .withAnnotations(Map.of(Labels.REVISION, revision))
                 .withOwnerReferences(ownerReference(canary))
                 .build();
     }

@@ -1,13 +1,12 @@
 package dev.aegis.canary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
@@ -24,15 +23,24 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.LocalObjectRef;
+import dev.aegis.canary.api.MetricResult;
+import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.RouterType;
+import dev.aegis.canary.api.TemplateRef;
+import dev.aegis.canary.api.ThresholdRange;
 import dev.aegis.canary.api.TrafficSpec;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
-/** The gateway-api and nginx routers: exact weights at every step, 100/0 at the end, nothing else touched. */
+/**
+ * The gateway-api and nginx routers: exact weights at every step, 100/0 at the end, nothing else touched. Analysis
+ * reads what the routers report (the shipped envoy and ingress-nginx templates), from the simulated routers that send
+ * each request where the route's weights say.
+ */
 @QuarkusTest
 class WeightedRoutersTest {
 
@@ -49,47 +57,9 @@ class WeightedRoutersTest {
         fleet.attach(client);
     }
 
-    /** Samples a value every 20 ms and keeps each change, in order. */
-    static final class Changes<T> implements AutoCloseable {
-
-        private final List<T> seen = new ArrayList<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Changes(Supplier<T> sample) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    T now = sample.get();
-                    synchronized (seen) {
-                        if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(now)) {
-                            seen.add(now);
-                        }
-                    }
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        List<T> seen() {
-            synchronized (seen) {
-                return List.copyOf(seen);
-            }
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-        }
-    }
-
-    HTTPRoute route(Fixtures fx) {
-        return client.resource(new HTTPRouteBuilder()
+    /** HTTPRoute podinfo: "/" to Service podinfo, "/admin" to another Service. */
+    static HTTPRoute route(Fixtures fx) {
+        return fx.client.resource(new HTTPRouteBuilder()
                 .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
                 .withNewSpec()
                 .addNewParentRef().withName("edge-gateway").withNamespace("gateways").endParentRef()
@@ -106,8 +76,8 @@ class WeightedRoutersTest {
                 .build()).create();
     }
 
-    HTTPRoute routeNow(Fixtures fx) {
-        return client.resources(HTTPRoute.class).inNamespace(fx.ns).withName("podinfo").get();
+    static HTTPRoute routeNow(Fixtures fx) {
+        return fx.client.resources(HTTPRoute.class).inNamespace(fx.ns).withName("podinfo").get();
     }
 
     /** "primary/canary" weights of the first rule, or the backends' names when the controller has not set them. */
@@ -119,22 +89,35 @@ class WeightedRoutersTest {
         return String.join(",", refs.stream().map(HTTPBackendRef::getName).toList());
     }
 
+    static final List<String> ENVOY_TEMPLATES = List.of("envoy/envoy-success-rate.yaml",
+            "envoy/envoy-latency-p99.yaml");
+
     Canary gatewayCanary(Fixtures fx, List<Integer> steps) {
         return fx.canary("podinfo", "podinfo", spec -> {
             spec.setSteps(steps);
-            TrafficSpec traffic = new TrafficSpec();
-            traffic.setRouter(RouterType.GATEWAY_API);
-            TrafficSpec.GatewayApiTraffic gw = new TrafficSpec.GatewayApiTraffic();
-            gw.setHttpRouteRef(new LocalObjectRef("podinfo"));
-            traffic.setGatewayAPI(gw);
-            spec.setTraffic(traffic);
+            onGatewayApi(spec);
         });
+    }
+
+    /** The gateway-api router on HTTPRoute podinfo, checked with the shipped Envoy templates. */
+    static void onGatewayApi(CanarySpec spec) {
+        spec.getAnalysis().setMetrics(List.of(
+                new MetricSpec("success-rate", new TemplateRef("envoy-success-rate", null),
+                        new ThresholdRange(99.0, null)),
+                new MetricSpec("latency-p99", new TemplateRef("envoy-latency-p99", null),
+                        new ThresholdRange(null, 500.0))));
+        TrafficSpec traffic = new TrafficSpec();
+        traffic.setRouter(RouterType.GATEWAY_API);
+        TrafficSpec.GatewayApiTraffic gw = new TrafficSpec.GatewayApiTraffic();
+        gw.setHttpRouteRef(new LocalObjectRef("podinfo"));
+        traffic.setGatewayAPI(gw);
+        spec.setTraffic(traffic);
     }
 
     @Test
     void theHttpRouteCarriesExactWeightsAtEveryStepAndGoesBackTo100To0() {
         Fixtures fx = new Fixtures(client, "gw");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
         fx.deployment("podinfo", "gw-1", 10);
         HTTPRoute original = route(fx);
         gatewayCanary(fx, List.of(1, 10, 50, 100));
@@ -148,6 +131,10 @@ class WeightedRoutersTest {
             assertThat(recorder.steps()).extracting(StatusRecorder.Step::effectiveWeight)
                     .as("1% is 1%: the router, not pod counts, carries the split").containsExactly(1, 10, 50, 100);
             assertThat(done.getStableRevision()).isEqualTo(done.getCanaryRevision());
+            MetricResult success = done.getLastAnalysis().get(0);
+            assertThat(success.getQuery()).as("the canary's Envoy cluster, as Cilium names it").contains(
+                    "envoy_cluster_upstream_rq{envoy_cluster_name=~\".*" + fx.ns + "[/:]podinfo-canary[/:].*\"");
+            assertThat(success.getValue()).isCloseTo(99.9, within(0.05));
 
             HTTPRoute after = routeNow(fx);
             assertThat(after.getSpec().getRules().get(0).getBackendRefs()).extracting(HTTPBackendRef::getName,
@@ -172,7 +159,7 @@ class WeightedRoutersTest {
     @Test
     void aRollbackAndADeletionBothLeaveTheRouteAt100To0() {
         Fixtures fx = new Fixtures(client, "gw-back");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
         fleet.setBehaviour(Fixtures.IMAGE + "gb-2", VersionBehaviour.healthy().withErrorRatio(0.2));
         fx.deployment("podinfo", "gb-1", 4);
         route(fx);
@@ -180,7 +167,9 @@ class WeightedRoutersTest {
         try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
             recorder.awaitPhase(Phase.Ready, RUN);
             fx.setImage("podinfo", "gb-2");
-            recorder.awaitPhase(Phase.RolledBack, RUN);
+            CanaryStatus back = recorder.awaitPhase(Phase.RolledBack, RUN);
+            assertThat(back.getMessage()).contains("success-rate 80");
+            assertThat(back.getLastAnalysis().get(0).getQuery()).contains("envoy_cluster_upstream_rq");
             await().atMost(Duration.ofSeconds(10)).until(() -> weights(routeNow(fx)).equals("100/0")
                     && fx.deploymentNow("podinfo").getSpec().getReplicas() == 0);
 
@@ -201,7 +190,7 @@ class WeightedRoutersTest {
     @Test
     void aTargetDeletedMidRunTakesTheCanarysWeightAwayAtOnce() {
         Fixtures fx = new Fixtures(client, "gw-gone");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
         fx.deployment("podinfo", "gg-1", 4);
         route(fx);
         gatewayCanary(fx, List.of(50, 100));
@@ -218,7 +207,7 @@ class WeightedRoutersTest {
     @Test
     void aRuleThatAlsoSendsElsewhereIsInvalidNamingTheRule() {
         Fixtures fx = new Fixtures(client, "gw-mixed");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
         fx.deployment("podinfo", "gx-1", 4);
         client.resource(new HTTPRouteBuilder()
                 .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
@@ -241,7 +230,7 @@ class WeightedRoutersTest {
     @Test
     void aMissingHttpRouteIsInvalidAndNothingIsCreated() {
         Fixtures fx = new Fixtures(client, "gw-missing");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
         fx.deployment("podinfo", "gm-1", 4);
         gatewayCanary(fx, List.of(50, 100));
         try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
@@ -280,11 +269,15 @@ class WeightedRoutersTest {
     @Test
     void theNginxCanaryIngressCarriesTheWeightAtEveryStepAndGoesAtTheEnd() {
         Fixtures fx = new Fixtures(client, "nginx");
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(List.of("ingress-nginx/nginx-success-rate.yaml"));
         fx.deployment("podinfo", "ng-1", 10);
         Ingress original = ingress(fx);
         fx.canary("podinfo", "podinfo", spec -> {
             spec.setSteps(List.of(5, 50, 100));
+            MetricSpec success = new MetricSpec("success-rate", new TemplateRef("nginx-success-rate", null),
+                    new ThresholdRange(99.0, null));
+            success.setArgs(Map.of("ingress", "podinfo"));
+            spec.getAnalysis().setMetrics(List.of(success));
             TrafficSpec traffic = new TrafficSpec();
             traffic.setRouter(RouterType.NGINX);
             TrafficSpec.NginxTraffic nginx = new TrafficSpec.NginxTraffic();
@@ -310,7 +303,11 @@ class WeightedRoutersTest {
                     p -> p.getBackend().getService().getName()).containsExactly(
                             org.assertj.core.groups.Tuple.tuple("/", "podinfo-canary"));
 
-            recorder.awaitPhase(Phase.Succeeded, RUN);
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
+            assertThat(done.getLastAnalysis().get(0).getQuery()).as("ingress-nginx's count of canary requests")
+                    .contains("nginx_ingress_controller_requests{namespace=\"" + fx.ns
+                            + "\",ingress=\"podinfo\",canary!=\"\"");
+            assertThat(done.getLastAnalysis().get(0).getValue()).isCloseTo(99.9, within(0.05));
             await().atMost(Duration.ofSeconds(10)).until(() -> copyNow.get() == null);
             assertThat(seen.seen()).containsExactly("none", "5", "50", "100", "none");
             assertThat(recorder.steps()).extracting(StatusRecorder.Step::effectiveWeight).containsExactly(5, 50, 100);

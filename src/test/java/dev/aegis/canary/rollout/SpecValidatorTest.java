@@ -118,6 +118,14 @@ class SpecValidatorTest {
                     s.getTargetRef().setKind(WorkloadKind.DaemonSet);
                     router(s, RouterType.NGINX);
                 }, "spec.traffic.router nginx needs a Deployment target"),
+                new Bad("autoscaler under the replicas router", s -> s.setAutoscalerRef(
+                        new dev.aegis.canary.api.LocalObjectRef("podinfo")),
+                        "spec.autoscalerRef needs spec.traffic.router gateway-api or nginx: the replicas router "
+                                + "splits traffic by pod counts, which an autoscaler sets"),
+                new Bad("autoscaler on a DaemonSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.DaemonSet);
+                    s.setAutoscalerRef(new dev.aegis.canary.api.LocalObjectRef("podinfo"));
+                }, "spec.autoscalerRef needs a Deployment target"),
                 new Bad("webhook without url", s -> s.setWebhooks(List.of(new dev.aegis.canary.api.WebhookSpec(
                         "gate", dev.aegis.canary.api.HookType.CONFIRM_ROLLOUT, null))),
                         "spec.webhooks[0].url must be an http or https URL, got nothing"),
