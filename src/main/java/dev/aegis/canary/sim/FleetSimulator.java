@@ -83,6 +83,7 @@ public final class FleetSimulator implements AutoCloseable {
     private SharedIndexInformer<Ingress> ingresses;
     private ScheduledExecutorService loop;
     private long lastTickNanos;
+    private long lastFailureLogNanos;
 
     private FleetSimulator(Options options) throws IOException {
         this.options = options;
@@ -201,8 +202,13 @@ public final class FleetSimulator implements AutoCloseable {
                         services.getStore().list(), seconds);
             }
         } catch (RuntimeException e) {
-            // The API server may be going away (end of a test or the demo); the next tick tries again.
-            LOG.debugf(e, "simulator tick failed");
+            // The API server may be going away (end of a test or the demo); the next tick tries again. A failure
+            // that repeats would stall the whole fleet: said once every 10 s.
+            long now = System.nanoTime();
+            if (now - lastFailureLogNanos > 10_000_000_000L) {
+                lastFailureLogNanos = now;
+                LOG.warnf(e, "simulator tick failed");
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.aegis.canary.sim;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,7 +28,8 @@ final class SimPod {
         this.name = name;
         this.node = node;
         this.image = image;
-        this.labels = labels == null ? Map.of() : Map.copyOf(labels);
+        // Not Map.copyOf: the test server keeps the null a merge patch sends to remove a label.
+        this.labels = labels == null ? Map.of() : Collections.unmodifiableMap(new HashMap<>(labels));
         this.revision = revision;
         this.createdAtMillis = createdAtMillis;
     }
