@@ -3,6 +3,7 @@ package dev.aegis.canary.reconcile;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
@@ -96,9 +97,7 @@ public class Workloads {
                 yield cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
             }
         };
-        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
-            deployments.ownership().release(primary);
-        }
+        releasePrimary(canary, primary);
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
             deployments.releaseWeights(canary);
         }
@@ -106,6 +105,19 @@ public class Workloads {
             deployments.services().release(canary, deployments.ownership());
         }
         return RouteStatus.reached(0, 0, 0, RouteStatus.Unit.PODS);
+    }
+
+    /** The primary (and its autoscaler) let go of, never left for the garbage collector to delete with the Canary. */
+    private void releasePrimary(Canary canary, HasMetadata primary) {
+        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
+            deployments.ownership().release(primary);
+        }
+        if (canary.getSpec().getAutoscalerRef() != null) {
+            HorizontalPodAutoscaler twin = deployments.autoscalers().get(canary).primary();
+            if (twin != null && Ownership.isOwnedBy(twin, canary)) {
+                deployments.ownership().release(twin);
+            }
+        }
     }
 
     /**
@@ -124,9 +136,7 @@ public class Workloads {
             case Deployment -> cache.deployment(namespace, DeploymentWorkloads.primaryName(target));
             case DaemonSet -> cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
         };
-        if (primary != null && Ownership.isOwnedBy(primary, canary)) {
-            deployments.ownership().release(primary);
-        }
+        releasePrimary(canary, primary);
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
             deployments.releaseWeights(canary);
         }
