@@ -266,14 +266,11 @@ class WeightedRoutersTest {
                 : copy.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/canary-weight");
     }
 
-    @Test
-    void theNginxCanaryIngressCarriesTheWeightAtEveryStepAndGoesAtTheEnd() {
-        Fixtures fx = new Fixtures(client, "nginx");
+    /** The nginx router on Ingress podinfo, checked with the shipped ingress-nginx template. */
+    Canary nginxCanary(Fixtures fx, List<Integer> steps) {
         fx.applyShippedTemplates(List.of("ingress-nginx/nginx-success-rate.yaml"));
-        fx.deployment("podinfo", "ng-1", 10);
-        Ingress original = ingress(fx);
-        fx.canary("podinfo", "podinfo", spec -> {
-            spec.setSteps(List.of(5, 50, 100));
+        return fx.canary("podinfo", "podinfo", spec -> {
+            spec.setSteps(steps);
             MetricSpec success = new MetricSpec("success-rate", new TemplateRef("nginx-success-rate", null),
                     new ThresholdRange(99.0, null));
             success.setArgs(Map.of("ingress", "podinfo"));
@@ -285,8 +282,19 @@ class WeightedRoutersTest {
             traffic.setNginx(nginx);
             spec.setTraffic(traffic);
         });
-        Supplier<Ingress> copyNow = () -> client.network().v1().ingresses().inNamespace(fx.ns)
-                .withName("podinfo-canary").get();
+    }
+
+    Ingress canaryIngressNow(Fixtures fx) {
+        return client.network().v1().ingresses().inNamespace(fx.ns).withName("podinfo-canary").get();
+    }
+
+    @Test
+    void theNginxCanaryIngressCarriesTheWeightAtEveryStepAndGoesAtTheEnd() {
+        Fixtures fx = new Fixtures(client, "nginx");
+        fx.deployment("podinfo", "ng-1", 10);
+        Ingress original = ingress(fx);
+        nginxCanary(fx, List.of(5, 50, 100));
+        Supplier<Ingress> copyNow = () -> canaryIngressNow(fx);
         try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo");
                 Changes<String> seen = new Changes<>(() -> canaryWeight(copyNow.get()))) {
             recorder.awaitPhase(Phase.Ready, RUN);
@@ -314,6 +322,36 @@ class WeightedRoutersTest {
             Ingress git = client.network().v1().ingresses().inNamespace(fx.ns).withName("podinfo").get();
             assertThat(git.getSpec()).as("the Git Ingress is never changed").isEqualTo(original.getSpec());
             assertThat(git.getMetadata().getAnnotations()).isEqualTo(original.getMetadata().getAnnotations());
+        }
+    }
+
+    @Test
+    void underNginxARollbackAndADeletionBothTakeTheCanaryIngressAway() {
+        Fixtures fx = new Fixtures(client, "nginx-back");
+        fleet.setBehaviour(Fixtures.IMAGE + "nb-2", VersionBehaviour.healthy().withErrorRatio(0.1));
+        fx.deployment("podinfo", "nb-1", 4);
+        Ingress original = ingress(fx);
+        nginxCanary(fx, List.of(25, 50, 100));
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo");
+                Changes<String> seen = new Changes<>(() -> canaryWeight(canaryIngressNow(fx)))) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setImage("podinfo", "nb-2");
+            CanaryStatus back = recorder.awaitPhase(Phase.RolledBack, RUN);
+            assertThat(back.getMessage()).as("ingress-nginx counted the canary's errors").contains("success-rate 90");
+            await().atMost(Duration.ofSeconds(10)).until(() -> canaryIngressNow(fx) == null
+                    && fx.deploymentNow("podinfo").getSpec().getReplicas() == 0);
+            assertThat(seen.seen()).as("weight 0 is no copy at all").containsExactly("none", "25", "none");
+
+            fleet.setBehaviour(Fixtures.IMAGE + "nb-3", VersionBehaviour.healthy());
+            fx.setImage("podinfo", "nb-3");
+            await().atMost(RUN).until(() -> "25".equals(canaryWeight(canaryIngressNow(fx))));
+            client.resources(Canary.class).inNamespace(fx.ns).withName("podinfo").delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> fx.canaryNow("podinfo") == null);
+            assertThat(canaryIngressNow(fx)).isNull();
+            Ingress git = client.network().v1().ingresses().inNamespace(fx.ns).withName("podinfo").get();
+            assertThat(git.getSpec()).isEqualTo(original.getSpec());
+            assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero();
+            assertThat(fx.deploymentNow("podinfo-primary").getSpec().getReplicas()).isEqualTo(4);
         }
     }
 }
