@@ -220,12 +220,15 @@ final class DeploymentWorkload implements Workload {
         }
         if (autoscalers != null) {
             // The Git autoscaler's settings reach the primary with the revision they came with: at first sight, at
-            // promotion, and whenever no other revision is pending (a change to the autoscaler alone).
-            boolean handOver = intent.kind() == TrafficIntent.Kind.INITIALIZE
-                    || intent.kind() == TrafficIntent.Kind.PROMOTE && targetRevision.equals(canaryRevision)
-                    || targetRevision.equals(primaryRevision());
+            // promotion, and whenever no other revision is pending (a change to the autoscaler alone). That last
+            // case is confirmed on a fresh read of the target: the autoscaler was read fresh, and the cached target
+            // may not show yet the new version Git applied with it.
+            boolean promoting = intent.kind() == TrafficIntent.Kind.INITIALIZE
+                    || intent.kind() == TrafficIntent.Kind.PROMOTE && targetRevision.equals(canaryRevision);
             tools.autoscalers().ensure(canary, autoscalers, DeploymentWorkloads.primaryName(
-                    target.getMetadata().getName()), handOver);
+                    target.getMetadata().getName()),
+                    () -> promoting || targetRevision.equals(primaryRevision())
+                            && tools.ops().freshRevision(target).map(targetRevision::equals).orElse(false));
         }
         return route;
     }

@@ -118,6 +118,13 @@ public class DeploymentWorkloads {
                 .applyTo(client, primary);
     }
 
+    /** The Deployment's template revision as the API server has it now (not the cache); empty when it is gone. */
+    public Optional<String> freshRevision(Deployment d) {
+        Deployment now = client.apps().deployments().inNamespace(d.getMetadata().getNamespace())
+                .withName(d.getMetadata().getName()).get();
+        return now == null ? Optional.empty() : Optional.of(Revisions.of(now.getSpec().getTemplate()));
+    }
+
     /** Sets the primary's replicas (nothing when it already has them). */
     public void scalePrimary(Deployment primary, int replicas) {
         if (Rollouts.desired(primary) != replicas) {

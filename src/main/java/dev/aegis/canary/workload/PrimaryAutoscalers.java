@@ -1,6 +1,7 @@
 package dev.aegis.canary.workload;
 
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -68,9 +69,9 @@ public class PrimaryAutoscalers {
      * Creates the primary's autoscaler, or gives it the Git autoscaler's settings.
      *
      * @param handOver whether the Git autoscaler's settings go to the primary now (first sight, promotion, or no
-     *            other revision pending); otherwise an existing twin keeps the settings it has
+     *            other revision pending); asked only when they differ from the twin's, so it may read the world
      */
-    public void ensure(Canary canary, Pair found, String primaryDeployment, boolean handOver) {
+    public void ensure(Canary canary, Pair found, String primaryDeployment, BooleanSupplier handOver) {
         HorizontalPodAutoscalerSpec desired = twinSpec(found.git(), primaryDeployment);
         if (found.primary() == null) {
             client.resource(new HorizontalPodAutoscalerBuilder()
@@ -78,7 +79,7 @@ public class PrimaryAutoscalers {
                             found.git().getMetadata().getName())))
                     .withSpec(desired)
                     .build()).create();
-        } else if (handOver && !Objects.equals(found.primary().getSpec(), desired)) {
+        } else if (!Objects.equals(found.primary().getSpec(), desired) && handOver.getAsBoolean()) {
             JsonPatch.create().set("/spec", desired).applyTo(client, found.primary());
         }
     }
