@@ -156,16 +156,26 @@ public final class FleetSimulator implements AutoCloseable {
     public record Served(double requests, double failures) {
     }
 
+    /** Counts pods that are gone too, so the figures only ever grow. */
     public Served served(String namespace, Predicate<String> podName) {
         double requests = 0;
         double failures = 0;
         if (cluster == null) {
             return new Served(0, 0);
         }
-        for (SimPod p : cluster.pods.values()) {
-            if (p.namespace.equals(namespace) && podName.test(p.name)) {
-                requests += p.metrics.requests();
-                failures += p.metrics.failures();
+        synchronized (lock) { // a pod moves from running to retired within a tick
+            for (SimPod p : cluster.pods.values()) {
+                if (p.namespace.equals(namespace) && podName.test(p.name)) {
+                    requests += p.metrics.requests();
+                    failures += p.metrics.failures();
+                }
+            }
+            String prefix = namespace + "/";
+            for (Map.Entry<String, double[]> e : cluster.retired.entrySet()) {
+                if (e.getKey().startsWith(prefix) && podName.test(e.getKey().substring(prefix.length()))) {
+                    requests += e.getValue()[0];
+                    failures += e.getValue()[1];
+                }
             }
         }
         return new Served(requests, failures);

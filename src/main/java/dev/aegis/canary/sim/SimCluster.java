@@ -29,6 +29,8 @@ final class SimCluster {
 
     final KubernetesClient client;
     final Map<String, SimPod> pods = new ConcurrentHashMap<>();
+    /** What deleted pods served, by namespace/name: {requests, failures}. */
+    final Map<String, double[]> retired = new ConcurrentHashMap<>();
     private final Function<String, VersionBehaviour> behaviours;
 
     SimCluster(KubernetesClient client, Function<String, VersionBehaviour> behaviours) {
@@ -100,6 +102,7 @@ final class SimCluster {
 
     void deletePod(SimPod p) {
         pods.remove(key(p.namespace, p.name));
+        retired.put(key(p.namespace, p.name), new double[]{p.metrics.requests(), p.metrics.failures()});
         delete(p.written);
     }
 
