@@ -12,10 +12,12 @@ import dev.aegis.canary.backtest.BacktestCommand;
 import dev.aegis.canary.cli.ControlCommand;
 import dev.aegis.canary.demo.Demo;
 import dev.aegis.canary.demo.DemoEnvironment;
+import dev.aegis.canary.scenario.SimulateCommand;
 
 /**
  * The controller's entry point. Without arguments it runs the controller against the cluster of its kubeconfig or
  * service account; {@code demo} runs it against an embedded Kubernetes API, a simulated fleet and a real Prometheus;
+ * {@code simulate SCENARIO.yaml} plays a scenario file there and prints its timeline and a JSON summary;
  * {@code backtest} replays a Canary's checks over a past window of a Prometheus; {@code status}, {@code pause},
  * {@code resume}, {@code promote}, {@code abort} and {@code retry} act on one Canary through the kubeconfig.
  */
@@ -33,12 +35,15 @@ public class Main implements QuarkusApplication {
     @Inject
     BacktestCommand backtest;
 
+    @Inject
+    SimulateCommand simulate;
+
     /** Only the control commands need it; looked up lazily so backtest never builds a client. */
     @Inject
     Instance<KubernetesClient> client;
 
     public static void main(String... args) {
-        if (args.length > 0 && "demo".equals(args[0])) {
+        if (args.length > 0 && ("demo".equals(args[0]) || "simulate".equals(args[0]))) {
             // The embedded API server must be up before the Kubernetes client and the operator start.
             demoEnvironment = DemoEnvironment.start();
         } else if (args.length > 0 && ("backtest".equals(args[0]) || ControlCommand.COMMANDS.contains(args[0]))) {
@@ -55,7 +60,10 @@ public class Main implements QuarkusApplication {
     public int run(String... args) {
         if (demoEnvironment != null) {
             try {
-                return demo.run(demoEnvironment);
+                return "simulate".equals(args[0])
+                        ? simulate.run(java.util.Arrays.asList(args).subList(1, args.length), demoEnvironment,
+                                System.out, System.err)
+                        : demo.run(demoEnvironment);
             } finally {
                 demoEnvironment.close();
             }
@@ -68,7 +76,7 @@ public class Main implements QuarkusApplication {
         }
         if (args.length > 0) {
             System.err.println("unknown command '" + args[0] + "'; commands: (none) to run the controller, demo, "
-                    + "backtest, status, pause, resume, promote, abort, retry");
+                    + "simulate, backtest, status, pause, resume, promote, abort, retry");
             return 2;
         }
         Quarkus.waitForExit();

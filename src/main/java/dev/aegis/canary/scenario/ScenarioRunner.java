@@ -1,0 +1,390 @@
+package dev.aegis.canary.scenario;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import dev.aegis.canary.api.AnalysisTemplate;
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanarySpec;
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.TargetRef;
+import dev.aegis.canary.api.WorkloadKind;
+import dev.aegis.canary.rollout.Durations;
+import dev.aegis.canary.sim.FleetSimulator;
+import dev.aegis.canary.sim.PrometheusProcess;
+import dev.aegis.canary.sim.VersionBehaviour;
+
+/**
+ * Plays a scenario against a running controller: creates the Deployment, its Canary and templates in a namespace of
+ * their own, waits for the Canary to be Ready, then follows the timeline (pushing versions, changing how a version
+ * behaves, stopping Prometheus) while it watches the Canary, until the last release ends or the timeout. The
+ * controller is the real one, working through the API server it was given; the runner only does what Git, the
+ * pods and the operators of Prometheus would.
+ */
+public final class ScenarioRunner {
+
+    /** The simulated Deployment, and its Canary. */
+    public static final String APP = "web";
+    static final Duration POLL = Duration.ofMillis(50);
+    static final Duration FIRST_SIGHT = Duration.ofMinutes(2);
+    private static final Pattern QUERIES = Pattern.compile(
+            "(?m)^prometheus_http_requests_total\\{[^}]*handler=\"/api/v1/query\"[^}]*} ([0-9.e+]+)$");
+
+    private final KubernetesClient client;
+    private final FleetSimulator fleet;
+    private final PrometheusProcess prometheus;
+    private final Consumer<String> say;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** @param say where the timeline goes, one line per change */
+    public ScenarioRunner(KubernetesClient client, FleetSimulator fleet, PrometheusProcess prometheus,
+            Consumer<String> say) {
+        this.client = client;
+        this.fleet = fleet;
+        this.prometheus = prometheus;
+        this.say = say;
+    }
+
+    public static String image(Scenario s, String version) {
+        return "registry.example/" + s.name() + ":" + version;
+    }
+
+    /** Runs the scenario in the namespace (created if missing) and says what happened. */
+    public Summary run(Scenario s, String namespace) {
+        List<String> problems = s.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("scenario " + s.name() + ": " + String.join("; ", problems));
+        }
+        double scale = s.scale();
+        s.versions().forEach((v, b) -> fleet.setBehaviour(image(s, v), behaviour(b)));
+        if (client.namespaces().withName(namespace).get() == null) {
+            client.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                    .create();
+        }
+        for (String path : s.templates() == null ? List.<String>of() : s.templates()) {
+            client.resource(template(path)).inNamespace(namespace).create();
+        }
+        client.resource(deployment(s, namespace)).create();
+        client.resource(canary(s, namespace)).create();
+
+        long readyBy = System.nanoTime() + FIRST_SIGHT.toNanos();
+        while (phase(namespace) != Phase.Ready) {
+            if (System.nanoTime() > readyBy) {
+                throw new IllegalStateException("the Canary was not Ready " + FIRST_SIGHT.toSeconds()
+                        + "s after it was created: " + status(namespace));
+            }
+            sleep(POLL);
+        }
+        say.accept(String.format("%-9s %s: %d pods of %s, Ready; t=0", "0.0s", s.name(), s.replicas(),
+                s.initialVersion()));
+
+        Predicate<String> canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-");
+        FleetSimulator.Served start = fleet.served(namespace, canaryPods);
+        FleetSimulator.Served atOnset = null;
+        long queriesBefore = prometheusQueries();
+        long t0 = System.nanoTime();
+        long deadline = t0 + scaled(s.timeoutOrDefault(), scale).toNanos();
+        List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
+        List<Scenario.Event> events = new ArrayList<>(all.stream().filter(e -> e.at() != null).toList());
+        events.sort(Comparator.comparing(e -> Durations.parse(e.at())));
+        List<Scenario.Event> onSteps = new ArrayList<>(all.stream().filter(e -> e.atStep() != null).toList());
+        List<Summary.At> phases = new ArrayList<>();
+        List<Summary.Step> steps = new ArrayList<>();
+        Double onset = null;
+        Double decision = null;
+        Double stable = null;
+        int next = 0;
+        boolean pushed = false;
+        boolean runSeen = false; // a release started since the last push (its end phase is not the previous one's)
+        Phase lastPhase = Phase.Ready;
+        Integer lastWeight = null;
+        CanaryStatus last = status(namespace);
+        while (System.nanoTime() < deadline) {
+            double now = (System.nanoTime() - t0) / 1e9 * scale;
+            List<Scenario.Event> due = new ArrayList<>();
+            while (next < events.size() && Durations.parse(events.get(next).at()).toMillis() / 1000.0 <= now) {
+                due.add(events.get(next++));
+            }
+            if (lastWeight != null) {
+                Integer weight = lastWeight;
+                due.addAll(onSteps.stream().filter(e -> e.atStep().equals(weight)).toList());
+                onSteps.removeIf(e -> e.atStep().equals(weight));
+            }
+            for (Scenario.Event e : due) {
+                apply(s, namespace, e);
+                if (e.push() != null) {
+                    pushed = true;
+                    runSeen = false;
+                }
+                if (Boolean.TRUE.equals(e.fault()) && onset == null) {
+                    onset = now;
+                    atOnset = fleet.served(namespace, canaryPods);
+                }
+                say.accept(String.format("%-9s %s", seconds(now), describe(e)));
+            }
+            CanaryStatus st = status(namespace);
+            if (st != null && st.getPhase() != null) {
+                last = st;
+                runSeen |= !isEnd(st.getPhase()) && st.getPhase() != Phase.Ready;
+                if (st.getPhase() != lastPhase) {
+                    lastPhase = st.getPhase();
+                    phases.add(new Summary.At(lastPhase, round(now)));
+                    say.accept(String.format("%-9s phase %s: %s", seconds(now), lastPhase, st.getMessage()));
+                    if (onset != null && decision == null && (lastPhase == Phase.RolledBack
+                            || lastPhase == Phase.Failed)) {
+                        decision = round(now - onset);
+                    }
+                }
+                if (st.getPhase() == Phase.Progressing && st.getWeight() != null
+                        && !Objects.equals(st.getWeight(), lastWeight) && reached(st)) {
+                    lastWeight = st.getWeight();
+                    int effective = st.getEffectiveWeight() == null ? st.getWeight() : st.getEffectiveWeight();
+                    steps.add(new Summary.Step(st.getWeight(), effective, round(now)));
+                    say.accept(String.format("%-9s step %d/%d: %d%% (effective %d%%)", seconds(now),
+                            st.getStepIndex() == null ? 0 : st.getStepIndex() + 1, stepCount(s), st.getWeight(),
+                            effective));
+                }
+                if (st.getPhase() != Phase.Progressing) {
+                    lastWeight = null;
+                }
+                boolean ended = pushed && runSeen && next == events.size() && isEnd(st.getPhase());
+                // step events whose step never came (the release ended before) are dropped
+                boolean canaryIdle = canaryPodsRunning(namespace) == 0;
+                if (onset != null && stable == null && ended && canaryIdle) {
+                    stable = round(now - onset);
+                }
+                if (ended && (canaryIdle || st.getPhase() == Phase.Succeeded)) {
+                    break;
+                }
+            }
+            sleep(POLL);
+        }
+        double scenarioSeconds = (System.nanoTime() - t0) / 1e9 * scale;
+        FleetSimulator.Served end = fleet.served(namespace, canaryPods);
+        FleetSimulator.Served from = atOnset == null ? end : atOnset;
+        // Pods serve their rate in real time: counted in scenario time, a faster run served scale times fewer.
+        Summary.Exposure exposure = new Summary.Exposure(round(scale * (end.requests() - start.requests())),
+                round(scale * (end.failures() - start.failures())), round(scale * (end.requests() - from.requests())),
+                round(scale * (end.failures() - from.failures())));
+        Phase finalPhase = last == null ? null : last.getPhase();
+        Scenario.Expect expect = s.expect() == null ? new Scenario.Expect(null, null, null) : s.expect();
+        Integer lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1).weight();
+        boolean passed = (expect.phase() == null || expect.phase() == finalPhase)
+                && (expect.lastStep() == null || expect.lastStep().equals(lastStep))
+                && (expect.maxCanaryFailedRequests() == null
+                        || exposure.afterOnsetFailedRequests() <= expect.maxCanaryFailedRequests());
+        Summary.Checks checks = last == null
+                ? new Summary.Checks(0, 0, 0, 0)
+                : new Summary.Checks(zero(last.getPassedChecks()), zero(last.getFailedChecks()),
+                        zero(last.getNoDataChecks()), zero(last.getErrorChecks()));
+        return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(scenarioSeconds),
+                round((System.nanoTime() - t0) / 1e9), phases, steps,
+                onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
+                Math.max(0, prometheusQueries() - queriesBefore));
+    }
+
+    private static boolean isEnd(Phase p) {
+        return p == Phase.Succeeded || p == Phase.RolledBack || p == Phase.Failed;
+    }
+
+    /** A step counts as reached when its pods are ready: the effective weight is in the status. */
+    private static boolean reached(CanaryStatus st) {
+        return st.getStepReadyAt() != null;
+    }
+
+    private static int stepCount(Scenario s) {
+        return s.canary().getSteps() == null ? 4 : s.canary().getSteps().size();
+    }
+
+    private int canaryPodsRunning(String namespace) {
+        Deployment target = client.apps().deployments().inNamespace(namespace).withName(APP).get();
+        return target == null || target.getStatus() == null || target.getStatus().getReplicas() == null
+                ? 0
+                : target.getStatus().getReplicas();
+    }
+
+    private void apply(Scenario s, String namespace, Scenario.Event e) {
+        if (e.push() != null) {
+            client.apps().deployments().inNamespace(namespace).withName(APP).edit(d -> {
+                d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image(s, e.push()));
+                return d;
+            });
+        } else if (e.set() != null) {
+            VersionBehaviour b = fleet.behaviourOf(image(s, e.set().version()));
+            if (e.set().errorRatio() != null) {
+                b = b.withErrorRatio(e.set().errorRatio());
+            }
+            if (e.set().latencyP50Ms() != null || e.set().latencyP99Ms() != null) {
+                b = b.withLatency(e.set().latencyP50Ms() != null ? e.set().latencyP50Ms() : b.latencyP50Ms(),
+                        e.set().latencyP99Ms() != null ? e.set().latencyP99Ms() : b.latencyP99Ms());
+            }
+            fleet.setBehaviour(image(s, e.set().version()), b);
+        } else if ("stop".equals(e.prometheus())) {
+            prometheus.stop();
+        } else {
+            prometheus.restart();
+        }
+    }
+
+    private static String describe(Scenario.Event e) {
+        String what = e.push() != null
+                ? "push " + e.push()
+                : e.set() != null
+                        ? "version " + e.set().version() + " now behaves: " + change(e.set())
+                        : "Prometheus " + (e.prometheus().equals("stop") ? "stopped" : "started");
+        return what + (Boolean.TRUE.equals(e.fault()) ? "  (fault onset)" : "");
+    }
+
+    private static String change(Scenario.Change c) {
+        List<String> parts = new ArrayList<>();
+        if (c.errorRatio() != null) {
+            parts.add("errors " + c.errorRatio() * 100 + "%");
+        }
+        if (c.latencyP50Ms() != null) {
+            parts.add("p50 " + c.latencyP50Ms() + " ms");
+        }
+        if (c.latencyP99Ms() != null) {
+            parts.add("p99 " + c.latencyP99Ms() + " ms");
+        }
+        return String.join(", ", parts);
+    }
+
+    static VersionBehaviour behaviour(Scenario.Version v) {
+        VersionBehaviour b = VersionBehaviour.healthy();
+        if (v == null) {
+            return b;
+        }
+        if (v.errorRatio() != null) {
+            b = b.withErrorRatio(v.errorRatio());
+        }
+        if (v.latencyP50Ms() != null || v.latencyP99Ms() != null) {
+            b = b.withLatency(v.latencyP50Ms() != null ? v.latencyP50Ms() : b.latencyP50Ms(),
+                    v.latencyP99Ms() != null ? v.latencyP99Ms() : b.latencyP99Ms());
+        }
+        return b;
+    }
+
+    private Deployment deployment(Scenario s, String namespace) {
+        return new DeploymentBuilder()
+                .withNewMetadata().withName(APP).withNamespace(namespace).withLabels(Map.of("app", APP))
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(s.replicas())
+                .withNewSelector().withMatchLabels(Map.of("app", APP)).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
+                .withNewSpec()
+                .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /** The scenario's Canary spec on the simulated Deployment, its durations scaled. */
+    static Canary canary(Scenario s, String namespace) {
+        CanarySpec spec = Serialization.clone(s.canary());
+        spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, APP));
+        double scale = s.scale();
+        if (spec.getAnalysis() != null && spec.getAnalysis().getInterval() != null) {
+            spec.getAnalysis().setInterval(Durations.format(scaled(Durations.parse(spec.getAnalysis()
+                    .getInterval()), scale)));
+        }
+        if (spec.getProgressDeadline() != null) {
+            spec.setProgressDeadline(Durations.format(scaled(Durations.parse(spec.getProgressDeadline()), scale)));
+        }
+        Canary canary = new Canary();
+        canary.getMetadata().setName(APP);
+        canary.getMetadata().setNamespace(namespace);
+        canary.setSpec(spec);
+        return canary;
+    }
+
+    static Duration scaled(Duration d, double scale) {
+        return Duration.ofMillis(Math.max(1, Math.round(d.toMillis() / scale)));
+    }
+
+    private static AnalysisTemplate template(String path) {
+        try (InputStream in = ScenarioRunner.class.getResourceAsStream("/analysis-templates/" + path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("templates: analysis-templates/" + path + " does not exist");
+            }
+            return Serialization.unmarshal(in, AnalysisTemplate.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private CanaryStatus status(String namespace) {
+        Canary c = client.resources(Canary.class).inNamespace(namespace).withName(APP).get();
+        return c == null ? null : c.getStatus();
+    }
+
+    private Phase phase(String namespace) {
+        CanaryStatus s = status(namespace);
+        return s == null ? null : s.getPhase();
+    }
+
+    /** Queries Prometheus has answered since it started, from its own metrics; 0 when it cannot be asked. */
+    private long prometheusQueries() {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(prometheus.url() + "/metrics"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            long total = 0;
+            Matcher m = QUERIES.matcher(r.body());
+            while (m.find()) {
+                total += (long) Double.parseDouble(m.group(1));
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private static int zero(Integer n) {
+        return n == null ? 0 : n;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static String seconds(double v) {
+        return String.format(java.util.Locale.ROOT, "%.1fs", v);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

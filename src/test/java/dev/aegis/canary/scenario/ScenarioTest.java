@@ -1,0 +1,75 @@
+package dev.aegis.canary.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import dev.aegis.canary.api.Canary;
+
+class ScenarioTest {
+
+    static Scenario parse(String yaml) {
+        return Serialization.unmarshal(yaml, Scenario.class);
+    }
+
+    @Test
+    void aScenarioWithEveryMistakeNamesEachField() {
+        Scenario s = parse("""
+                name: Bad_Name
+                timeScale: 1000
+                replicas: 0
+                versions: {v1: {errorRatio: 2}}
+                initialVersion: v9
+                timeline:
+                  - {at: soon, push: v3}
+                  - {at: 1m, push: v1, prometheus: stop}
+                  - {at: 2m, prometheus: pause}
+                """);
+        assertThat(s.problems()).containsExactly(
+                "name must be a DNS label of at most 42 characters (it names the namespace), got Bad_Name",
+                "timeScale must be in 1..600, got 1000.0",
+                "replicas must be in 1..500, got 0",
+                "versions.v1.errorRatio must be in 0..1, got 2.0",
+                "initialVersion must be one of versions, got v9",
+                "canary (the Canary's spec) is required",
+                "timeline[0].at must be a duration such as 90s or 2m, got soon",
+                "timeline[0].push must be one of versions, got v3",
+                "timeline[1] needs exactly one of push, set, prometheus",
+                "timeline[2].prometheus must be stop or start, got pause");
+    }
+
+    @Test
+    void theCanarysDurationsShrinkWithTheTimeScaleAndItTargetsTheSimulatedDeployment() {
+        Scenario s = parse("""
+                name: fast
+                timeScale: 15
+                replicas: 4
+                versions: {v1: {}}
+                initialVersion: v1
+                canary:
+                  analysis: {interval: 1m}
+                  progressDeadline: 10m
+                """);
+        assertThat(s.problems()).isEmpty();
+        Canary c = ScenarioRunner.canary(s, "ns");
+        assertThat(c.getSpec().getAnalysis().getInterval()).isEqualTo("4s");
+        assertThat(c.getSpec().getProgressDeadline()).isEqualTo("40s");
+        assertThat(c.getSpec().getTargetRef().getName()).isEqualTo(ScenarioRunner.APP);
+        assertThat(s.canary().getAnalysis().getInterval()).as("the scenario itself is left as written")
+                .isEqualTo("1m");
+        assertThat(ScenarioRunner.scaled(Duration.ofSeconds(10), 3)).isEqualTo(Duration.ofMillis(3333));
+    }
+
+    @Test
+    void everyVersionDefaultsToHealthyAndChangesOnlyWhatItSays() {
+        var slow = ScenarioRunner.behaviour(new Scenario.Version(null, null, 900.0));
+        assertThat(slow.errorRatio()).isEqualTo(0.001);
+        assertThat(slow.latencyP50Ms()).isEqualTo(20);
+        assertThat(slow.latencyP99Ms()).isEqualTo(900);
+        assertThat(ScenarioRunner.behaviour(null)).isEqualTo(dev.aegis.canary.sim.VersionBehaviour.healthy());
+    }
+}
