@@ -78,7 +78,19 @@ public final class ScenarioRunner {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("scenario " + s.name() + ": " + String.join("; ", problems));
         }
-        double scale = s.scale();
+        setUp(s, namespace);
+        awaitReady(namespace);
+        say.accept(String.format("%-9s %s: %d pods of %s, Ready; t=0", "0.0s", s.name(), s.replicas(),
+                s.initialVersion()));
+        Play play = new Play(s, namespace);
+        long deadline = play.t0 + scaled(s.timeoutOrDefault(), s.scale()).toNanos();
+        while (System.nanoTime() < deadline && !play.step()) {
+            sleep(POLL);
+        }
+        return play.summary();
+    }
+
+    private void setUp(Scenario s, String namespace) {
         s.versions().forEach((v, b) -> fleet.setBehaviour(image(s, v), behaviour(b)));
         if (client.namespaces().withName(namespace).get() == null) {
             client.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
@@ -89,7 +101,9 @@ public final class ScenarioRunner {
         }
         client.resource(deployment(s, namespace)).create();
         client.resource(canary(s, namespace)).create();
+    }
 
+    private void awaitReady(String namespace) {
         long readyBy = System.nanoTime() + FIRST_SIGHT.toNanos();
         while (phase(namespace) != Phase.Ready) {
             if (System.nanoTime() > readyBy) {
@@ -98,112 +112,148 @@ public final class ScenarioRunner {
             }
             sleep(POLL);
         }
-        say.accept(String.format("%-9s %s: %d pods of %s, Ready; t=0", "0.0s", s.name(), s.replicas(),
-                s.initialVersion()));
+    }
 
-        Predicate<String> canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-");
-        FleetSimulator.Served start = fleet.served(namespace, canaryPods);
-        FleetSimulator.Served atOnset = null;
-        long queriesBefore = prometheusQueries();
-        long t0 = System.nanoTime();
-        long deadline = t0 + scaled(s.timeoutOrDefault(), scale).toNanos();
-        List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
-        List<Scenario.Event> events = new ArrayList<>(all.stream().filter(e -> e.at() != null).toList());
-        events.sort(Comparator.comparing(e -> Durations.parse(e.at())));
-        List<Scenario.Event> onSteps = new ArrayList<>(all.stream().filter(e -> e.atStep() != null).toList());
-        List<Summary.At> phases = new ArrayList<>();
-        List<Summary.Step> steps = new ArrayList<>();
-        Double onset = null;
-        Double decision = null;
-        Double stable = null;
-        int next = 0;
-        boolean pushed = false;
-        boolean runSeen = false; // a release started since the last push (its end phase is not the previous one's)
+    /** One play of a scenario from t=0: fires its events when due and records what the Canary does. */
+    private final class Play {
+
+        final Scenario s;
+        final String namespace;
+        final double scale;
+        final Predicate<String> canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-");
+        final FleetSimulator.Served start;
+        final long queriesBefore;
+        final long t0 = System.nanoTime();
+        final List<Scenario.Event> timed;
+        final List<Scenario.Event> onSteps;
+        final List<Summary.At> phases = new ArrayList<>();
+        final List<Summary.Step> steps = new ArrayList<>();
+        int next;
+        boolean pushed;
+        /** A release started since the last push: an end phase seen after it is this release's. */
+        boolean runSeen;
         Phase lastPhase = Phase.Ready;
-        Integer lastWeight = null;
-        CanaryStatus last = status(namespace);
-        while (System.nanoTime() < deadline) {
-            double now = (System.nanoTime() - t0) / 1e9 * scale;
-            List<Scenario.Event> due = new ArrayList<>();
-            while (next < events.size() && Durations.parse(events.get(next).at()).toMillis() / 1000.0 <= now) {
-                due.add(events.get(next++));
+        Integer lastWeight;
+        CanaryStatus last;
+        Double onset;
+        FleetSimulator.Served atOnset;
+        Double decision;
+        Double stable;
+
+        Play(Scenario s, String namespace) {
+            this.s = s;
+            this.namespace = namespace;
+            this.scale = s.scale();
+            this.start = fleet.served(namespace, canaryPods);
+            this.queriesBefore = prometheusQueries();
+            List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
+            this.timed = all.stream().filter(e -> e.at() != null)
+                    .sorted(Comparator.comparing(e -> Durations.parse(e.at()))).toList();
+            // step events whose step never comes (the release ended before) are never fired
+            this.onSteps = new ArrayList<>(all.stream().filter(e -> e.atStep() != null).toList());
+            this.last = status(namespace);
+        }
+
+        double now() {
+            return (System.nanoTime() - t0) / 1e9 * scale;
+        }
+
+        /** Fires what is due and looks at the Canary once; true when the last release has ended. */
+        boolean step() {
+            double now = now();
+            for (Scenario.Event e : due(now)) {
+                fire(e, now);
             }
-            if (lastWeight != null) {
-                Integer weight = lastWeight;
+            CanaryStatus st = status(namespace);
+            if (st == null || st.getPhase() == null) {
+                return false;
+            }
+            last = st;
+            runSeen |= !isEnd(st.getPhase()) && st.getPhase() != Phase.Ready;
+            if (st.getPhase() != lastPhase) {
+                lastPhase = st.getPhase();
+                phases.add(new Summary.At(lastPhase, round(now)));
+                say.accept(String.format("%-9s phase %s: %s", seconds(now), lastPhase, st.getMessage()));
+                if (onset != null && decision == null && (lastPhase == Phase.RolledBack || lastPhase == Phase.Failed)) {
+                    decision = round(now - onset);
+                }
+            }
+            if (st.getPhase() != Phase.Progressing) {
+                lastWeight = null;
+            } else if (st.getWeight() != null && !Objects.equals(st.getWeight(), lastWeight) && reached(st)) {
+                lastWeight = st.getWeight();
+                int effective = st.getEffectiveWeight() == null ? st.getWeight() : st.getEffectiveWeight();
+                steps.add(new Summary.Step(st.getWeight(), effective, round(now)));
+                say.accept(String.format("%-9s step %d/%d: %d%% (effective %d%%)", seconds(now),
+                        st.getStepIndex() == null ? 0 : st.getStepIndex() + 1, stepCount(s), st.getWeight(),
+                        effective));
+            }
+            if (!(pushed && runSeen && next == timed.size() && isEnd(st.getPhase()))) {
+                return false;
+            }
+            if (st.getPhase() == Phase.Succeeded) {
+                return true;
+            }
+            // Rolled back or failed: over once the canary has no pods left.
+            if (canaryPodsRunning(namespace) > 0) {
+                return false;
+            }
+            if (onset != null) {
+                stable = round(now - onset);
+            }
+            return true;
+        }
+
+        private List<Scenario.Event> due(double now) {
+            List<Scenario.Event> due = new ArrayList<>();
+            while (next < timed.size() && Durations.parse(timed.get(next).at()).toMillis() / 1000.0 <= now) {
+                due.add(timed.get(next++));
+            }
+            Integer weight = lastWeight;
+            if (weight != null) {
                 due.addAll(onSteps.stream().filter(e -> e.atStep().equals(weight)).toList());
                 onSteps.removeIf(e -> e.atStep().equals(weight));
             }
-            for (Scenario.Event e : due) {
-                apply(s, namespace, e);
-                if (e.push() != null) {
-                    pushed = true;
-                    runSeen = false;
-                }
-                if (Boolean.TRUE.equals(e.fault()) && onset == null) {
-                    onset = now;
-                    atOnset = fleet.served(namespace, canaryPods);
-                }
-                say.accept(String.format("%-9s %s", seconds(now), describe(e)));
-            }
-            CanaryStatus st = status(namespace);
-            if (st != null && st.getPhase() != null) {
-                last = st;
-                runSeen |= !isEnd(st.getPhase()) && st.getPhase() != Phase.Ready;
-                if (st.getPhase() != lastPhase) {
-                    lastPhase = st.getPhase();
-                    phases.add(new Summary.At(lastPhase, round(now)));
-                    say.accept(String.format("%-9s phase %s: %s", seconds(now), lastPhase, st.getMessage()));
-                    if (onset != null && decision == null && (lastPhase == Phase.RolledBack
-                            || lastPhase == Phase.Failed)) {
-                        decision = round(now - onset);
-                    }
-                }
-                if (st.getPhase() == Phase.Progressing && st.getWeight() != null
-                        && !Objects.equals(st.getWeight(), lastWeight) && reached(st)) {
-                    lastWeight = st.getWeight();
-                    int effective = st.getEffectiveWeight() == null ? st.getWeight() : st.getEffectiveWeight();
-                    steps.add(new Summary.Step(st.getWeight(), effective, round(now)));
-                    say.accept(String.format("%-9s step %d/%d: %d%% (effective %d%%)", seconds(now),
-                            st.getStepIndex() == null ? 0 : st.getStepIndex() + 1, stepCount(s), st.getWeight(),
-                            effective));
-                }
-                if (st.getPhase() != Phase.Progressing) {
-                    lastWeight = null;
-                }
-                boolean ended = pushed && runSeen && next == events.size() && isEnd(st.getPhase());
-                // step events whose step never came (the release ended before) are dropped
-                boolean canaryIdle = canaryPodsRunning(namespace) == 0;
-                if (onset != null && stable == null && ended && canaryIdle) {
-                    stable = round(now - onset);
-                }
-                if (ended && (canaryIdle || st.getPhase() == Phase.Succeeded)) {
-                    break;
-                }
-            }
-            sleep(POLL);
+            return due;
         }
-        double scenarioSeconds = (System.nanoTime() - t0) / 1e9 * scale;
-        FleetSimulator.Served end = fleet.served(namespace, canaryPods);
-        FleetSimulator.Served from = atOnset == null ? end : atOnset;
-        // Pods serve their rate in real time: counted in scenario time, a faster run served scale times fewer.
-        Summary.Exposure exposure = new Summary.Exposure(round(scale * (end.requests() - start.requests())),
-                round(scale * (end.failures() - start.failures())), round(scale * (end.requests() - from.requests())),
-                round(scale * (end.failures() - from.failures())));
-        Phase finalPhase = last == null ? null : last.getPhase();
-        Scenario.Expect expect = s.expect() == null ? new Scenario.Expect(null, null, null) : s.expect();
-        Integer lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1).weight();
-        boolean passed = (expect.phase() == null || expect.phase() == finalPhase)
-                && (expect.lastStep() == null || expect.lastStep().equals(lastStep))
-                && (expect.maxCanaryFailedRequests() == null
-                        || exposure.afterOnsetFailedRequests() <= expect.maxCanaryFailedRequests());
-        Summary.Checks checks = last == null
-                ? new Summary.Checks(0, 0, 0, 0)
-                : new Summary.Checks(zero(last.getPassedChecks()), zero(last.getFailedChecks()),
-                        zero(last.getNoDataChecks()), zero(last.getErrorChecks()));
-        return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(scenarioSeconds),
-                round((System.nanoTime() - t0) / 1e9), phases, steps,
-                onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
-                Math.max(0, prometheusQueries() - queriesBefore));
+
+        private void fire(Scenario.Event e, double now) {
+            apply(s, namespace, e);
+            if (e.push() != null) {
+                pushed = true;
+                runSeen = false;
+            }
+            if (Boolean.TRUE.equals(e.fault()) && onset == null) {
+                onset = now;
+                atOnset = fleet.served(namespace, canaryPods);
+            }
+            say.accept(String.format("%-9s %s", seconds(now), describe(e)));
+        }
+
+        Summary summary() {
+            FleetSimulator.Served end = fleet.served(namespace, canaryPods);
+            FleetSimulator.Served from = atOnset == null ? end : atOnset;
+            // Pods serve their rate in real time: counted in scenario time, a faster run served scale times fewer.
+            Summary.Exposure exposure = new Summary.Exposure(round(scale * (end.requests() - start.requests())),
+                    round(scale * (end.failures() - start.failures())),
+                    round(scale * (end.requests() - from.requests())),
+                    round(scale * (end.failures() - from.failures())));
+            Phase finalPhase = last == null ? null : last.getPhase();
+            Scenario.Expect expect = s.expect() == null ? new Scenario.Expect(null, null, null) : s.expect();
+            Integer lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1).weight();
+            boolean passed = (expect.phase() == null || expect.phase() == finalPhase)
+                    && (expect.lastStep() == null || expect.lastStep().equals(lastStep))
+                    && (expect.maxCanaryFailedRequests() == null
+                            || exposure.afterOnsetFailedRequests() <= expect.maxCanaryFailedRequests());
+            Summary.Checks checks = last == null
+                    ? new Summary.Checks(0, 0, 0, 0)
+                    : new Summary.Checks(zero(last.getPassedChecks()), zero(last.getFailedChecks()),
+                            zero(last.getNoDataChecks()), zero(last.getErrorChecks()));
+            return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(now()),
+                    round((System.nanoTime() - t0) / 1e9), phases, steps,
+                    onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
+                    Math.max(0, prometheusQueries() - queriesBefore));
+        }
     }
 
     private static boolean isEnd(Phase p) {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,9 +15,10 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import dev.aegis.canary.demo.DemoEnvironment;
 
 /**
- * {@code simulate SCENARIO.yaml}: plays a scenario with the real controller against the embedded Kubernetes API, the
- * fleet simulator and a real Prometheus (the demo's environment), prints the timeline as it happens and a JSON
- * summary at the end. Exit code 0 when the outcome is the expected one, 1 when it is not, 2 for bad input.
+ * {@code simulate SCENARIO.yaml...}: plays scenarios, one after the other, with the real controller against the embedded Kubernetes API, the
+ * fleet simulator and a real Prometheus (the demo's environment), prints each timeline as it happens and a JSON
+ * summary at its end, then, for several, a table side by side. Exit code 0 when every outcome is the expected one,
+ * 1 when one is not, 2 for bad input.
  */
 @ApplicationScoped
 public class SimulateCommand {
@@ -39,29 +42,59 @@ public class SimulateCommand {
     }
 
     public int run(List<String> args, DemoEnvironment env, PrintStream out, PrintStream err) {
-        if (args.size() != 1) {
-            err.println("usage: simulate SCENARIO.yaml   (scenarios/ holds a library of them)");
+        if (args.isEmpty()) {
+            err.println("usage: simulate SCENARIO.yaml...   (scenarios/ holds a library of them)");
             return 2;
         }
-        Scenario scenario;
-        try {
-            scenario = read(Path.of(args.get(0)));
-        } catch (IOException e) {
-            err.println("cannot read " + args.get(0) + ": " + e.getMessage());
-            return 2;
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 2;
+        List<Scenario> scenarios = new ArrayList<>();
+        for (String file : args) {
+            try {
+                scenarios.add(read(Path.of(file)));
+            } catch (IOException e) {
+                err.println("cannot read " + file + ": " + e.getMessage());
+                return 2;
+            } catch (IllegalArgumentException e) {
+                err.println(e.getMessage());
+                return 2;
+            }
         }
-        out.println("scenario " + scenario.name() + (scenario.description() == null
-                ? ""
-                : ": " + scenario.description().strip()));
-        out.printf("time scale %s: scenario times below; the run takes 1/%s of them%n", scenario.scale(),
-                scenario.scale());
-        Summary summary = new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println)
-                .run(scenario, "sim-" + scenario.name());
-        out.println(Serialization.asJson(summary));
-        return summary.passed() ? 0 : 1;
+        ScenarioRunner runner = new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println);
+        List<Summary> summaries = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            out.println();
+            out.println("scenario " + scenario.name() + (scenario.description() == null
+                    ? ""
+                    : ": " + scenario.description().strip()));
+            out.printf("time scale %s: times are scenario time; the run takes 1/%s of it%n", scenario.scale(),
+                    scenario.scale());
+            Summary summary = runner.run(scenario, "sim-" + scenario.name());
+            out.println(Serialization.asJson(summary));
+            summaries.add(summary);
+        }
+        if (summaries.size() > 1) {
+            out.println();
+            out.println(table(summaries));
+        }
+        return summaries.stream().allMatch(Summary::passed) ? 0 : 1;
+    }
+
+    /** The summaries side by side: outcome, timings from the fault's onset, and what the canary served since. */
+    static String table(List<Summary> summaries) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-28s %-11s %6s %9s %9s %12s %12s%n",
+                "scenario", "phase", "passed", "decided", "stable", "requests", "failed"));
+        for (Summary s : summaries) {
+            Summary.Fault f = s.fault();
+            out.append(String.format(Locale.ROOT, "%-28s %-11s %6s %9s %9s %12.0f %12.0f%n", s.scenario(),
+                    s.finalPhase(), s.passed() ? "yes" : "NO", seconds(f == null ? null : f.decisionAfter()),
+                    seconds(f == null ? null : f.stableAfter()), s.exposure().afterOnsetRequests(),
+                    s.exposure().afterOnsetFailedRequests()));
+        }
+        return out.append("decided, stable: scenario seconds from the fault's onset to the rollback decision and to "
+                + "no canary pods; requests, failed: served by the canary from the onset").toString();
+    }
+
+    private static String seconds(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.1fs", v);
     }
 
     private static String rootMessage(Throwable e) {

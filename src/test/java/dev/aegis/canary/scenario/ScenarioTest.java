@@ -72,4 +72,32 @@ class ScenarioTest {
         assertThat(slow.latencyP99Ms()).isEqualTo(900);
         assertThat(ScenarioRunner.behaviour(null)).isEqualTo(dev.aegis.canary.sim.VersionBehaviour.healthy());
     }
+
+    @Test
+    void everyShippedScenarioReadsWithoutAMistake() throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(java.nio.file.Path.of("scenarios"))) {
+            var yamls = files.filter(f -> f.toString().endsWith(".yaml")).toList();
+            assertThat(yamls).hasSizeGreaterThanOrEqualTo(10);
+            for (var f : yamls) {
+                Scenario s = SimulateCommand.read(f);
+                assertThat(s.expect()).as(f + " says what it expects").isNotNull();
+                assertThat(f.getFileName().toString()).isEqualTo(s.name() + ".yaml");
+            }
+        }
+    }
+
+    @Test
+    void severalSummariesAreSetSideBySide() {
+        Summary caught = new Summary("bad-release-5pct", true, dev.aegis.canary.api.Phase.RolledBack,
+                dev.aegis.canary.api.Phase.RolledBack, 7.5, 69, 9.2, java.util.List.of(), java.util.List.of(),
+                new Summary.Fault(0, 64.8, 69.1), new Summary.Exposure(3468.3, 164.8, 3468.3, 164.8),
+                new Summary.Checks(0, 1, 0, 0), 2);
+        Summary healthy = new Summary("healthy-release", true, dev.aegis.canary.api.Phase.Succeeded,
+                dev.aegis.canary.api.Phase.Succeeded, 7.5, 257, 34, java.util.List.of(), java.util.List.of(), null,
+                new Summary.Exposure(54859, 55, 0, 0), new Summary.Checks(4, 0, 0, 0), 8);
+        assertThat(SimulateCommand.table(java.util.List.of(caught, healthy)).lines().toList()).startsWith(
+                "scenario                     phase       passed   decided    stable     requests       failed",
+                "bad-release-5pct             RolledBack     yes     64.8s     69.1s         3468          165",
+                "healthy-release              Succeeded      yes         -         -            0            0");
+    }
 }
