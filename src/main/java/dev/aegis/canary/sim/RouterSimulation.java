@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import io.fabric8.kubernetes.api.model.Service;
@@ -91,11 +92,12 @@ final class RouterSimulation {
                 if (backend == null) {
                     continue;
                 }
-                IngressServiceBackend canary = canaryBackend(all, namespace, rule.getHost(), path.getPath());
-                double share = canary == null ? 0 : canaryWeight(all, namespace, rule.getHost(), path.getPath());
+                CanaryPath canary = canaryPath(all, namespace, rule.getHost(), path.getPath());
+                double share = canary == null ? 0 : canary.weight();
                 serveNginx(main, backend, "", services, requests * (1 - share / 100));
                 if (canary != null) {
-                    serveNginx(main, canary, namespace + "-" + canary.getName() + "-" + port(canary), services,
+                    IngressServiceBackend to = canary.path().getBackend().getService();
+                    serveNginx(main, to, namespace + "-" + to.getName() + "-" + port(to), services,
                             requests * share / 100);
                 }
             }
@@ -126,39 +128,31 @@ final class RouterSimulation {
         return annotations != null && "true".equals(annotations.get(CANARY));
     }
 
-    /** The canary Ingress's backend for the host and path, as ingress-nginx pairs them. */
-    private static IngressServiceBackend canaryBackend(List<Ingress> all, String namespace, String host,
-            String path) {
-        HTTPIngressPath p = canaryPath(all, namespace, host, path);
-        return p == null ? null : p.getBackend().getService();
-    }
+    /** A canary Ingress's path for a host and path of the main one, as ingress-nginx pairs them. */
+    private record CanaryPath(Ingress ingress, HTTPIngressPath path) {
 
-    private static double canaryWeight(List<Ingress> all, String namespace, String host, String path) {
-        for (Ingress i : all) {
-            if (isCanary(i) && namespace.equals(i.getMetadata().getNamespace())
-                    && canaryPath(List.of(i), namespace, host, path) != null) {
-                try {
-                    return Math.max(0, Math.min(100, Double.parseDouble(i.getMetadata().getAnnotations()
-                            .getOrDefault(CANARY_WEIGHT, "0"))));
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
+        /** Its canary-weight, 0..100. */
+        double weight() {
+            try {
+                return Math.max(0, Math.min(100, Double.parseDouble(ingress.getMetadata().getAnnotations()
+                        .getOrDefault(CANARY_WEIGHT, "0"))));
+            } catch (NumberFormatException e) {
+                return 0;
             }
         }
-        return 0;
     }
 
-    private static HTTPIngressPath canaryPath(List<Ingress> all, String namespace, String host, String path) {
+    private static CanaryPath canaryPath(List<Ingress> all, String namespace, String host, String path) {
         for (Ingress i : all) {
             if (!isCanary(i) || !namespace.equals(i.getMetadata().getNamespace()) || i.getSpec() == null
                     || i.getSpec().getRules() == null) {
                 continue;
             }
             for (IngressRule rule : i.getSpec().getRules()) {
-                if (rule.getHttp() != null && java.util.Objects.equals(rule.getHost(), host)) {
+                if (rule.getHttp() != null && Objects.equals(rule.getHost(), host)) {
                     for (HTTPIngressPath p : rule.getHttp().getPaths()) {
-                        if (java.util.Objects.equals(p.getPath(), path) && p.getBackend().getService() != null) {
-                            return p;
+                        if (Objects.equals(p.getPath(), path) && p.getBackend().getService() != null) {
+                            return new CanaryPath(i, p);
                         }
                     }
                 }
