@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 
@@ -130,7 +132,7 @@ final class DeploymentWorkload implements Workload {
             }
             // Autoscalers set the counts, not Git: the workload's size is what the primary's autoscaler chose (at
             // first sight, what the Git autoscaler chose for the target).
-            int total = Math.max(1, Rollouts.desired(primary != null ? primary : target));
+            int total = autoscaledTotal(primary != null ? primary : target);
             return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, null, autoscalers,
                     tools, cache));
         }
@@ -144,6 +146,11 @@ final class DeploymentWorkload implements Workload {
                         : primary != null ? Rollouts.desired(primary) : Rollouts.desired(target);
         return Workloads.Found.of(new DeploymentWorkload(canary, target, primary, total, gitReplicas, null, tools,
                 cache));
+    }
+
+    /** The workload's size under autoscalers: what the one scaling the Deployment chose, never below 1. */
+    private static int autoscaledTotal(Deployment scaled) {
+        return Math.max(1, Rollouts.desired(scaled));
     }
 
     @Override
@@ -188,14 +195,14 @@ final class DeploymentWorkload implements Workload {
             // Before any weight moves: traffic sent to the canary Service must find the revision under test. It goes
             // up once the cache shows the Service selecting it, a reconcile after the selector was written.
             String hash = canaryPodHash(canaryRevision).orElse(null);
-            canaryServed = CanaryServices.selectsRevision(canary, hash,
-                    svc -> cache.service(canary.getMetadata().getNamespace(), svc));
+            Function<String, Service> cached = svc -> cache.service(canary.getMetadata().getNamespace(), svc);
+            canaryServed = CanaryServices.selectsRevision(canary, hash, cached);
             // Under a weighted router the apex selects only the primary's pods, once the primary serves in full:
             // before (first sight, a promotion rolling out) it selects both versions, so it never has no endpoints.
             boolean apexOnPrimary = tools.router(canary) instanceof WeightedTrafficRouter && primary != null
                     && Rollouts.isComplete(primary);
             for (String name : tools.services().ensure(canary, target.getSpec().getSelector().getMatchLabels(),
-                    apexOnPrimary, hash, svc -> cache.service(canary.getMetadata().getNamespace(), svc))) {
+                    apexOnPrimary, hash, cached)) {
                 told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by "
                         + "the controller; it is left as it is"));
             }
@@ -338,7 +345,7 @@ final class DeploymentWorkload implements Workload {
         if (!autoscaled && status.getTotalReplicas() == null) {
             return;
         }
-        int total = autoscaled ? Math.max(1, Rollouts.desired(primary)) : status.getTotalReplicas();
+        int total = autoscaled ? autoscaledTotal(primary) : status.getTotalReplicas();
         Deployment target = cache.deployment(namespace, targetName);
         if (target == null) {
             tools.ops().scalePrimary(primary, total);
