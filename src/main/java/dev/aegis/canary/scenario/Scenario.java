@@ -67,9 +67,10 @@ public record Scenario(String name, String description, Double timeScale, Intege
      * @param phase the phase the last release must end in
      * @param lastStep the weight of the last step the release reached
      * @param maxCanaryFailedRequests most failed requests the canary may serve from the fault on
+     * @param minScenarioSeconds least time the release must take (an outage that holds it, not skips it)
      */
     @RegisterForReflection
-    public record Expect(Phase phase, Integer lastStep, Double maxCanaryFailedRequests) {
+    public record Expect(Phase phase, Integer lastStep, Double maxCanaryFailedRequests, Double minScenarioSeconds) {
     }
 
     public double scale() {

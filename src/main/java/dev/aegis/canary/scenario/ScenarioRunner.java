@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.aegis.canary.api.AnalysisTemplate;
@@ -84,10 +86,14 @@ public final class ScenarioRunner {
                 s.initialVersion()));
         Play play = new Play(s, namespace);
         long deadline = play.t0 + scaled(s.timeoutOrDefault(), s.scale()).toNanos();
-        while (System.nanoTime() < deadline && !play.step()) {
-            sleep(POLL);
+        try {
+            while (System.nanoTime() < deadline && !play.step()) {
+                sleep(POLL);
+            }
+            return play.summary();
+        } finally {
+            prometheus.restart(); // a scenario that stopped it and ended first leaves it running for the next
         }
-        return play.summary();
     }
 
     private void setUp(Scenario s, String namespace) {
@@ -239,17 +245,19 @@ public final class ScenarioRunner {
                     round(scale * (end.requests() - from.requests())),
                     round(scale * (end.failures() - from.failures())));
             Phase finalPhase = last == null ? null : last.getPhase();
-            Scenario.Expect expect = s.expect() == null ? new Scenario.Expect(null, null, null) : s.expect();
+            Scenario.Expect expect = s.expect() == null ? new Scenario.Expect(null, null, null, null) : s.expect();
             Integer lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1).weight();
+            double took = now();
             boolean passed = (expect.phase() == null || expect.phase() == finalPhase)
                     && (expect.lastStep() == null || expect.lastStep().equals(lastStep))
+                    && (expect.minScenarioSeconds() == null || took >= expect.minScenarioSeconds())
                     && (expect.maxCanaryFailedRequests() == null
                             || exposure.afterOnsetFailedRequests() <= expect.maxCanaryFailedRequests());
             Summary.Checks checks = last == null
                     ? new Summary.Checks(0, 0, 0, 0)
                     : new Summary.Checks(zero(last.getPassedChecks()), zero(last.getFailedChecks()),
                             zero(last.getNoDataChecks()), zero(last.getErrorChecks()));
-            return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(now()),
+            return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(took),
                     round((System.nanoTime() - t0) / 1e9), phases, steps,
                     onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
                     Math.max(0, prometheusQueries() - queriesBefore));
@@ -278,10 +286,10 @@ public final class ScenarioRunner {
 
     private void apply(Scenario s, String namespace, Scenario.Event e) {
         if (e.push() != null) {
-            client.apps().deployments().inNamespace(namespace).withName(APP).edit(d -> {
-                d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image(s, e.push()));
-                return d;
-            });
+            // As Git would: a write of the field, not a read-modify-write that the controller's writes could refuse.
+            client.apps().deployments().inNamespace(namespace).withName(APP).patch(PatchContext.of(PatchType.JSON),
+                    "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\""
+                            + image(s, e.push()) + "\"}]");
         } else if (e.set() != null) {
             VersionBehaviour b = fleet.behaviourOf(image(s, e.set().version()));
             if (e.set().errorRatio() != null) {
