@@ -205,7 +205,8 @@ public final class FleetSimulator implements AutoCloseable {
                 daemonSetSimulation.reconcile(daemonSets.getStore().list(), nodes.getStore().list());
                 for (SimPod p : cluster.pods.values()) {
                     if (p.ready) {
-                        p.metrics.serve(options.requestsPerSecondPerPod(), seconds, behaviourOf(p.image));
+                        VersionBehaviour b = behaviourOf(p.image);
+                        p.metrics.serve(options.requestsPerSecondPerPod() * b.trafficShare(), seconds, b);
                     }
                 }
                 routerSimulation.serve(routes.getStore().list(), ingresses.getStore().list(),

@@ -10,9 +10,10 @@ import java.time.Duration;
  * @param latencyP99Ms 99th percentile latency in milliseconds
  * @param readyAfter how long a new pod takes to become ready
  * @param becomesReady false for a version whose pods never pass their readiness probe
+ * @param trafficShare the share of the usual request rate its pods get: 0 for a version nobody calls
  */
 public record VersionBehaviour(double errorRatio, double latencyP50Ms, double latencyP99Ms, Duration readyAfter,
-        boolean becomesReady) {
+        boolean becomesReady, double trafficShare) {
 
     public VersionBehaviour {
         if (errorRatio < 0 || errorRatio > 1) {
@@ -21,27 +22,34 @@ public record VersionBehaviour(double errorRatio, double latencyP50Ms, double la
         if (latencyP50Ms <= 0 || latencyP99Ms < latencyP50Ms) {
             throw new IllegalArgumentException("latencies must satisfy 0 < p50 <= p99");
         }
+        if (trafficShare < 0) {
+            throw new IllegalArgumentException("trafficShare must be at least 0, got " + trafficShare);
+        }
     }
 
     /** 0.1% errors, 20 ms median, 80 ms p99, ready after 300 ms. */
     public static VersionBehaviour healthy() {
-        return new VersionBehaviour(0.001, 20, 80, Duration.ofMillis(300), true);
+        return new VersionBehaviour(0.001, 20, 80, Duration.ofMillis(300), true, 1);
     }
 
     public VersionBehaviour withErrorRatio(double ratio) {
-        return new VersionBehaviour(ratio, latencyP50Ms, latencyP99Ms, readyAfter, becomesReady);
+        return new VersionBehaviour(ratio, latencyP50Ms, latencyP99Ms, readyAfter, becomesReady, trafficShare);
     }
 
     public VersionBehaviour withLatency(double p50Ms, double p99Ms) {
-        return new VersionBehaviour(errorRatio, p50Ms, p99Ms, readyAfter, becomesReady);
+        return new VersionBehaviour(errorRatio, p50Ms, p99Ms, readyAfter, becomesReady, trafficShare);
     }
 
     public VersionBehaviour withReadyAfter(Duration delay) {
-        return new VersionBehaviour(errorRatio, latencyP50Ms, latencyP99Ms, delay, becomesReady);
+        return new VersionBehaviour(errorRatio, latencyP50Ms, latencyP99Ms, delay, becomesReady, trafficShare);
+    }
+
+    public VersionBehaviour withTrafficShare(double share) {
+        return new VersionBehaviour(errorRatio, latencyP50Ms, latencyP99Ms, readyAfter, becomesReady, share);
     }
 
     public VersionBehaviour neverReady() {
-        return new VersionBehaviour(errorRatio, latencyP50Ms, latencyP99Ms, readyAfter, false);
+        return new VersionBehaviour(errorRatio, latencyP50Ms, latencyP99Ms, readyAfter, false, trafficShare);
     }
 
     /**
