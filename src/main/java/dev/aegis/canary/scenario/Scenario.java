@@ -39,9 +39,10 @@ public record Scenario(String name, String description, Double timeScale, Intege
      * @param errorRatio share of requests answered with a 500, 0..1; default 0.001
      * @param latencyP50Ms median latency, ms; default 20
      * @param latencyP99Ms 99th percentile latency, ms; default 80
+     * @param traffic the share of the usual 50 requests/s its pods get; default 1, 0 for a version nobody calls
      */
     @RegisterForReflection
-    public record Version(Double errorRatio, Double latencyP50Ms, Double latencyP99Ms) {
+    public record Version(Double errorRatio, Double latencyP50Ms, Double latencyP99Ms, Double traffic) {
     }
 
     /**
@@ -99,6 +100,9 @@ public record Scenario(String name, String description, Double timeScale, Intege
             versions.forEach((v, b) -> {
                 if (b != null && b.errorRatio() != null && (b.errorRatio() < 0 || b.errorRatio() > 1)) {
                     out.add("versions." + v + ".errorRatio must be in 0..1, got " + b.errorRatio());
+                }
+                if (b != null && b.traffic() != null && b.traffic() < 0) {
+                    out.add("versions." + v + ".traffic must be at least 0, got " + b.traffic());
                 }
             });
         }

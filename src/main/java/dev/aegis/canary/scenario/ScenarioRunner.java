@@ -342,6 +342,9 @@ public final class ScenarioRunner {
             b = b.withLatency(v.latencyP50Ms() != null ? v.latencyP50Ms() : b.latencyP50Ms(),
                     v.latencyP99Ms() != null ? v.latencyP99Ms() : b.latencyP99Ms());
         }
+        if (v.traffic() != null) {
+            b = b.withTrafficShare(v.traffic());
+        }
         return b;
     }
 

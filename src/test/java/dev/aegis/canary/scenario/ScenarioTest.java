@@ -66,7 +66,7 @@ class ScenarioTest {
 
     @Test
     void everyVersionDefaultsToHealthyAndChangesOnlyWhatItSays() {
-        var slow = ScenarioRunner.behaviour(new Scenario.Version(null, null, 900.0));
+        var slow = ScenarioRunner.behaviour(new Scenario.Version(null, null, 900.0, null));
         assertThat(slow.errorRatio()).isEqualTo(0.001);
         assertThat(slow.latencyP50Ms()).isEqualTo(20);
         assertThat(slow.latencyP99Ms()).isEqualTo(900);
