@@ -13,10 +13,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -126,7 +128,8 @@ public final class ScenarioRunner {
         final Scenario s;
         final String namespace;
         final double scale;
-        final Predicate<String> canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-");
+        /** The target's pods started after t=0: the canary's (the target's pods at t=0 may still be going). */
+        final Predicate<String> canaryPods;
         final FleetSimulator.Served start;
         final long queriesBefore;
         final long t0 = System.nanoTime();
@@ -150,6 +153,10 @@ public final class ScenarioRunner {
             this.s = s;
             this.namespace = namespace;
             this.scale = s.scale();
+            Set<String> before = fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
+                    .collect(Collectors.toSet());
+            this.canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-")
+                    && !before.contains(pod);
             this.start = fleet.served(namespace, canaryPods);
             this.queriesBefore = prometheusQueries();
             List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
