@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.CanaryStatus;
@@ -22,25 +18,13 @@ import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /** Analysis in whole runs: judging the canary against the primary, and metrics in dry run. */
 @QuarkusTest
-class AnalysisRolloutTest {
+class AnalysisRolloutTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     /** Success rate no more than half a point below the primary's, with no fixed threshold. */
     static MetricSpec comparedWithPrimary() {

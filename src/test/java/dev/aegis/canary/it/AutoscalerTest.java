@@ -6,22 +6,17 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.LocalObjectRef;
 import dev.aegis.canary.api.Phase;
-import dev.aegis.canary.sim.FleetSimulator;
 
 /**
  * An HPA-managed Deployment behind an HTTPRoute through whole runs. The test server has no HPA controller, so the
@@ -29,20 +24,9 @@ import dev.aegis.canary.sim.FleetSimulator;
  * on the canary (the Git autoscaler, active while the target has pods), and checks the controller leaves them be.
  */
 @QuarkusTest
-class AutoscalerTest {
+class AutoscalerTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     HorizontalPodAutoscaler gitAutoscaler(Fixtures fx, String scales) {
         return client.resource(new HorizontalPodAutoscalerBuilder()

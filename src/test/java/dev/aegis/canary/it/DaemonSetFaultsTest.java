@@ -12,14 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,21 +33,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * that Git restricts itself, a strategy the rollout cannot use.
  */
 @QuarkusTest
-class DaemonSetFaultsTest {
+class DaemonSetFaultsTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(120);
     static final String PROXY = DaemonSetRolloutTest.PROXY;
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     /** n edge nodes of this test's fleet, in 3 zones. */
     static List<String> nodes(Fixtures fx, int n) {

@@ -12,9 +12,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Node;
@@ -37,7 +34,6 @@ import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.it.StatusRecorder.Snapshot;
 import dev.aegis.canary.routing.NodePlacement;
 import dev.aegis.canary.routing.NodeSelection;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 
@@ -46,22 +42,11 @@ import dev.aegis.canary.workload.DaemonSetWorkloads;
  * node labels, promotion and rollback moving every node back to one DaemonSet, and a fleet that changes mid-run.
  */
 @QuarkusTest
-class DaemonSetRolloutTest {
+class DaemonSetRolloutTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(120);
     static final String ZONE = "topology.kubernetes.io/zone";
     static final String PROXY = "river-proxy";
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     /** What runs on the fleet: per node, the DaemonSet and image of its pods; and the canary-labelled nodes. */
     record FleetState(Map<String, List<String>> podsByNode, Set<String> canaryNodes) {

@@ -8,16 +8,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
@@ -26,7 +22,6 @@ import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.it.StatusRecorder.Step;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 import dev.aegis.canary.workload.Labels;
 
@@ -35,20 +30,9 @@ import dev.aegis.canary.workload.Labels;
  * Prometheus scraping the simulated pods.
  */
 @QuarkusTest
-class DeploymentRolloutTest {
+class DeploymentRolloutTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     /** A Deployment of 10 pods of 1.0.0 under a Canary that has reached Ready. */
     private Fixtures readyCanary(String prefix, StatusRecorder[] recorder) {

@@ -7,14 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.CanarySpec;
@@ -23,25 +19,13 @@ import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
-import dev.aegis.canary.sim.FleetSimulator;
 
 /**
  * Bad input: the Canary gets phase Invalid with a message naming the field, a Warning Event, and no workload is
  * changed. (The test server does not apply the CRD schema, so this is the controller's own validation.)
  */
 @QuarkusTest
-class InvalidCanaryTest {
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
+class InvalidCanaryTest extends FleetTest {
 
     record Case(String name, String target, Consumer<CanarySpec> change, String message) {
 

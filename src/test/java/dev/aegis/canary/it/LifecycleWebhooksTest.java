@@ -7,15 +7,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.CanaryStatus;
@@ -23,24 +19,12 @@ import dev.aegis.canary.api.HookType;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.WebhookSpec;
-import dev.aegis.canary.sim.FleetSimulator;
 
 /** Each lifecycle webhook's effect on a run, against local HTTP receivers. */
 @QuarkusTest
-class LifecycleWebhooksTest {
+class LifecycleWebhooksTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     static WebhookSpec hook(String name, HookType type, Receiver receiver) {
         WebhookSpec h = new WebhookSpec(name, type, receiver.address());

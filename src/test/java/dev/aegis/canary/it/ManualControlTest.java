@@ -9,13 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
@@ -24,24 +20,12 @@ import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.RequestStatus;
 import dev.aegis.canary.cli.ControlCommand;
 import dev.aegis.canary.rollout.ManualRequest;
-import dev.aegis.canary.sim.FleetSimulator;
 
 /** A person in the loop: pause, resume, promote, abort and retry, by annotation and by the CLI, in full runs. */
 @QuarkusTest
-class ManualControlTest {
+class ManualControlTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     private Fixtures readyCanary(String prefix, String version) {
         Fixtures fx = new Fixtures(client, prefix);

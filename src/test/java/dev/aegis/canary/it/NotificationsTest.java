@@ -15,13 +15,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,28 +29,16 @@ import dev.aegis.canary.api.NotificationProviderSpec.ProviderType;
 import dev.aegis.canary.api.NotificationRef;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.Severity;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /** Notifications as the receivers get them: local HTTP endpoints standing in for Slack, Teams, Discord, webhooks. */
 @QuarkusTest
-class NotificationsTest {
+class NotificationsTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
 
     @Inject
-    KubernetesClient client;
-
-    @Inject
     MeterRegistry registry;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     @Test
     void slackHearsEveryPhaseChangeOnceAndTheWebhookGetsASignedPayload() throws Exception {

@@ -8,31 +8,15 @@ import static org.hamcrest.Matchers.equalTo;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Phase;
-import dev.aegis.canary.sim.FleetSimulator;
 
 /** The controller's own metrics and health, as Prometheus and the kubelet read them. */
 @QuarkusTest
-class ObservabilityTest {
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
+class ObservabilityTest extends FleetTest {
 
     @Test
     void healthIsUpOnceTheOperatorRuns() {

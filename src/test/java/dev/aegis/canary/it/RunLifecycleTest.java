@@ -6,39 +6,23 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.it.StatusRecorder.Step;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /** What happens around a run: a newer revision mid-run, a canary that never gets ready, deleting the Canary. */
 @QuarkusTest
-class RunLifecycleTest {
+class RunLifecycleTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     @Test
     void aNewerRevisionMidRunRestartsAtTheFirstStepAndIsTheOnePromoted() {

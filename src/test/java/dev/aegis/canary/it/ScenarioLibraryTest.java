@@ -15,13 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -30,7 +26,6 @@ import dev.aegis.canary.scenario.Scenario;
 import dev.aegis.canary.scenario.ScenarioRunner;
 import dev.aegis.canary.scenario.SimulateCommand;
 import dev.aegis.canary.scenario.Summary;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 
 /**
@@ -40,24 +35,13 @@ import dev.aegis.canary.sim.PrometheusProcess;
  * own namespace, as one controller serves many Canaries; those that stop it are played alone, after them.
  */
 @QuarkusTest
-class ScenarioLibraryTest {
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
+class ScenarioLibraryTest extends FleetTest {
 
     @TestFleet.Fleet
     PrometheusProcess prometheus;
 
     /** The plays started so far, by file. */
     static final Map<Path, CompletableFuture<Summary>> PLAYS = new ConcurrentHashMap<>();
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     static boolean disruptive(Scenario s) {
         return s.timeline() != null && s.timeline().stream().anyMatch(e -> e.prometheus() != null);

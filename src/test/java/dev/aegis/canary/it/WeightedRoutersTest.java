@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
@@ -19,7 +16,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.aegis.canary.api.Canary;
@@ -33,7 +29,6 @@ import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
 import dev.aegis.canary.api.TrafficSpec;
-import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /**
@@ -42,20 +37,9 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * each request where the route's weights say.
  */
 @QuarkusTest
-class WeightedRoutersTest {
+class WeightedRoutersTest extends FleetTest {
 
     static final Duration RUN = Duration.ofSeconds(90);
-
-    @Inject
-    KubernetesClient client;
-
-    @TestFleet.Fleet
-    FleetSimulator fleet;
-
-    @BeforeEach
-    void attachFleet() {
-        fleet.attach(client);
-    }
 
     /** HTTPRoute podinfo: "/" to Service podinfo, "/admin" to another Service. */
     static HTTPRoute route(Fixtures fx) {
