@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.mutiny.Uni;
 
+import dev.aegis.canary.api.AnalysisSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec.HeaderSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec.PrometheusSpec;
@@ -67,6 +68,11 @@ public class Analysis {
 
     /** A metric with its template found. */
     public record ResolvedMetric(MetricSpec metric, String templateName, AnalysisTemplateSpec template) {
+
+        /** The template counts requests: the sequential judge decides this metric. */
+        public boolean counts() {
+            return template.getCounts() != null;
+        }
     }
 
     /** The Canary's metrics with their templates, or the reasons they cannot be used. */
@@ -85,6 +91,8 @@ public class Analysis {
             boolean nodesRouter) {
         List<ResolvedMetric> resolved = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        boolean sequential = canary.getSpec().getAnalysis() != null
+                && canary.getSpec().getAnalysis().getJudge() == AnalysisSpec.JudgeType.sequential;
         List<MetricSpec> metrics = canary.getSpec().getAnalysis() == null
                 || canary.getSpec().getAnalysis().getMetrics() == null
                         ? List.of()
@@ -104,24 +112,61 @@ public class Analysis {
             }
             ResolvedMetric m = new ResolvedMetric(metric, kind + " " + ref.getName(), template);
             try {
-                if (template.getQuery() == null || template.getQuery().isBlank()) {
-                    throw new QueryTemplate.TemplateException(m.templateName() + " has no spec.query");
-                }
                 endpointSettings(template, m.templateName());
-                MetricQueries queries = render(canary, interval, m, nodesRouter
-                        ? VALIDATION_SCOPE
-                        : PodScope.pods("^$",
-                                "^$"));
-                checkSyntax(m, queries.canary());
-                if (queries.baseline() != null) {
-                    checkSyntax(m, queries.baseline());
+                PodScope scope = nodesRouter ? VALIDATION_SCOPE : PodScope.pods("^$", "^$");
+                if (template.getCounts() != null) {
+                    countsMetric(m, sequential);
+                    MetricQueries.CountQueries q = counts(canary, interval, interval, m, scope);
+                    for (String query : List.of(q.canaryRequests(), q.canaryFailed(), q.primaryRequests(),
+                            q.primaryFailed())) {
+                        checkSyntax(m, query);
+                    }
+                } else {
+                    if (template.getQuery() == null || template.getQuery().isBlank()) {
+                        throw new QueryTemplate.TemplateException(m.templateName() + " has no spec.query");
+                    }
+                    if (metric.getThresholdRange() == null && metric.getCompare() == null) {
+                        throw new QueryTemplate.TemplateException("needs thresholdRange, compare or both: "
+                                + m.templateName() + " gives one value (only a template with spec.counts is judged "
+                                + "by the sequential judge alone)");
+                    }
+                    MetricQueries queries = render(canary, interval, m, scope);
+                    checkSyntax(m, queries.canary());
+                    if (queries.baseline() != null) {
+                        checkSyntax(m, queries.baseline());
+                    }
                 }
                 resolved.add(m);
             } catch (QueryTemplate.TemplateException | IllegalArgumentException e) {
                 errors.add(field + " (" + metric.getName() + "): " + e.getMessage());
             }
         }
+        if (sequential && errors.isEmpty() && resolved.stream().noneMatch(ResolvedMetric::counts)) {
+            errors.add("spec.analysis.judge: sequential needs a metric whose template has spec.counts (requests and "
+                    + "failed), e.g. AnalysisTemplate request-counts");
+        }
         return new Resolution(resolved, errors);
+    }
+
+    /** A counts template is judged by the sequential judge alone. */
+    private static void countsMetric(ResolvedMetric m, boolean sequential) {
+        if (!sequential) {
+            throw new QueryTemplate.TemplateException(m.templateName() + " counts requests (spec.counts): it needs "
+                    + "spec.analysis.judge: sequential");
+        }
+        if (m.metric().getThresholdRange() != null || m.metric().getCompare() != null) {
+            throw new QueryTemplate.TemplateException(m.templateName() + " counts requests: the sequential judge "
+                    + "compares them with the primary's (spec.analysis.sequential.margin); remove thresholdRange "
+                    + "and compare");
+        }
+    }
+
+    private static MetricQueries.CountQueries counts(Canary canary, Duration interval, Duration window,
+            ResolvedMetric m, PodScope scope) {
+        return MetricQueries.counts(canary.getMetadata().getNamespace(), canary.getMetadata().getName(), canary
+                .getSpec().getTargetRef().getName(), interval, window, scope, m.metric(), m.templateName(),
+                m
+                        .template());
     }
 
     private static MetricQueries render(Canary canary, Duration interval, ResolvedMetric m, PodScope scope) {
@@ -182,11 +227,33 @@ public class Analysis {
      */
     public CheckOutcome run(Canary canary, Duration interval, List<ResolvedMetric> metrics, PodScope scope,
             Map<String, Double> lastBaselines, Instant now) {
+        return run(canary, interval, metrics, scope, lastBaselines, null, now);
+    }
+
+    /**
+     * @param look what the sequential judge needs for counts metrics; null with the threshold judge
+     */
+    public CheckOutcome run(Canary canary, Duration interval, List<ResolvedMetric> metrics, PodScope scope,
+            Map<String, Double> lastBaselines, Judge.Look look, Instant now) {
         List<Uni<MetricResult>> checks = new ArrayList<>();
         Duration longest = Duration.ZERO;
         for (ResolvedMetric m : metrics) {
             Judge.Criteria criteria = new Judge.Criteria(m.metric().getName(), m.metric().getThresholdRange(),
                     m.metric().getCompare(), m.metric().isDryRun());
+            if (m.counts() && look != null) {
+                try {
+                    PrometheusEndpoint endpoint = endpoint(canary, m);
+                    if (endpoint.timeout().compareTo(longest) > 0) {
+                        longest = endpoint.timeout();
+                    }
+                    checks.add(countsCheck(canary, interval, m, scope, endpoint, lastBaselines.get(m.metric()
+                            .getName()), look, now));
+                } catch (RuntimeException e) {
+                    QueryResult failed = new QueryResult.Failure(QueryResult.FailureKind.QUERY, e.getMessage());
+                    checks.add(Uni.createFrom().item(Judge.judge(criteria, failed, null, null, now)));
+                }
+                continue;
+            }
             MetricQueries queries;
             PrometheusEndpoint endpoint;
             try {
@@ -228,6 +295,21 @@ public class Analysis {
                     null, null, now)).toList();
             return CheckOutcome.of(errors);
         }
+    }
+
+    /** A counts metric: four counts over the window the step has been watched, judged sequentially. */
+    private Uni<MetricResult> countsCheck(Canary canary, Duration interval, ResolvedMetric m, PodScope scope,
+            PrometheusEndpoint endpoint, Double lastPrimary, Judge.Look look, Instant now) {
+        MetricQueries.CountQueries q = counts(canary, interval, look.watched(), m, scope);
+        LOG.debugf("%s/%s: %s asks %s: %s", canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
+                m.metric().getName(), endpoint.baseUrl(), q.canaryFailed());
+        return Uni.combine().all().unis(prometheus.query(endpoint, q.canaryRequests(), now), prometheus.query(
+                endpoint, q.canaryFailed(), now), prometheus.query(endpoint, q.primaryRequests(), now),
+                prometheus
+                        .query(endpoint, q.primaryFailed(), now))
+                .with((cr, cf, pr, pf) -> Judge.judgeCounts(m
+                        .metric().getName(), m.metric().isDryRun(), new QueryResult[]{cr, cf},
+                        new QueryResult[]{pr, pf}, lastPrimary, look, q.canaryFailed(), now));
     }
 
     /** Checks a template's address and timeout; throws with the field named. */

@@ -97,6 +97,79 @@ public final class Judge {
         return r;
     }
 
+    /**
+     * What the sequential judge is asked: its settings and how long the step has been watched.
+     *
+     * @param settings margin, the error rate of this one comparison and the least canary requests
+     * @param confidence the run's confidence in percent, as the Canary states it (for the words)
+     * @param watched how long the canary has been watched at this step: the window of the counts
+     * @param maxDwell from this long on, an undecided comparison is judged by the observed difference
+     */
+    public record Look(SequentialJudge.Settings settings, double confidence, java.time.Duration watched,
+            java.time.Duration maxDwell) {
+    }
+
+    /**
+     * A counts metric's verdict from the sequential judge: Fail when the canary is shown worse than the primary by
+     * more than the margin, Pass when shown no worse, Inconclusive while neither is shown; once the step has been
+     * watched for maxDwell, the observed difference against the margin decides.
+     *
+     * @param canary requests and failed on the canary; primary the same on the primary
+     * @param lastPrimary the primary's failed percentage at the previous check, for when it serves nothing now
+     */
+    public static MetricResult judgeCounts(String metric, boolean dryRun, QueryResult[] canary, QueryResult[] primary,
+            Double lastPrimary, Look look, String query, Instant time) {
+        String range = MetricText.SEQUENTIAL + "failed <= primary + " + MetricText.number(look.settings().margin()
+                * 100) + " pp (" + MetricText.number(look.confidence()) + "% confident)";
+        MetricResult r = countsResult(metric, canary, primary, lastPrimary, look, range, query, time);
+        r.setDryRun(dryRun ? Boolean.TRUE : null);
+        return r;
+    }
+
+    private static MetricResult countsResult(String metric, QueryResult[] canary, QueryResult[] primary,
+            Double lastPrimary, Look look, String range, String query, Instant time) {
+        String at = time.toString();
+        for (QueryResult q : List.of(canary[0], canary[1], primary[0], primary[1])) {
+            if (q instanceof QueryResult.Failure f) {
+                return new MetricResult(metric, null, range, CheckResult.Error, f.reason(), query, at);
+            }
+        }
+        SequentialJudge.Counts c = SequentialJudge.Counts.of(count(canary[0]), count(canary[1]));
+        SequentialJudge.Counts p = SequentialJudge.Counts.of(count(primary[0]), count(primary[1]));
+        SequentialJudge.Verdict v = p.requests() == 0 && lastPrimary != null
+                ? SequentialJudge.judge(c, lastPrimary / 100, look.settings())
+                : SequentialJudge.judge(c, p, look.settings());
+        String reason = v.explain(look.confidence());
+        CheckResult result = switch (v.decision()) {
+            case WORSE -> CheckResult.Fail;
+            case NO_WORSE -> CheckResult.Pass;
+            case UNDECIDED -> CheckResult.Inconclusive;
+        };
+        if (result == CheckResult.Inconclusive && look.watched().compareTo(look.maxDwell()) >= 0) {
+            if (c.requests() == 0) {
+                return new MetricResult(metric, null, range, CheckResult.NoData, "no canary requests in "
+                        + dev.aegis.canary.rollout.Durations.format(look.watched()), query, at);
+            }
+            if (p.requests() == 0 && lastPrimary == null) {
+                return new MetricResult(metric, 100 * c.ratio(), range, CheckResult.NoData,
+                        "primary: no requests to compare with", query, at);
+            }
+            double difference = c.ratio() - v.primaryRatio();
+            result = difference <= look.settings().margin() ? CheckResult.Pass : CheckResult.Fail;
+            reason += "; undecided after " + dev.aegis.canary.rollout.Durations.format(look.maxDwell())
+                    + " (maxDwell), so the observed difference decides: " + MetricText.number(100 * difference)
+                    + " pp " + (result == CheckResult.Pass ? "<=" : ">") + " margin";
+        }
+        MetricResult r = new MetricResult(metric, 100 * c.ratio(), range, result, reason, query, at);
+        r.setBaseline(100 * v.primaryRatio());
+        return r;
+    }
+
+    /** A count from Prometheus: no series (nothing counted yet, e.g. no 5xx at all) or NaN is 0. */
+    private static double count(QueryResult q) {
+        return q instanceof QueryResult.Sample s && Double.isFinite(s.value()) ? s.value() : 0;
+    }
+
     private static MetricResult withBaseline(MetricResult r, QueryResult baseline) {
         if (baseline instanceof QueryResult.Sample s && Double.isFinite(s.value())) {
             r.setBaseline(s.value());

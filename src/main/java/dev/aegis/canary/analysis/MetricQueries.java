@@ -15,6 +15,29 @@ import dev.aegis.canary.api.MetricSpec;
  */
 public record MetricQueries(String canary, String baseline) {
 
+    /** A counts template's four queries: requests and failed, on the canary and on the primary. */
+    public record CountQueries(String canaryRequests, String canaryFailed, String primaryRequests,
+            String primaryFailed) {
+    }
+
+    /**
+     * Renders a counts template (spec.counts) over the window the step has been watched.
+     *
+     * @throws QueryTemplate.TemplateException naming what is missing or wrong
+     */
+    public static CountQueries counts(String namespace, String canaryName, String target, Duration interval,
+            Duration window, PodScope scope, MetricSpec metric, String templateName, AnalysisTemplateSpec template) {
+        Map<String, String> builtIns = QueryVariables.builtIns(namespace, canaryName, target, interval, window,
+                scope);
+        Map<String, String> canary = QueryVariables.withArgs(builtIns, metric.getName(), templateName, template
+                .getArgs(), metric.getArgs());
+        Map<String, String> primary = QueryVariables.withArgs(QueryVariables.forPrimary(builtIns), metric.getName(),
+                templateName, template.getArgs(), metric.getArgs());
+        AnalysisTemplateSpec.CountsSpec c = template.getCounts();
+        return new CountQueries(QueryTemplate.render(c.getRequests(), canary), QueryTemplate.render(c.getFailed(),
+                canary), QueryTemplate.render(c.getRequests(), primary), QueryTemplate.render(c.getFailed(), primary));
+    }
+
     /**
      * Renders a metric's template.
      *

@@ -16,7 +16,7 @@ import dev.aegis.canary.rollout.Durations;
 public final class QueryVariables {
 
     /** Names a template can use without declaring them. */
-    public static final Set<String> BUILT_INS = Set.of("namespace", "name", "target", "primary", "interval",
+    public static final Set<String> BUILT_INS = Set.of("namespace", "name", "target", "primary", "interval", "window",
             "canaryPods", "primaryPods", "canaryNodes", "primaryNodes");
 
     private QueryVariables() {
@@ -27,12 +27,22 @@ public final class QueryVariables {
      */
     public static Map<String, String> builtIns(String namespace, String canaryName, String target, Duration interval,
             PodScope podScope) {
+        return builtIns(namespace, canaryName, target, interval, interval, podScope);
+    }
+
+    /**
+     * @param window the time the canary has been watched at this step (what counts templates count over); at least
+     *        1s
+     */
+    public static Map<String, String> builtIns(String namespace, String canaryName, String target, Duration interval,
+            Duration window, PodScope podScope) {
         Map<String, String> vars = new LinkedHashMap<>();
         vars.put("namespace", namespace);
         vars.put("name", canaryName);
         vars.put("target", target);
         vars.put("primary", target + "-primary");
         vars.put("interval", Durations.format(interval));
+        vars.put("window", Math.max(1, window.toSeconds()) + "s");
         vars.put("canaryPods", podScope.canaryPods());
         vars.put("primaryPods", podScope.primaryPods());
         if (podScope.canaryNodes() != null) {

@@ -13,10 +13,25 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.metrics) || self.metrics.all(m, self.metrics.exists_one(n, n.name == m.name))", message = "metric names must be unique")
+@ValidationRule(value = "!has(self.metrics) || (has(self.judge) && self.judge == 'sequential') || self.metrics.all(m, has(m.thresholdRange) || has(m.compare))", message = "a metric needs thresholdRange, compare or both (or analysis.judge: sequential and a template with counts)")
 public class AnalysisSpec {
 
+    /** How checks turn into decisions. */
+    public enum JudgeType {
+        /** Each check compares every metric's value with its bounds (thresholdRange, compare). */
+        threshold,
+        /** As threshold, and metrics whose template counts requests are compared with the primary sequentially. */
+        sequential
+    }
+
+    @JsonPropertyDescription("threshold (default): every metric against its bounds at each check. sequential: metrics whose template has counts compare the canary's failed requests with the primary's at every check and decide as soon as the evidence is strong.")
+    private JudgeType judge;
+
+    @JsonPropertyDescription("Settings of the sequential judge.")
+    private SequentialSpec sequential;
+
     @Pattern(Schema.DURATION)
-    @JsonPropertyDescription("Time between checks, and the least time spent on a step. Default: aegis.analysis.default-interval (1m).")
+    @JsonPropertyDescription("Time between checks; with the threshold judge also the least time spent on a step (the sequential judge has minDwell). Default: aegis.analysis.default-interval (1m).")
     private String interval;
 
     @Min(0)
@@ -33,6 +48,22 @@ public class AnalysisSpec {
 
     @Size(max = 20)
     private List<MetricSpec> metrics;
+
+    public JudgeType getJudge() {
+        return judge;
+    }
+
+    public void setJudge(JudgeType judge) {
+        this.judge = judge;
+    }
+
+    public SequentialSpec getSequential() {
+        return sequential;
+    }
+
+    public void setSequential(SequentialSpec sequential) {
+        this.sequential = sequential;
+    }
 
     public String getInterval() {
         return interval;

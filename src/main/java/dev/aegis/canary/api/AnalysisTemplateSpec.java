@@ -12,6 +12,7 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.query) != has(self.counts)", message = "a template has query (one value) or counts (requests and failed), not both")
 public class AnalysisTemplateSpec {
 
     @JsonPropertyDescription("Args a Canary passes in metrics[].args; an arg without a value must be given.")
@@ -19,14 +20,66 @@ public class AnalysisTemplateSpec {
 
     private PrometheusSpec prometheus;
 
-    @Required
     @Size(min = 1, max = 10000)
-    @JsonPropertyDescription("PromQL with {{variable}} placeholders; the result must be one number.")
+    @JsonPropertyDescription("PromQL with {{variable}} placeholders; the result must be one number. Either query or counts.")
     private String query;
+
+    @JsonPropertyDescription("Two counts instead of one value, for the sequential judge: the requests served and how many failed (or were too slow), over {{window}}.")
+    private CountsSpec counts;
 
     @Size(max = 10000)
     @JsonPropertyDescription("The same measure for the primary, for metrics that compare with it; default: the query with canaryPods, canaryNodes and target standing for the primary's.")
     private String baselineQuery;
+
+    public CountsSpec getCounts() {
+        return counts;
+    }
+
+    public void setCounts(CountsSpec counts) {
+        this.counts = counts;
+    }
+
+    /**
+     * Queries that count the pods' requests over the window the sequential judge has watched ({{window}}), each
+     * rendered for the canary and for the primary.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class CountsSpec {
+
+        @Required
+        @Size(min = 1, max = 10000)
+        @JsonPropertyDescription("PromQL: how many requests the pods served over {{window}}, e.g. sum(increase(...[{{window}}])).")
+        private String requests;
+
+        @Required
+        @Size(min = 1, max = 10000)
+        @JsonPropertyDescription("PromQL: how many of those failed (or were slower than a bound) over {{window}}.")
+        private String failed;
+
+        public CountsSpec() {
+        }
+
+        public CountsSpec(String requests, String failed) {
+            this.requests = requests;
+            this.failed = failed;
+        }
+
+        public String getRequests() {
+            return requests;
+        }
+
+        public void setRequests(String requests) {
+            this.requests = requests;
+        }
+
+        public String getFailed() {
+            return failed;
+        }
+
+        public void setFailed(String failed) {
+            this.failed = failed;
+        }
+    }
 
     public String getBaselineQuery() {
         return baselineQuery;

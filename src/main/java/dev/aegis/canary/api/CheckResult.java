@@ -6,5 +6,7 @@ public enum CheckResult {
     /** The query returned no sample, or NaN: nothing to judge. */
     NoData,
     /** The query could not be answered (timeout, HTTP status, several series, bad response). */
-    Error
+    Error,
+    /** The sequential judge has not seen enough yet to call the canary worse or no worse: the step holds. */
+    Inconclusive
 }

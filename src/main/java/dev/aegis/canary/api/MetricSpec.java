@@ -8,10 +8,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
-import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.thresholdRange) || has(self.compare)", message = "a metric needs thresholdRange, compare or both")
 public class MetricSpec {
 
     @Required

@@ -46,6 +46,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 
 import dev.aegis.canary.analysis.Analysis;
 import dev.aegis.canary.analysis.Analysis.Resolution;
+import dev.aegis.canary.analysis.Judge;
+import dev.aegis.canary.analysis.SequentialJudge;
 import dev.aegis.canary.api.AnalysisTemplate;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanarySpec;
@@ -70,6 +72,7 @@ import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RolloutPolicy;
 import dev.aegis.canary.rollout.RolloutStateMachine;
 import dev.aegis.canary.rollout.RouteStatus;
+import dev.aegis.canary.rollout.SequentialPolicy;
 import dev.aegis.canary.rollout.SpecValidator;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.rollout.WorldView;
@@ -401,7 +404,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         if (machine.isCheckDue(policy, status, world, now)) {
             String revision = status.getCanaryRevision();
             check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision),
-                    Analysis.lastBaselines(status), now);
+                    Analysis.lastBaselines(status), look(policy, status, resolution, now), now);
             check = hooks.around(canary, policy, status, check, now);
         }
         Decision decision = machine.next(generation, policy, status, world, check, now);
@@ -410,6 +413,19 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         CanaryStatus read = status;
         return new Step(decision, told, route, check, policy.stepCount(), workload.images(), request
                 .filter(r -> read != null && RolloutStateMachine.isRepeat(read, r, now)).orElse(null));
+    }
+
+    /** What the sequential judge needs at this check; null with the threshold judge. */
+    private static Judge.Look look(RolloutPolicy policy, CanaryStatus status, Analysis.Resolution resolution,
+            Instant now) {
+        SequentialPolicy p = policy.sequential();
+        if (p == null) {
+            return null;
+        }
+        int compared = (int) resolution.metrics().stream().filter(Analysis.ResolvedMetric::counts).count();
+        Duration watched = Duration.between(Instant.parse(status.getStepReadyAt()), now);
+        return new Judge.Look(new SequentialJudge.Settings(p.marginPoints() / 100, p.alphaPerTest(policy.stepCount(),
+                compared), p.minSamples()), p.confidence(), watched, p.maxDwell());
     }
 
     /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */

@@ -7,7 +7,8 @@ import dev.aegis.canary.api.MetricResult;
 
 /**
  * One check of every metric, reduced to a verdict: any Fail fails the check; otherwise any Error makes it an error,
- * otherwise any NoData makes it a no-data check; only all-Pass passes. Dry-run metrics are recorded and do not count.
+ * otherwise any NoData makes it a no-data check, otherwise any Inconclusive (sequential judge) holds the step; only
+ * all-Pass passes. Dry-run metrics are recorded and do not count.
  *
  * @param verdict the check's verdict
  * @param results one result per metric, in spec order
@@ -23,7 +24,9 @@ public record CheckOutcome(Verdict verdict, List<MetricResult> results, String s
         /** Some query could not be answered (and none failed). */
         ERROR,
         /** Some query had nothing to judge (and none failed or erred). */
-        NO_DATA
+        NO_DATA,
+        /** The sequential judge needs more requests to decide (and every other metric passed): the step holds. */
+        INCONCLUSIVE
     }
 
     public CheckOutcome {
@@ -47,13 +50,15 @@ public record CheckOutcome(Verdict verdict, List<MetricResult> results, String s
     /** Aggregates per-metric results into one verdict. */
     public static CheckOutcome of(List<MetricResult> results) {
         List<MetricResult> counted = results.stream().filter(r -> !r.dryRun()).toList();
-        for (CheckResult worst : List.of(CheckResult.Fail, CheckResult.Error, CheckResult.NoData)) {
+        for (CheckResult worst : List.of(CheckResult.Fail, CheckResult.Error, CheckResult.NoData,
+                CheckResult.Inconclusive)) {
             List<MetricResult> deciding = counted.stream().filter(r -> r.getResult() == worst).toList();
             if (!deciding.isEmpty()) {
                 Verdict verdict = switch (worst) {
                     case Fail -> Verdict.FAIL;
                     case Error -> Verdict.ERROR;
-                    default -> Verdict.NO_DATA;
+                    case NoData -> Verdict.NO_DATA;
+                    default -> Verdict.INCONCLUSIVE;
                 };
                 return new CheckOutcome(verdict, results, describe(deciding));
             }

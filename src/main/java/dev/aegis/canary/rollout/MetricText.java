@@ -16,13 +16,25 @@ public final class MetricText {
      * data (no samples)", "success-rate: error (timeout)".
      */
     public static String describe(MetricResult r) {
+        if (isSequential(r) && r.getReason() != null) {
+            // "errors: canary failed 4.8% vs primary 0.1% over 1,240 requests; 99% confident it is worse by ..."
+            return (r.dryRun() ? "[dry run] " : "") + r.getMetric() + ": " + r.getReason();
+        }
         String primary = r.getBaseline() == null ? "" : "; primary " + number(r.getBaseline());
         return (r.dryRun() ? "[dry run] " : "") + switch (r.getResult()) {
             case Pass, Fail -> r.getMetric() + " " + (r.getValue() == null ? r.getReason() : number(r.getValue()))
                     + " (want " + r.getRange() + primary + ")";
             case NoData -> r.getMetric() + ": no data (" + r.getReason() + ")";
             case Error -> r.getMetric() + ": error (" + r.getReason() + ")";
+            case Inconclusive -> r.getMetric() + ": inconclusive (" + r.getReason() + ")";
         };
+    }
+
+    /** The range of a metric judged by the sequential judge starts with this. */
+    public static final String SEQUENTIAL = "sequential: ";
+
+    static boolean isSequential(MetricResult r) {
+        return r.getRange() != null && r.getRange().startsWith(SEQUENTIAL);
     }
 
     /** A value as people read it: at most 3 decimals, no trailing zeros. */

@@ -12,12 +12,24 @@ import java.util.List;
  * @param failureLimit failed checks tolerated in one run
  * @param noDataLimit checks in a row without data that roll back
  * @param errorLimit checks in a row with a query error that roll back
+ * @param sequential the sequential judge's settings; null with the threshold judge
  */
 public record RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
-        int noDataLimit, int errorLimit) {
+        int noDataLimit, int errorLimit, SequentialPolicy sequential) {
 
     public RolloutPolicy {
         steps = List.copyOf(steps);
+    }
+
+    /** A policy with the threshold judge. */
+    public RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
+            int noDataLimit, int errorLimit) {
+        this(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit, null);
+    }
+
+    /** The least time on a step: the interval, or the sequential judge's minDwell. */
+    public Duration minDwell() {
+        return sequential == null ? interval : sequential.minDwell();
     }
 
     public int stepCount() {

@@ -548,6 +548,14 @@ public final class RolloutStateMachine {
                     t.requeue(policy.interval());
                     return;
                 }
+                Duration dwelt = Duration.between(Instant.parse(s.getStepReadyAt()), t.now);
+                if (dwelt.compareTo(policy.minDwell()) < 0) {
+                    // The sequential judge may show a canary no worse within seconds; a step still lasts minDwell.
+                    t.message(stepMessage(policy, s, route, prefix + "check passed (" + check.summary()
+                            + "); the step lasts at least " + Durations.format(policy.minDwell()) + " (minDwell)"));
+                    t.requeue(policy.interval());
+                    return;
+                }
                 Gate gate = check.gate();
                 if (gate != null && !gate.open()) {
                     boolean last = policy.isLastStep(s.getStepIndex());
@@ -607,6 +615,13 @@ public final class RolloutStateMachine {
                 s.setNoDataChecks(0);
                 holdOrRollBack(t, policy, route, prefix, check, inARow, policy.errorLimit(), "with a query error",
                         "CheckError");
+            }
+            case INCONCLUSIVE -> {
+                // Evidence is still coming in: the step holds and the next check looks again (maxDwell bounds it).
+                s.setNoDataChecks(0);
+                s.setErrorChecks(0);
+                t.message(stepMessage(policy, s, route, prefix + "gathering evidence: " + check.summary()));
+                t.requeue(policy.interval());
             }
         }
     }

@@ -11,6 +11,7 @@ import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.RouterType;
+import dev.aegis.canary.api.SequentialSpec;
 import dev.aegis.canary.api.ThresholdRange;
 import dev.aegis.canary.api.WebhookSpec;
 import dev.aegis.canary.api.WorkloadKind;
@@ -121,14 +122,15 @@ public final class SpecValidator {
                     errors.add("spec.analysis.errorLimit must be 1 or more, got " + errorLimit);
                 }
             }
-            validateMetrics(analysis.getMetrics(), errors);
+            validateMetrics(analysis.getMetrics(), analysis.getJudge() == AnalysisSpec.JudgeType.sequential, errors);
         }
+        SequentialPolicy sequential = sequential(analysis, errors);
         validateWebhooks(spec.getWebhooks(), errors);
         if (!errors.isEmpty()) {
             return new Result(null, List.copyOf(errors));
         }
-        return new Result(new RolloutPolicy(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit),
-                List.of());
+        return new Result(new RolloutPolicy(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit,
+                sequential), List.of());
     }
 
     /** The router a Canary uses: the one it names, or the default for its target's kind. */
@@ -216,7 +218,47 @@ public final class SpecValidator {
         }
     }
 
-    private static void validateMetrics(List<MetricSpec> metrics, List<String> errors) {
+    /** The sequential judge's settings, or null with the threshold judge (whose Canary must not set them). */
+    private static SequentialPolicy sequential(AnalysisSpec analysis, List<String> errors) {
+        SequentialSpec spec = analysis == null ? null : analysis.getSequential();
+        if (analysis == null || analysis.getJudge() != AnalysisSpec.JudgeType.sequential) {
+            if (spec != null) {
+                errors.add("spec.analysis.sequential is set but spec.analysis.judge is not sequential; add judge: "
+                        + "sequential or remove the settings");
+            }
+            return null;
+        }
+        if (spec == null) {
+            spec = new SequentialSpec();
+        }
+        String at = "spec.analysis.sequential.";
+        double margin = spec.getMargin() == null ? SequentialSpec.DEFAULT_MARGIN : spec.getMargin();
+        if (!(margin >= 0 && margin <= 50)) {
+            errors.add(at + "margin must be in 0..50 (percentage points), got " + spec.getMargin());
+        }
+        double confidence = spec.getConfidence() == null ? SequentialSpec.DEFAULT_CONFIDENCE : spec.getConfidence();
+        if (!(confidence >= 50 && confidence <= 99.999)) {
+            errors.add(at + "confidence must be in 50..99.999 (percent), got " + spec.getConfidence());
+        }
+        long minSamples = spec.getMinSamples() == null ? SequentialSpec.DEFAULT_MIN_SAMPLES : spec.getMinSamples();
+        if (minSamples < 1) {
+            errors.add(at + "minSamples must be 1 or more, got " + minSamples);
+        }
+        Duration minDwell = duration(at + "minDwell", spec.getMinDwell(), Durations.parse(
+                SequentialSpec.DEFAULT_MIN_DWELL), errors);
+        Duration maxDwell = duration(at + "maxDwell", spec.getMaxDwell(), Durations.parse(
+                SequentialSpec.DEFAULT_MAX_DWELL), errors);
+        if (minDwell != null && maxDwell != null && maxDwell.compareTo(minDwell) < 0) {
+            errors.add(at + "maxDwell (" + Durations.format(maxDwell) + ") must not be shorter than minDwell ("
+                    + Durations.format(minDwell) + ")");
+        }
+        if (analysis.getMetrics() == null || analysis.getMetrics().isEmpty()) {
+            errors.add("spec.analysis.judge sequential needs a metric whose template has spec.counts");
+        }
+        return new SequentialPolicy(margin, confidence, minSamples, minDwell, maxDwell);
+    }
+
+    private static void validateMetrics(List<MetricSpec> metrics, boolean sequential, List<String> errors) {
         if (metrics == null) {
             return;
         }
@@ -234,7 +276,9 @@ public final class SpecValidator {
             }
             ThresholdRange range = m.getThresholdRange();
             CompareSpec compare = m.getCompare();
-            if (range == null && compare == null) {
+            if (range == null && compare == null && !sequential) {
+                // Under the sequential judge a metric without bounds is one whose template counts requests; the
+                // template is checked when it is resolved.
                 errors.add(at + " needs thresholdRange, compare or both");
             }
             if (range != null) {
