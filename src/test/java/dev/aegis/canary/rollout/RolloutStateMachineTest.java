@@ -109,6 +109,52 @@ class RolloutStateMachineTest {
         return run;
     }
 
+    static CheckOutcome inconclusive() {
+        return CheckOutcome.of(List.of(new MetricResult("errors", 0.2, MetricText.SEQUENTIAL + "failed <= primary + "
+                + "0.5 pp (99% confident)", CheckResult.Inconclusive,
+                "canary failed 0.2% vs primary 0.1% over 300 "
+                        + "requests; not yet 99% confident either way (margin 0.5 pp)",
+                "q", "t")));
+    }
+
+    /** Sequential judge: a look every 10 s, minDwell 1m. */
+    static final RolloutPolicy SEQUENTIAL = new RolloutPolicy(List.of(1, 10, 50, 100), Duration.ofSeconds(10),
+            Duration.ofMinutes(10), 0, 3, 3, new SequentialPolicy(0.5, 99, 100, Duration.ofMinutes(1), Duration
+                    .ofMinutes(5)));
+
+    @Test
+    void underTheSequentialJudgeAnInconclusiveLookHoldsTheStepAndANoWorseOneWaitsForMinDwell() {
+        Run run = ready();
+        run.policy = SEQUENTIAL;
+        run.tick(idle(CANARY));
+        run.tick(splitReached(10));
+        run.events.clear();
+        for (int look = 1; look <= 3; look++) {
+            run.advance(Duration.ofSeconds(10));
+            assertThat(run.due(splitReached(10))).isTrue();
+            Decision d = run.tick(splitReached(10), inconclusive());
+            assertThat(d.status().getWeight()).isEqualTo(1);
+            assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+            assertThat(d.status().getFailedChecks()).isZero();
+            assertThat(d.status().getNoDataChecks()).isZero();
+            assertThat(d.status().getMessage()).contains("gathering evidence: errors: canary failed 0.2% vs "
+                    + "primary 0.1% over 300 requests");
+            assertThat(d.requeueAfter()).isEqualTo(Duration.ofSeconds(10));
+        }
+        assertThat(run.events).isEmpty();
+        run.advance(Duration.ofSeconds(10)); // 40 s into the step: shown no worse, but minDwell is 1m
+        Decision d = run.tick(splitReached(10), pass());
+        assertThat(d.status().getWeight()).isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("the step lasts at least 1m (minDwell)");
+        run.advance(Duration.ofSeconds(10));
+        run.tick(splitReached(10), pass());
+        assertThat(run.status.getWeight()).isEqualTo(1);
+        run.advance(Duration.ofSeconds(10)); // 60 s: the step ends on the evidence
+        d = run.tick(splitReached(10), pass());
+        assertThat(d.status().getWeight()).isEqualTo(10);
+        assertThat(run.events).extracting(RolloutEvent::reason).containsExactly("StepAdvanced");
+    }
+
     @Test
     void firstSightCreatesThePrimaryAndIsReadyWhenItIs() {
         Run run = new Run();
