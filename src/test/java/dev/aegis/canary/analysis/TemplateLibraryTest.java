@@ -220,6 +220,33 @@ class TemplateLibraryTest {
         assertThat(latency[1]).as(source.latency() + " on the primary").isCloseTo(PRIMARY_P99_MS, within(1e-6));
     }
 
+    /**
+     * The generic counts templates, as the sequential judge asks them after watching a step for 5 minutes: canary 10
+     * requests/s with 2% errors and 2% slower than 250 ms; primary 30 requests/s, 0.5% errors, none that slow.
+     */
+    @org.junit.jupiter.api.Test
+    void theCountsTemplatesCountTheCanarysAndThePrimarysRequestsOverTheWatchedWindow() throws IOException {
+        MetricQueries.CountQueries errors = counts("request-counts", Map.of());
+        assertThat(errors.canaryFailed()).contains("[300s]");
+        assertThat(value(errors.canaryRequests())).isCloseTo(3000, within(30.0));
+        assertThat(value(errors.canaryFailed())).isCloseTo(60, within(1.0));
+        assertThat(value(errors.primaryRequests())).isCloseTo(9000, within(90.0));
+        assertThat(value(errors.primaryFailed())).isCloseTo(45, within(1.0));
+        MetricQueries.CountQueries slow = counts("request-slow-counts", Map.of("bound", "0.25"));
+        assertThat(value(slow.canaryRequests())).isCloseTo(3000, within(30.0));
+        assertThat(value(slow.canaryFailed())).isCloseTo(60, within(1.0));
+        assertThat(value(slow.primaryFailed())).isCloseTo(0, within(0.5));
+    }
+
+    static MetricQueries.CountQueries counts(String name, Map<String, String> args) throws IOException {
+        AnalysisTemplate t = Serialization.unmarshal(Files.readString(Path.of("analysis-templates", "generic", name
+                + ".yaml")), AnalysisTemplate.class);
+        MetricSpec metric = new MetricSpec(name, new TemplateRef(name, null), null);
+        metric.setArgs(args);
+        return MetricQueries.counts(NS, TARGET, TARGET, INTERVAL, Duration.ofMinutes(5), SCOPE, metric,
+                "AnalysisTemplate " + name, t.getSpec());
+    }
+
     /** The template's value on the canary and on the primary, at the moment of the check. */
     static double[] measure(Source source, String name) throws IOException {
         AnalysisTemplate t = Serialization.unmarshal(Files.readString(Path.of("analysis-templates", source.folder(),
