@@ -297,6 +297,11 @@ public class Analysis {
         }
     }
 
+    private static String outcome(ResolvedMetric m) {
+        String outcome = m.template().getCounts().getOutcome();
+        return outcome == null ? "failed" : outcome;
+    }
+
     /** A counts metric: four counts over the window the step has been watched, judged sequentially. */
     private Uni<MetricResult> countsCheck(Canary canary, Duration interval, ResolvedMetric m, PodScope scope,
             PrometheusEndpoint endpoint, Double lastPrimary, Judge.Look look, Instant now) {
@@ -308,7 +313,7 @@ public class Analysis {
                 prometheus
                         .query(endpoint, q.primaryFailed(), now))
                 .with((cr, cf, pr, pf) -> Judge.judgeCounts(m
-                        .metric().getName(), m.metric().isDryRun(), new QueryResult[]{cr, cf},
+                        .metric().getName(), outcome(m), m.metric().isDryRun(), new QueryResult[]{cr, cf},
                         new QueryResult[]{pr, pf}, lastPrimary, look, q.canaryFailed(), now));
     }
 

@@ -117,16 +117,17 @@ public final class Judge {
      * @param canary requests and failed on the canary; primary the same on the primary
      * @param lastPrimary the primary's failed percentage at the previous check, for when it serves nothing now
      */
-    public static MetricResult judgeCounts(String metric, boolean dryRun, QueryResult[] canary, QueryResult[] primary,
-            Double lastPrimary, Look look, String query, Instant time) {
-        String range = MetricText.SEQUENTIAL + "failed <= primary + " + MetricText.number(look.settings().margin()
+    public static MetricResult judgeCounts(String metric, String outcome, boolean dryRun, QueryResult[] canary,
+            QueryResult[] primary, Double lastPrimary, Look look, String query, Instant time) {
+        String range = MetricText.SEQUENTIAL + outcome + " <= primary + " + MetricText.number(look.settings().margin()
                 * 100) + " pp (" + MetricText.number(look.confidence()) + "% confident)";
-        MetricResult r = countsResult(metric, canary, primary, lastPrimary, look, range, query, time);
+        MetricResult r = countsResult(metric, outcome, canary, primary, lastPrimary, look, range, query, time);
         r.setDryRun(dryRun ? Boolean.TRUE : null);
         return r;
     }
 
-    private static MetricResult countsResult(String metric, QueryResult[] canary, QueryResult[] primary,
+    private static MetricResult countsResult(String metric, String outcome, QueryResult[] canary,
+            QueryResult[] primary,
             Double lastPrimary, Look look, String range, String query, Instant time) {
         String at = time.toString();
         for (QueryResult q : List.of(canary[0], canary[1], primary[0], primary[1])) {
@@ -139,7 +140,7 @@ public final class Judge {
         SequentialJudge.Verdict v = p.requests() == 0 && lastPrimary != null
                 ? SequentialJudge.judge(c, lastPrimary / 100, look.settings())
                 : SequentialJudge.judge(c, p, look.settings());
-        String reason = v.explain(look.confidence());
+        String reason = v.explain(look.confidence(), outcome);
         CheckResult result = switch (v.decision()) {
             case WORSE -> CheckResult.Fail;
             case NO_WORSE -> CheckResult.Pass;

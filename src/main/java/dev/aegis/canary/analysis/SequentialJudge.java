@@ -97,7 +97,13 @@ public final class SequentialJudge {
          * @param confidence the confidence the user asked for, in percent, as the Canary states it
          */
         public String explain(double confidence) {
-            String observed = "canary failed " + percent(canary.ratio()) + " vs primary " + percent(primaryRatio())
+            return explain(confidence, "failed");
+        }
+
+        /** @param outcome what the failed count counts, in words: "failed", "slow" */
+        public String explain(double confidence, String outcome) {
+            String observed = "canary " + outcome + " " + percent(canary.ratio()) + " vs primary " + percent(
+                    primaryRatio())
                     + " over " + String.format(Locale.ROOT, "%,d", canary.requests()) + " requests";
             String margin = points(settings.margin());
             String sure = number(confidence) + "% confident";

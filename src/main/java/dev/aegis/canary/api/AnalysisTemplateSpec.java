@@ -56,7 +56,19 @@ public class AnalysisTemplateSpec {
         @JsonPropertyDescription("PromQL: how many of those failed (or were slower than a bound) over {{window}}.")
         private String failed;
 
+        @Pattern("^[a-z][a-z -]{0,30}$")
+        @JsonPropertyDescription("What the failed count counts, in words for status and notifications: failed (default), slow, ...")
+        private String outcome;
+
         public CountsSpec() {
+        }
+
+        public String getOutcome() {
+            return outcome;
+        }
+
+        public void setOutcome(String outcome) {
+            this.outcome = outcome;
         }
 
         public CountsSpec(String requests, String failed) {

@@ -29,11 +29,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
+import dev.aegis.canary.api.AnalysisSpec;
 import dev.aegis.canary.api.AnalysisTemplate;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.SequentialSpec;
 import dev.aegis.canary.api.TargetRef;
 import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.rollout.Durations;
@@ -264,7 +266,8 @@ public final class ScenarioRunner {
                     ? new Summary.Checks(0, 0, 0, 0)
                     : new Summary.Checks(zero(last.getPassedChecks()), zero(last.getFailedChecks()),
                             zero(last.getNoDataChecks()), zero(last.getErrorChecks()));
-            return new Summary(s.name(), passed, finalPhase, expect.phase(), scale, round(took),
+            return new Summary(s.name(), passed, finalPhase, last == null ? null : last.getMessage(), expect.phase(),
+                    scale, round(took),
                     round((System.nanoTime() - t0) / 1e9), phases, steps,
                     onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
                     Math.max(0, prometheusQueries() - queriesBefore));
@@ -380,6 +383,19 @@ public final class ScenarioRunner {
         if (spec.getAnalysis() != null && spec.getAnalysis().getInterval() != null) {
             spec.getAnalysis().setInterval(Durations.format(scaled(Durations.parse(spec.getAnalysis()
                     .getInterval()), scale)));
+        }
+        if (spec.getAnalysis() != null && spec.getAnalysis().getJudge() == AnalysisSpec.JudgeType.sequential) {
+            // minDwell and maxDwell are scenario time too, their defaults included.
+            SequentialSpec seq = spec.getAnalysis().getSequential() == null
+                    ? new SequentialSpec()
+                    : spec.getAnalysis().getSequential();
+            seq.setMinDwell(Durations.format(scaled(Durations.parse(seq.getMinDwell() == null
+                    ? SequentialSpec.DEFAULT_MIN_DWELL
+                    : seq.getMinDwell()), scale)));
+            seq.setMaxDwell(Durations.format(scaled(Durations.parse(seq.getMaxDwell() == null
+                    ? SequentialSpec.DEFAULT_MAX_DWELL
+                    : seq.getMaxDwell()), scale)));
+            spec.getAnalysis().setSequential(seq);
         }
         if (spec.getProgressDeadline() != null) {
             spec.setProgressDeadline(Durations.format(scaled(Durations.parse(spec.getProgressDeadline()), scale)));

@@ -13,6 +13,7 @@ import dev.aegis.canary.api.Phase;
  * @param scenario the scenario's name
  * @param passed whether the outcome is the expected one
  * @param finalPhase the Canary's phase at the end
+ * @param message the Canary's status message at the end: why it rolled back, or what it promoted
  * @param expectedPhase the phase the scenario expects, if any
  * @param timeScale how much faster than scenario time it ran
  * @param scenarioSeconds how long the release took, scenario time
@@ -25,7 +26,8 @@ import dev.aegis.canary.api.Phase;
  * @param prometheusQueries queries Prometheus answered while the scenario ran
  */
 @RegisterForReflection
-public record Summary(String scenario, boolean passed, Phase finalPhase, Phase expectedPhase, double timeScale,
+public record Summary(String scenario, boolean passed, Phase finalPhase, String message, Phase expectedPhase,
+        double timeScale,
         double scenarioSeconds, double wallSeconds, List<At> phases, List<Step> steps, Fault fault,
         Exposure exposure, Checks checks, long prometheusQueries) {
 

@@ -119,6 +119,12 @@ class ScenarioLibraryTest extends FleetTest {
         assertThat(summary.fault().decisionAfter()).as("rollback decided after the fault").isPositive();
         assertThat(summary.fault().stableAfter()).as("the canary's pods gone after the decision")
                 .isGreaterThanOrEqualTo(summary.fault().decisionAfter());
+        if (s.canary().getAnalysis() != null
+                && s.canary().getAnalysis().getJudge() == dev.aegis.canary.api.AnalysisSpec.JudgeType.sequential) {
+            assertThat(summary.message()).as("the sequential verdict in plain words").matches(".*at step 1/4 \\(1%\\): "
+                    + "errors: canary failed [0-9.]+% vs primary [0-9.]+% over [0-9,]+ requests; 99% confident it is "
+                    + "worse by more than 0.5 pp");
+        }
         if (checks.failed() > 0) {
             assertThat(summary.exposure().afterOnsetFailedRequests()).as("a failed check: the bad version hurt "
                     + "someone first").isPositive();
