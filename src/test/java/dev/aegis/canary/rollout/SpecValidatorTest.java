@@ -98,6 +98,29 @@ class SpecValidatorTest {
                 new Bad("metric without range or compare", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
                         new TemplateRef("t", null), null))),
                         "spec.analysis.metrics[0] needs thresholdRange, compare or both"),
+                new Bad("sequential settings without the sequential judge", s -> analysis(s).setSequential(
+                        new dev.aegis.canary.api.SequentialSpec()),
+                        "spec.analysis.sequential is set but spec.analysis.judge is not sequential"),
+                new Bad("sequential maxDwell under minDwell", s -> {
+                    analysis(s).setJudge(dev.aegis.canary.api.AnalysisSpec.JudgeType.sequential);
+                    analysis(s).setMetrics(List.of(new MetricSpec("errors", new TemplateRef("request-counts", null),
+                            null)));
+                    dev.aegis.canary.api.SequentialSpec seq = new dev.aegis.canary.api.SequentialSpec();
+                    seq.setMinDwell("2m");
+                    seq.setMaxDwell("1m");
+                    analysis(s).setSequential(seq);
+                }, "spec.analysis.sequential.maxDwell (1m) must not be shorter than minDwell (2m)"),
+                new Bad("sequential margin over 50", s -> {
+                    analysis(s).setJudge(dev.aegis.canary.api.AnalysisSpec.JudgeType.sequential);
+                    analysis(s).setMetrics(List.of(new MetricSpec("errors", new TemplateRef("request-counts", null),
+                            null)));
+                    dev.aegis.canary.api.SequentialSpec seq = new dev.aegis.canary.api.SequentialSpec();
+                    seq.setMargin(60.0);
+                    analysis(s).setSequential(seq);
+                }, "spec.analysis.sequential.margin must be in 0..50 (percentage points), got 60.0"),
+                new Bad("sequential judge without metrics", s -> analysis(s).setJudge(
+                        dev.aegis.canary.api.AnalysisSpec.JudgeType.sequential),
+                        "spec.analysis.judge sequential needs a metric whose template has spec.counts"),
                 new Bad("compare without a bound", s -> {
                     MetricSpec m = new MetricSpec("m", new TemplateRef("t", null), null);
                     m.setCompare(new dev.aegis.canary.api.CompareSpec());
