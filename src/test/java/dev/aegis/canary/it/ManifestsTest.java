@@ -190,7 +190,10 @@ class ManifestsTest {
                     t.getSpec().getArgs().stream().filter(a -> a.getValue() == null)
                             .forEach(a -> args.put(a.getName(), "x"));
                 }
-                for (String text : new String[]{t.getSpec().getQuery(), t.getSpec().getBaselineQuery()}) {
+                var counts = t.getSpec().getCounts();
+                for (String text : new String[]{t.getSpec().getQuery(), t.getSpec().getBaselineQuery(), counts == null
+                        ? null
+                        : counts.getRequests(), counts == null ? null : counts.getFailed()}) {
                     if (text == null) {
                         continue;
                     }
@@ -204,7 +207,7 @@ class ManifestsTest {
                 templates++;
             }
         }
-        assertThat(templates).isEqualTo(14);
+        assertThat(templates).isEqualTo(16);
     }
 
     @Test
