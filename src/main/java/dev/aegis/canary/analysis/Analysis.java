@@ -231,7 +231,8 @@ public class Analysis {
     }
 
     /**
-     * @param look what the sequential judge needs for counts metrics; null with the threshold judge
+     * @param look what the sequential judge needs for counts metrics (which only the sequential judge resolves);
+     *        null with the threshold judge
      */
     public CheckOutcome run(Canary canary, Duration interval, List<ResolvedMetric> metrics, PodScope scope,
             Map<String, Double> lastBaselines, Judge.Look look, Instant now) {
@@ -240,25 +241,14 @@ public class Analysis {
         for (ResolvedMetric m : metrics) {
             Judge.Criteria criteria = new Judge.Criteria(m.metric().getName(), m.metric().getThresholdRange(),
                     m.metric().getCompare(), m.metric().isDryRun());
-            if (m.counts() && look != null) {
-                try {
-                    PrometheusEndpoint endpoint = endpoint(canary, m);
-                    if (endpoint.timeout().compareTo(longest) > 0) {
-                        longest = endpoint.timeout();
-                    }
-                    checks.add(countsCheck(canary, interval, m, scope, endpoint, lastBaselines.get(m.metric()
-                            .getName()), look, now));
-                } catch (RuntimeException e) {
-                    QueryResult failed = new QueryResult.Failure(QueryResult.FailureKind.QUERY, e.getMessage());
-                    checks.add(Uni.createFrom().item(Judge.judge(criteria, failed, null, null, now)));
-                }
-                continue;
-            }
-            MetricQueries queries;
             PrometheusEndpoint endpoint;
+            Uni<MetricResult> check;
             try {
-                queries = render(canary, interval, m, scope);
                 endpoint = endpoint(canary, m);
+                Double lastBaseline = lastBaselines.get(m.metric().getName());
+                check = m.counts()
+                        ? countsCheck(canary, interval, m, scope, endpoint, lastBaseline, look, now)
+                        : valueCheck(canary, interval, m, criteria, scope, endpoint, lastBaseline, now);
             } catch (RuntimeException e) {
                 QueryResult failed = new QueryResult.Failure(QueryResult.FailureKind.QUERY, e.getMessage());
                 checks.add(Uni.createFrom().item(Judge.judge(criteria, failed, null, null, now)));
@@ -267,16 +257,7 @@ public class Analysis {
             if (endpoint.timeout().compareTo(longest) > 0) {
                 longest = endpoint.timeout();
             }
-            LOG.debugf("%s/%s: %s asks %s: %s", canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
-                    m.metric().getName(), endpoint.baseUrl(), queries.canary());
-            Uni<QueryResult> canaryResult = prometheus.query(endpoint, queries.canary(), now);
-            Uni<QueryResult> baselineResult = queries.baseline() == null
-                    ? Uni.createFrom().nullItem()
-                    : prometheus.query(endpoint, queries.baseline(), now);
-            String sent = queries.canary();
-            Double lastBaseline = lastBaselines.get(m.metric().getName());
-            checks.add(Uni.combine().all().unis(canaryResult, baselineResult).with((c, b) -> Judge.judge(criteria, c,
-                    b, lastBaseline, sent, now)));
+            checks.add(check);
         }
         if (checks.isEmpty()) {
             return CheckOutcome.of(List.of());
@@ -300,6 +281,20 @@ public class Analysis {
     private static String outcome(ResolvedMetric m) {
         String outcome = m.template().getCounts().getOutcome();
         return outcome == null ? "failed" : outcome;
+    }
+
+    /** A metric with one value: its query on the canary (and on the primary, when it compares), judged. */
+    private Uni<MetricResult> valueCheck(Canary canary, Duration interval, ResolvedMetric m, Judge.Criteria criteria,
+            PodScope scope, PrometheusEndpoint endpoint, Double lastBaseline, Instant now) {
+        MetricQueries queries = render(canary, interval, m, scope);
+        LOG.debugf("%s/%s: %s asks %s: %s", canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
+                m.metric().getName(), endpoint.baseUrl(), queries.canary());
+        Uni<QueryResult> canaryResult = prometheus.query(endpoint, queries.canary(), now);
+        Uni<QueryResult> baselineResult = queries.baseline() == null
+                ? Uni.createFrom().nullItem()
+                : prometheus.query(endpoint, queries.baseline(), now);
+        return Uni.combine().all().unis(canaryResult, baselineResult).with((c, b) -> Judge.judge(criteria, c, b,
+                lastBaseline, queries.canary(), now));
     }
 
     /** A counts metric: four counts over the window the step has been watched, judged sequentially. */

@@ -1,5 +1,6 @@
 package dev.aegis.canary.analysis;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,7 @@ import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.CompareSpec;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.rollout.MetricText;
 
 /**
@@ -105,8 +107,7 @@ public final class Judge {
      * @param watched how long the canary has been watched at this step: the window of the counts
      * @param maxDwell from this long on, an undecided comparison is judged by the observed difference
      */
-    public record Look(SequentialJudge.Settings settings, double confidence, java.time.Duration watched,
-            java.time.Duration maxDwell) {
+    public record Look(SequentialJudge.Settings settings, double confidence, Duration watched, Duration maxDwell) {
     }
 
     /**
@@ -149,7 +150,7 @@ public final class Judge {
         if (result == CheckResult.Inconclusive && look.watched().compareTo(look.maxDwell()) >= 0) {
             if (c.requests() == 0) {
                 return new MetricResult(metric, null, range, CheckResult.NoData, "no canary requests in "
-                        + dev.aegis.canary.rollout.Durations.format(look.watched()), query, at);
+                        + Durations.format(look.watched()), query, at);
             }
             if (p.requests() == 0 && lastPrimary == null) {
                 return new MetricResult(metric, 100 * c.ratio(), range, CheckResult.NoData,
@@ -157,7 +158,7 @@ public final class Judge {
             }
             double difference = c.ratio() - v.primaryRatio();
             result = difference <= look.settings().margin() ? CheckResult.Pass : CheckResult.Fail;
-            reason += "; undecided after " + dev.aegis.canary.rollout.Durations.format(look.maxDwell())
+            reason += "; undecided after " + Durations.format(look.maxDwell())
                     + " (maxDwell), so the observed difference decides: " + MetricText.number(100 * difference)
                     + " pp " + (result == CheckResult.Pass ? "<=" : ">") + " margin";
         }
