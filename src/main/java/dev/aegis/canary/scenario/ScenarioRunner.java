@@ -381,30 +381,32 @@ public final class ScenarioRunner {
         spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, APP));
         double scale = s.scale();
         if (spec.getAnalysis() != null && spec.getAnalysis().getInterval() != null) {
-            spec.getAnalysis().setInterval(Durations.format(scaled(Durations.parse(spec.getAnalysis()
-                    .getInterval()), scale)));
+            spec.getAnalysis().setInterval(scaled(spec.getAnalysis().getInterval(), scale));
         }
         if (spec.getAnalysis() != null && spec.getAnalysis().getJudge() == AnalysisSpec.JudgeType.sequential) {
             // minDwell and maxDwell are scenario time too, their defaults included.
             SequentialSpec seq = spec.getAnalysis().getSequential() == null
                     ? new SequentialSpec()
                     : spec.getAnalysis().getSequential();
-            seq.setMinDwell(Durations.format(scaled(Durations.parse(seq.getMinDwell() == null
-                    ? SequentialSpec.DEFAULT_MIN_DWELL
-                    : seq.getMinDwell()), scale)));
-            seq.setMaxDwell(Durations.format(scaled(Durations.parse(seq.getMaxDwell() == null
-                    ? SequentialSpec.DEFAULT_MAX_DWELL
-                    : seq.getMaxDwell()), scale)));
+            seq.setMinDwell(scaled(Objects.requireNonNullElse(seq.getMinDwell(), SequentialSpec.DEFAULT_MIN_DWELL),
+                    scale));
+            seq.setMaxDwell(scaled(Objects.requireNonNullElse(seq.getMaxDwell(), SequentialSpec.DEFAULT_MAX_DWELL),
+                    scale));
             spec.getAnalysis().setSequential(seq);
         }
         if (spec.getProgressDeadline() != null) {
-            spec.setProgressDeadline(Durations.format(scaled(Durations.parse(spec.getProgressDeadline()), scale)));
+            spec.setProgressDeadline(scaled(spec.getProgressDeadline(), scale));
         }
         Canary canary = new Canary();
         canary.getMetadata().setName(APP);
         canary.getMetadata().setNamespace(namespace);
         canary.setSpec(spec);
         return canary;
+    }
+
+    /** A duration written in a spec ("1m"), scaled and written back. */
+    private static String scaled(String duration, double scale) {
+        return Durations.format(scaled(Durations.parse(duration), scale));
     }
 
     static Duration scaled(Duration d, double scale) {
