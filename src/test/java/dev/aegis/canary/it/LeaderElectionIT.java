@@ -1,0 +1,107 @@
+package dev.aegis.canary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.it.ProcessCluster.Call;
+import dev.aegis.canary.sim.VersionBehaviour;
+
+/**
+ * Two replicas of the controller against one API server, as deploy/deployment.yaml runs them: only the holder of the
+ * Lease changes anything; when it is killed the other takes the Lease over once it expires and carries the run on.
+ */
+class LeaderElectionIT {
+
+    /** The Operator SDK's lease duration and retry period (its defaults, which the controller keeps). */
+    static final Duration LEASE = Duration.ofSeconds(15);
+    static final Duration RETRY = Duration.ofSeconds(2);
+
+    static ProcessCluster cluster;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = ProcessCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    Lease lease() {
+        return cluster.client().resources(Lease.class).inNamespace(ProcessCluster.CONTROLLER_NAMESPACE)
+                .withName("aegis-canary").get();
+    }
+
+    String holder() {
+        Lease l = lease();
+        return l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+    }
+
+    /** What a replica wrote beyond taking part in the election. */
+    static boolean changesTheCluster(Call c) {
+        return c.writes() && !c.path().contains("/leases") && !c.path().contains("/selfsubjectrulesreviews");
+    }
+
+    @Test
+    void onlyTheLeaseHolderActsAndTheOtherCarriesTheRunOnWhenItDies() {
+        Fixtures fx = new Fixtures(cluster.client(), "leader");
+        cluster.fleet().setBehaviour(Fixtures.IMAGE + "le-2",
+                VersionBehaviour.healthy().withReadyAfter(Duration.ofSeconds(1)));
+        fx.applyShippedTemplates();
+        fx.deployment("podinfo", "le-1", 4);
+        Map<String, String> elect = Map.of("aegis.leader-election.enabled", "true");
+        try (ControllerProcess a = ControllerProcess.start("replica-a", cluster, elect);
+                ControllerProcess b = ControllerProcess.start("replica-b", cluster, elect);
+                StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
+            await("a leader").atMost(Duration.ofSeconds(60)).until(() -> holder() != null);
+            ControllerProcess leader = holder().equals(a.name) ? a : b;
+            ControllerProcess follower = leader == a ? b : a;
+
+            fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(10, 50, 100)));
+            recorder.awaitPhase(Phase.Ready, Duration.ofSeconds(60));
+            fx.setImage("podinfo", "le-2");
+            await("mid-analysis at step 2").atMost(Duration.ofSeconds(60)).until(() -> {
+                CanaryStatus s = fx.canaryNow("podinfo").getStatus();
+                return s.getPhase() == Phase.Progressing && s.getStepIndex() == 1 && s.getStepReadyAt() != null;
+            });
+            assertThat(cluster.calls(leader.name, LeaderElectionIT::changesTheCluster)).as("the leader acts")
+                    .isNotEmpty();
+            assertThat(cluster.calls(follower.name, LeaderElectionIT::changesTheCluster))
+                    .as("the follower changes nothing").isEmpty();
+            assertThat(cluster.calls(follower.name, c -> c.method().equals("GET") && c.path().contains("/leases")))
+                    .as("the follower keeps reading the Lease").isNotEmpty();
+
+            leader.kill();
+            Instant killed = Instant.now();
+            await("the follower holds the Lease").atMost(LEASE.plus(RETRY).plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> follower.name.equals(holder()));
+            Duration takeover = Duration.between(killed, Instant.now());
+            assertThat(takeover).as("taken over within the lease time and one retry")
+                    .isLessThanOrEqualTo(LEASE.plus(RETRY).plusSeconds(2));
+
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, Duration.ofSeconds(90));
+            assertThat(recorder.weights()).as("each step once, in order").containsExactly(10, 50, 100);
+            assertThat(recorder.statuses()).filteredOn(s -> s.getPhase() == Phase.Progressing)
+                    .extracting(CanaryStatus::getRunStartedAt).containsOnly(done.getRunStartedAt());
+            assertThat(cluster.calls(follower.name, LeaderElectionIT::changesTheCluster))
+                    .as("the new leader carried the run on").isNotEmpty();
+            assertThat(Fixtures.image(fx.deploymentNow("podinfo-primary"))).isEqualTo(Fixtures.IMAGE + "le-2");
+            System.out.printf("leader election: %s took over %d ms after %s was killed%n", follower.name,
+                    takeover.toMillis(), leader.name);
+        }
+    }
+}
