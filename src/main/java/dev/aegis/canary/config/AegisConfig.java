@@ -125,6 +125,21 @@ public interface AegisConfig {
         /** The Lease, in the controller's namespace. */
         @WithDefault("aegis-canary")
         String leaseName();
+
+        /**
+         * How long a Lease not renewed stays held: a killed leader's successor acts after at most this and one retry
+         * period (the Operator SDK's default).
+         */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long the leader keeps trying to renew before it gives up leading and exits. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often replicas try for the Lease, and the leader renews it. */
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 
     interface Reconcile {

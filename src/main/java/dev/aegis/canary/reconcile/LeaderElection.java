@@ -21,7 +21,9 @@ public class LeaderElection {
         if (!config.leaderElection().enabled()) {
             return null;
         }
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaderElection().leaseName())
-                .build();
+        AegisConfig.LeaderElection election = config.leaderElection();
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(election.leaseName())
+                .withLeaseDuration(election.leaseDuration()).withRenewDeadline(election.renewDeadline())
+                .withRetryPeriod(election.retryPeriod()).build();
     }
 }

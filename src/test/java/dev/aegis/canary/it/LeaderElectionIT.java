@@ -25,9 +25,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
  */
 class LeaderElectionIT {
 
-    /** The Operator SDK's lease duration and retry period (its defaults, which the controller keeps). */
-    static final Duration LEASE = Duration.ofSeconds(15);
-    static final Duration RETRY = Duration.ofSeconds(2);
+    /** Shorter than the defaults (15s, 10s, 2s), to keep the test short; the same code path. */
+    static final Duration LEASE = Duration.ofSeconds(6);
+    static final Duration RENEW = Duration.ofSeconds(4);
+    static final Duration RETRY = Duration.ofSeconds(1);
 
     static ProcessCluster cluster;
 
@@ -63,7 +64,10 @@ class LeaderElectionIT {
                 VersionBehaviour.healthy().withReadyAfter(Duration.ofSeconds(1)));
         fx.applyShippedTemplates();
         fx.deployment("podinfo", "le-1", 4);
-        Map<String, String> elect = Map.of("aegis.leader-election.enabled", "true");
+        Map<String, String> elect = Map.of("aegis.leader-election.enabled", "true",
+                "aegis.leader-election.lease-duration", LEASE.toSeconds() + "s",
+                "aegis.leader-election.renew-deadline", RENEW.toSeconds() + "s",
+                "aegis.leader-election.retry-period", RETRY.toSeconds() + "s");
         try (ControllerProcess a = ControllerProcess.start("replica-a", cluster, elect);
                 ControllerProcess b = ControllerProcess.start("replica-b", cluster, elect);
                 StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo")) {
