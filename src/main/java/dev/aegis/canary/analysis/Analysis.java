@@ -31,6 +31,7 @@ import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.TemplateRef.TemplateKind;
+import dev.aegis.canary.api.Unreadable;
 import dev.aegis.canary.config.AegisConfig;
 import dev.aegis.canary.config.Secrets;
 import dev.aegis.canary.rollout.CheckOutcome;
@@ -108,6 +109,11 @@ public class Analysis {
                         + (ref.getKind() == TemplateKind.ClusterAnalysisTemplate
                                 ? ""
                                 : " in namespace " + canary.getMetadata().getNamespace()));
+                continue;
+            }
+            if (template instanceof Unreadable.Spec unreadable) {
+                errors.add(field + ".templateRef: " + kind + " '" + ref.getName() + "' cannot be read: "
+                        + unreadable.problem());
                 continue;
             }
             ResolvedMetric m = new ResolvedMetric(metric, kind + " " + ref.getName(), template);

@@ -31,6 +31,7 @@ public class AnalysisSpec {
     private SequentialSpec sequential;
 
     @Pattern(Schema.DURATION)
+    @ValidationRule(value = Schema.AT_MOST_A_DAY, message = "must be at most 24h")
     @JsonPropertyDescription("Time between checks; with the threshold judge also the least time spent on a step (the sequential judge has minDwell). Default: aegis.analysis.default-interval (1m).")
     private String interval;
 

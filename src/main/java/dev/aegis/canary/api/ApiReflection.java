@@ -16,7 +16,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         CheckResult.class, RouterType.class, WorkloadKind.class,
         TemplateRef.TemplateKind.class, NotificationProviderSpec.class,
         NotificationProviderSpec.ProviderType.class, NotificationRef.class, Severity.class, RequestStatus.class,
-        WebhookSpec.class, HookType.class})
+        WebhookSpec.class, HookType.class, Unreadable.CanarySpecReader.class, Unreadable.TemplateSpecReader.class,
+        Unreadable.CanarySpecValue.class, Unreadable.TemplateSpecValue.class})
 final class ApiReflection {
 
     private ApiReflection() {

@@ -1,5 +1,7 @@
 package dev.aegis.canary.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -25,5 +27,12 @@ public class Canary extends CustomResource<CanarySpec, CanaryStatus> implements 
     @Override
     protected CanarySpec initSpec() {
         return new CanarySpec();
+    }
+
+    /** A spec that cannot be read becomes a stand-in naming the field, rather than stopping the informer. */
+    @Override
+    @JsonDeserialize(using = Unreadable.CanarySpecReader.class)
+    public void setSpec(CanarySpec spec) {
+        super.setSpec(spec);
     }
 }

@@ -44,6 +44,7 @@ public class CanarySpec {
     private AnalysisSpec analysis;
 
     @Pattern(Schema.DURATION)
+    @ValidationRule(value = Schema.AT_MOST_A_DAY, message = "must be at most 24h")
     @JsonPropertyDescription("A canary that is not ready this long after a step starts is rolled back. Default 10m.")
     private String progressDeadline;
 

@@ -1,5 +1,7 @@
 package dev.aegis.canary.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
@@ -10,4 +12,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(Canary.VERSION)
 @ShortNames("cat")
 public class ClusterAnalysisTemplate extends CustomResource<AnalysisTemplateSpec, Void> {
+
+    /** A spec that cannot be read becomes a stand-in naming the field, rather than stopping the informer. */
+    @Override
+    @JsonDeserialize(using = Unreadable.TemplateSpecReader.class)
+    public void setSpec(AnalysisTemplateSpec spec) {
+        super.setSpec(spec);
+    }
 }

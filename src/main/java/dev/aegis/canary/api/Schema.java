@@ -6,6 +6,9 @@ public final class Schema {
     /** A Go-style duration as Kubernetes users write it: 30s, 1m, 1h30m, 500ms. */
     public static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 
+    /** A CEL rule for a duration field: at most a day (as the controller's SpecValidator.MAX_DURATION). */
+    public static final String AT_MOST_A_DAY = "duration(self) <= duration('24h')";
+
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 

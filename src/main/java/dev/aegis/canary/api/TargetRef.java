@@ -1,6 +1,7 @@
 package dev.aegis.canary.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -17,6 +18,10 @@ public class TargetRef {
     @Required
     @Pattern(Schema.NAME)
     private String name;
+
+    @Pattern(Schema.NAME)
+    @JsonPropertyDescription("Optional, and if set the Canary's own namespace: a Canary never acts on another namespace's workloads.")
+    private String namespace;
 
     public TargetRef() {
     }
@@ -48,5 +53,13 @@ public class TargetRef {
 
     public void setName(String name) {
         this.name = name;
+    }
+
+    public String getNamespace() {
+        return namespace;
+    }
+
+    public void setNamespace(String namespace) {
+        this.namespace = namespace;
     }
 }

@@ -69,6 +69,11 @@ final class Cache {
                 .map(o -> pod.getMetadata().getNamespace() + "/" + o.getName()).toList();
     }
 
+    /** The Canaries of a namespace whose targetRef names this workload (of any kind). */
+    List<Canary> canariesNaming(String namespace, String target) {
+        return context.getPrimaryCache().byIndex(CanaryReconciler.TARGET_INDEX, namespace + "/" + target);
+    }
+
     AnalysisTemplateSpec template(String namespace, TemplateRef ref) {
         if (ref.getKind() == TemplateKind.ClusterAnalysisTemplate) {
             ClusterAnalysisTemplate t = get(ClusterAnalysisTemplate.class, CLUSTER_TEMPLATES,

@@ -74,6 +74,7 @@ import dev.aegis.canary.rollout.RolloutStateMachine;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.SequentialPolicy;
 import dev.aegis.canary.rollout.SpecValidator;
+import dev.aegis.canary.rollout.TargetClaims;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.rollout.WorldView;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
@@ -95,7 +96,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     public static final String NAME = "canary";
 
     private static final Logger LOG = Logger.getLogger(CanaryReconciler.class);
-    private static final String TARGET_INDEX = "target";
+    static final String TARGET_INDEX = "target";
     private static final String TEMPLATE_INDEX = "template";
     private static final String KIND_INDEX = "kind";
     private static final String CLUSTER_SCOPE = "<cluster>";
@@ -357,12 +358,17 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
 
         // 1. Validate: the spec alone, then against the templates and the target.
-        SpecValidator.Result validation = SpecValidator.validate(spec, AegisConfig.rolloutDefaults(config));
+        String namespace = canary.getMetadata().getNamespace();
+        SpecValidator.Result validation = SpecValidator.validate(spec, namespace, AegisConfig.rolloutDefaults(
+                config));
         if (!validation.valid()) {
             return invalid(canary, cache, generation, status, validation.message(), now);
         }
+        Optional<String> taken = takenBy(canary, cache);
+        if (taken.isPresent()) {
+            return invalid(canary, cache, generation, status, taken.get(), now);
+        }
         RolloutPolicy policy = validation.policy();
-        String namespace = canary.getMetadata().getNamespace();
         Resolution resolution = analysis.resolve(canary, policy.interval(), ref -> cache.template(namespace, ref),
                 SpecValidator.routerOf(spec) == RouterType.NODES);
         if (!resolution.errors().isEmpty()) {
@@ -413,6 +419,25 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         CanaryStatus read = status;
         return new Step(decision, told, route, check, policy.stepCount(), workload.images(), request
                 .filter(r -> read != null && RolloutStateMachine.isRepeat(read, r, now)).orElse(null));
+    }
+
+    /** Why this Canary may not act on its target: another Canary, created first, holds it. */
+    private static Optional<String> takenBy(Canary canary, Cache cache) {
+        String namespace = canary.getMetadata().getNamespace();
+        TargetClaims.Claim mine = claim(canary);
+        List<TargetClaims.Claim> claims = cache.canariesNaming(namespace, mine.target()).stream()
+                // One being deleted still holds its target until it has given it back.
+                .filter(c -> c.getSpec() != null && c.getSpec().getTargetRef() != null
+                        && c.getSpec().getTargetRef().getKind() != null)
+                .map(CanaryReconciler::claim)
+                .toList();
+        return TargetClaims.heldBy(mine, claims).map(holder -> TargetClaims.problem(mine, holder));
+    }
+
+    private static TargetClaims.Claim claim(Canary c) {
+        String created = c.getMetadata().getCreationTimestamp();
+        return new TargetClaims.Claim(c.getMetadata().getName(), created == null ? null : Instant.parse(created),
+                c.getSpec().getTargetRef().getKind(), c.getSpec().getTargetRef().getName());
     }
 
     /** What the sequential judge needs at this check; null with the threshold judge. */

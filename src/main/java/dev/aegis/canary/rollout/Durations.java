@@ -26,12 +26,16 @@ public final class Durations {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + text + "' is too large a duration");
             }
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
+            try {
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                });
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("'" + text + "' is too large a duration");
+            }
             at = m.end();
         }
         if (at != text.length()) {

@@ -13,6 +13,7 @@ import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.SequentialSpec;
 import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.Unreadable;
 import dev.aegis.canary.api.WebhookSpec;
 import dev.aegis.canary.api.WorkloadKind;
 
@@ -46,6 +47,13 @@ public final class SpecValidator {
     }
 
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The longest duration a Canary may set (interval, progressDeadline, dwell times): anything longer is a typo, and
+     * would leave a split standing for weeks.
+     */
+    public static final Duration MAX_DURATION = Duration.ofHours(24);
+    /** As the CRD schema's maxItems: more steps than percentages cannot be strictly increasing anyway. */
+    private static final int MAX_STEPS = 100;
     /** Gates and check hooks are asked within a reconcile: each may hold it this long at most. */
     private static final Duration MAX_WEBHOOK_TIMEOUT = Duration.ofMinutes(1);
 
@@ -53,9 +61,17 @@ public final class SpecValidator {
     }
 
     public static Result validate(CanarySpec spec, Defaults defaults) {
+        return validate(spec, null, defaults);
+    }
+
+    /** @param namespace the Canary's namespace, which its target must be in; null when not known */
+    public static Result validate(CanarySpec spec, String namespace, Defaults defaults) {
         List<String> errors = new ArrayList<>();
         if (spec == null) {
             return new Result(null, List.of("spec is required"));
+        }
+        if (spec instanceof Unreadable.Spec unreadable) {
+            return new Result(null, List.of(unreadable.problem()));
         }
         if (spec.getTargetRef() == null) {
             errors.add("spec.targetRef is required");
@@ -65,6 +81,12 @@ public final class SpecValidator {
             }
             if (spec.getTargetRef().getKind() == null) {
                 errors.add("spec.targetRef.kind is required: Deployment or DaemonSet");
+            }
+            String targetNamespace = spec.getTargetRef().getNamespace();
+            if (namespace != null && targetNamespace != null && !targetNamespace.equals(namespace)) {
+                // A Canary acts with the controller's rights; a namespace's users must not reach into another.
+                errors.add("spec.targetRef.namespace must be the Canary's own namespace " + namespace + " (or left "
+                        + "out), got '" + targetNamespace + "'");
             }
             if (spec.getTargetRef().getApiVersion() != null && !"apps/v1".equals(spec.getTargetRef().getApiVersion())) {
                 errors.add(
@@ -152,6 +174,10 @@ public final class SpecValidator {
     private static void validateSteps(List<Integer> steps, List<String> errors) {
         if (steps.isEmpty()) {
             errors.add("spec.steps must not be empty; omit it for the default [1, 10, 50, 100]");
+            return;
+        }
+        if (steps.size() > MAX_STEPS) {
+            errors.add("spec.steps has " + steps.size() + " entries; at most " + MAX_STEPS + " are allowed");
             return;
         }
         for (int i = 0; i < steps.size(); i++) {
@@ -358,6 +384,9 @@ public final class SpecValidator {
             Duration d = Durations.parse(text);
             if (d.isZero()) {
                 errors.add(field + " must be more than 0, got " + text);
+            } else if (d.compareTo(MAX_DURATION) > 0) {
+                errors.add(field + " must be at most " + Durations.format(MAX_DURATION) + ", got " + text);
+                return null;
             }
             return d;
         } catch (IllegalArgumentException e) {

@@ -5,29 +5,50 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.aegis.canary.api.AnalysisTemplate;
+import dev.aegis.canary.api.AnalysisTemplateSpec;
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.HookType;
+import dev.aegis.canary.api.LocalObjectRef;
 import dev.aegis.canary.api.MetricSpec;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
+import dev.aegis.canary.api.TrafficSpec;
+import dev.aegis.canary.api.WebhookSpec;
 
 /**
- * Bad input: the Canary gets phase Invalid with a message naming the field, a Warning Event, and no workload is
- * changed. (The test server does not apply the CRD schema, so this is the controller's own validation.)
+ * Bad input: the Canary gets phase Invalid with a message naming the field, a Warning Event, and no workload or route
+ * is changed. The test server does not apply the CRD schema, so this is the controller's own validation, and it also
+ * meets what only a bypassed schema lets through (a wrong type, an unknown enum value). The catalogue with the layer
+ * that rejects each input is docs/bad-input.md.
  */
 @QuarkusTest
 class InvalidCanaryTest extends FleetTest {
 
-    record Case(String name, String target, Consumer<CanarySpec> change, String message) {
+    static final String TEMPLATE_API = "canary.aegis.dev/v1alpha1";
+
+    /** @param create makes the Canary "podinfo" (and anything it needs besides the shared fixtures) */
+    record Case(String name, Consumer<Fixtures> create, String message) {
 
         @Override
         public String toString() {
@@ -35,64 +56,220 @@ class InvalidCanaryTest extends FleetTest {
         }
     }
 
+    /** A Canary built from the fixtures' good one with one change. */
+    static Case spec(String name, String target, Consumer<CanarySpec> change, String message) {
+        return new Case(name, fx -> fx.canary("podinfo", target, change), message);
+    }
+
+    /** A Canary stored as JSON the controller's types cannot hold: what only a bypassed CRD schema lets through. */
+    static Case raw(String name, Map<String, Object> spec, String message) {
+        return new Case(name, fx -> fx.client.resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(TEMPLATE_API).withKind("Canary")
+                .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
+                .withAdditionalProperties(Map.of("spec", spec))
+                .build()).create(), message);
+    }
+
+    static Case metric(String name, String template, Map<String, String> args, String message) {
+        return spec(name, "podinfo", spec -> {
+            MetricSpec m = new MetricSpec("errors", new TemplateRef(template, null), new ThresholdRange(null, 1.0));
+            m.setArgs(args);
+            spec.getAnalysis().setMetrics(List.of(m));
+        }, message);
+    }
+
+    static final Map<String, Object> TARGET = Map.of("kind", "Deployment", "name", "podinfo");
+
     static List<Case> cases() {
         return List.of(
-                new Case("target does not exist", "nope", spec -> {
+                spec("target does not exist", "nope", spec -> {
                 }, "spec.targetRef: Deployment 'nope' not found in namespace "),
-                new Case("steps not strictly increasing", "podinfo", spec -> spec.setSteps(List.of(1, 50, 10, 100)),
+                spec("target in another namespace", "podinfo", spec -> spec.getTargetRef().setNamespace("payments"),
+                        "spec.targetRef.namespace must be the Canary's own namespace invalid-"),
+                spec("steps not strictly increasing", "podinfo", spec -> spec.setSteps(List.of(1, 50, 10, 100)),
                         "spec.steps must be strictly increasing: steps[2] = 10 follows 50"),
-                new Case("steps not ending at 100", "podinfo", spec -> spec.setSteps(List.of(1, 10, 50)),
+                spec("steps not ending at 100", "podinfo", spec -> spec.setSteps(List.of(1, 10, 50)),
                         "spec.steps must end at 100, got 50"),
-                new Case("step of 0", "podinfo", spec -> spec.setSteps(List.of(0, 100)),
+                spec("step of 0", "podinfo", spec -> spec.setSteps(List.of(0, 100)),
                         "spec.steps[0] must be in 1..100, got 0"),
-                new Case("template missing", "podinfo", spec -> spec.getAnalysis().setMetrics(List.of(
-                        new MetricSpec("errors", new TemplateRef("missing", null), new ThresholdRange(null, 1.0)))),
+                spec("step of 101", "podinfo", spec -> spec.setSteps(List.of(1, 101)),
+                        "spec.steps[1] must be in 1..100, got 101"),
+                spec("10,000 steps", "podinfo", spec -> spec.setSteps(IntStream.rangeClosed(1, 10_000).boxed()
+                        .toList()), "spec.steps has 10000 entries; at most 100 are allowed"),
+                raw("steps of the wrong type", Map.of("targetRef", TARGET, "steps", "ten"),
+                        "spec.steps must be a list, got the string \"ten\""),
+                raw("unknown router", Map.of("targetRef", TARGET, "traffic", Map.of("router", "istio")),
+                        "spec.traffic.router must be one of replicas, nodes, gateway-api, nginx, got the string "
+                                + "\"istio\""),
+                raw("unknown target kind", Map.of("targetRef", Map.of("kind", "StatefulSet", "name", "podinfo")),
+                        "spec.targetRef.kind must be one of Deployment, DaemonSet, got the string \"StatefulSet\""),
+                spec("router that does not fit the target", "podinfo", spec -> spec.setTraffic(router(
+                        RouterType.NODES)), "spec.traffic.router nodes needs a DaemonSet target; a Deployment uses "
+                                + "replicas, gateway-api or nginx"),
+                spec("HTTPRoute without a backendRef to the Service", "podinfo", spec -> {
+                    TrafficSpec traffic = router(RouterType.GATEWAY_API);
+                    traffic.setGatewayAPI(new TrafficSpec.GatewayApiTraffic());
+                    traffic.getGatewayAPI().setHttpRouteRef(new LocalObjectRef("podinfo"));
+                    spec.setTraffic(traffic);
+                }, "spec.traffic.gatewayAPI.httpRouteRef: no rule of HTTPRoute 'podinfo' has a backendRef to Service "
+                        + "podinfo; point a rule at it"),
+                spec("interval not a duration", "podinfo", spec -> spec.getAnalysis().setInterval("5 minutes"),
+                        "spec.analysis.interval: '5 minutes' is not a duration"),
+                spec("interval of 10000h", "podinfo", spec -> spec.getAnalysis().setInterval("10000h"),
+                        "spec.analysis.interval must be at most 24h, got 10000h"),
+                spec("thresholdRange min over max", "podinfo", spec -> spec.getAnalysis().setMetrics(List.of(
+                        new MetricSpec("errors", new TemplateRef("request-success-rate", null),
+                                new ThresholdRange(99.0, 1.0)))),
+                        "spec.analysis.metrics[0].thresholdRange.min (99.0) must not exceed max (1.0)"),
+                spec("webhook to a file URL", "podinfo", spec -> spec.setWebhooks(List.of(new WebhookSpec("gate",
+                        HookType.CONFIRM_ROLLOUT, "file:///etc/passwd"))),
+                        "spec.webhooks[0].url must be an http or https URL, got 'file:///etc/passwd'"),
+                metric("template missing", "missing", null,
                         "spec.analysis.metrics[0].templateRef: AnalysisTemplate 'missing' not found in namespace "),
-                new Case("unknown variable in the template", "podinfo", spec -> spec.getAnalysis().setMetrics(List.of(
-                        new MetricSpec("errors", new TemplateRef("typo", null), new ThresholdRange(null, 1.0)))),
+                metric("template without a query", "empty", null,
+                        "spec.analysis.metrics[0] (errors): AnalysisTemplate empty has no spec.query"),
+                metric("template of the wrong type", "unreadable", null,
+                        "spec.analysis.metrics[0].templateRef: AnalysisTemplate 'unreadable' cannot be read: "
+                                + "spec.args must be a list, got the string \"service\""),
+                metric("unknown variable in the template", "typo", null,
                         "spec.analysis.metrics[0] (errors): unknown variable {{canaryPod}}"),
-                new Case("undeclared arg", "podinfo", spec -> {
+                metric("PromQL syntax error in the template", "unclosed", null,
+                        "spec.analysis.metrics[0] (errors): AnalysisTemplate unclosed is not valid PromQL: "
+                                + "parse error"),
+                metric("arg that tries to inject PromQL", "windowed", Map.of("range", "1m]) or vector(1) #"),
+                        "spec.analysis.metrics[0] (errors): variable {{range}} is used outside a quoted string, "
+                                + "where only names, numbers and durations are allowed; its value '1m]) or vector(1) "
+                                + "#' is not one (put the placeholder inside \"...\")"),
+                spec("undeclared arg", "podinfo", spec -> {
                     MetricSpec m = new MetricSpec("errors", new TemplateRef("request-success-rate", null),
                             new ThresholdRange(99.0, null));
-                    m.setArgs(java.util.Map.of("service", "podinfo"));
+                    m.setArgs(Map.of("service", "podinfo"));
                     spec.getAnalysis().setMetrics(List.of(m));
                 }, "spec.analysis.metrics[0] (errors): metrics[errors].args.service is not declared by template "
-                        + "AnalysisTemplate request-success-rate (declared: none)"),
-                new Case("interval not a duration", "podinfo", spec -> spec.getAnalysis().setInterval("5 minutes"),
-                        "spec.analysis.interval: '5 minutes' is not a duration"));
+                        + "AnalysisTemplate request-success-rate (declared: none)"));
+    }
+
+    static TrafficSpec router(RouterType router) {
+        TrafficSpec traffic = new TrafficSpec();
+        traffic.setRouter(router);
+        return traffic;
+    }
+
+    /** What every case's namespace holds: the target (3 pods), templates good and bad, an HTTPRoute. */
+    Fixtures world(String prefix) {
+        Fixtures fx = new Fixtures(client, prefix);
+        fx.applyShippedTemplates();
+        fx.template("typo", "sum(rate(x{pod=~\"{{canaryPod}}\"}[1m]))");
+        fx.template("unclosed", "sum(rate(http_requests_total{pod=~\"{{canaryPods}}\"}[1m])");
+        AnalysisTemplateSpec windowed = new AnalysisTemplateSpec();
+        windowed.setArgs(List.of(new AnalysisTemplateSpec.TemplateArg("range", "1m")));
+        windowed.setQuery("sum(rate(http_requests_total{pod=~\"{{canaryPods}}\"}[{{range}}]))");
+        AnalysisTemplate t = new AnalysisTemplate();
+        t.getMetadata().setName("windowed");
+        t.getMetadata().setNamespace(fx.ns);
+        t.setSpec(windowed);
+        client.resource(t).create();
+        fx.template("empty", null);
+        client.resource(new GenericKubernetesResourceBuilder().withApiVersion(TEMPLATE_API)
+                .withKind("AnalysisTemplate")
+                .withNewMetadata().withName("unreadable").withNamespace(fx.ns).endMetadata()
+                .withAdditionalProperties(Map.of("spec", Map.of("args", "service", "query", "up")))
+                .build()).create();
+        client.resource(new HTTPRouteBuilder()
+                .withNewMetadata().withName("podinfo").withNamespace(fx.ns).endMetadata()
+                .withNewSpec()
+                .addNewRule().addNewBackendRef().withName("admin").withPort(8080).endBackendRef().endRule()
+                .endSpec()
+                .build()).create();
+        fx.deployment("podinfo", "1.0.0", 3);
+        return fx;
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void anInvalidCanaryIsReportedAndChangesNothing(Case c) {
-        Fixtures fx = new Fixtures(client, "invalid");
-        fx.applyShippedTemplates();
-        fx.template("typo", "sum(rate(x{pod=~\"{{canaryPod}}\"}[1m]))");
-        fx.deployment("podinfo", "1.0.0", 3);
-        fx.canary("podinfo", c.target(), c.change());
+        Fixtures fx = world("invalid");
+        String deployment = Serialization.asJson(fx.deploymentNow("podinfo").getSpec());
+        String route = version(client.resources(HTTPRoute.class).inNamespace(fx.ns).withName("podinfo").get());
+        c.create().accept(fx);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            CanaryStatus s = fx.canaryNow("podinfo").getStatus();
-            return s != null && s.getPhase() == Phase.Invalid;
+        awaitInvalid(fx, "podinfo", c.message());
+
+        // nothing changed: no primary, no Services, the target's spec and the route as they were
+        assertThat(fx.deploymentNow("podinfo-primary")).isNull();
+        assertThat(client.services().inNamespace(fx.ns).list().getItems()).isEmpty();
+        assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(3);
+        assertThat(Serialization.asJson(fx.deploymentNow("podinfo").getSpec())).isEqualTo(deployment);
+        assertThat(version(client.resources(HTTPRoute.class).inNamespace(fx.ns).withName("podinfo").get()))
+                .isEqualTo(route);
+        assertThat(fx.events("podinfo")).extracting(Event::getReason).containsOnly("InvalidSpec");
+    }
+
+    @Test
+    void aSecondCanaryOnATargetIsInvalidAndTheFirstKeepsWorking() {
+        Fixtures fx = world("two");
+        fx.canary("first", "podinfo", spec -> {
         });
-        CanaryStatus s = fx.canaryNow("podinfo").getStatus();
-        assertThat(s.getMessage()).startsWith("invalid: ").contains(c.message());
+        await().atMost(Duration.ofSeconds(30)).until(() -> phase(fx, "first") == Phase.Ready);
+        String primary = Serialization.asJson(fx.deploymentNow("podinfo-primary").getSpec());
+
+        fx.canary("podinfo", "podinfo", spec -> spec.setSteps(List.of(50, 100)));
+        awaitInvalid(fx, "podinfo", "spec.targetRef: Deployment 'podinfo' is already the target of Canary 'first' "
+                + "(created first); a workload can have one Canary: delete this one or point it at another workload");
+        assertThat(Serialization.asJson(fx.deploymentNow("podinfo-primary").getSpec())).isEqualTo(primary);
+
+        // the first still acts: a new version starts its run at its own first step
+        fx.setImage("podinfo", "2.0.0");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            CanaryStatus s = fx.canaryNow("first").getStatus();
+            return s.getPhase() == Phase.Progressing && Integer.valueOf(1).equals(s.getWeight());
+        });
+        assertThat(phase(fx, "podinfo")).isEqualTo(Phase.Invalid);
+        assertThat(fx.events("podinfo")).extracting(Event::getReason).containsOnly("InvalidSpec");
+    }
+
+    @Test
+    void anUnreadableCanaryDoesNotStopTheControllerActingOnOthers() {
+        Fixtures fx = world("unreadable");
+        raw("steps of the wrong type", Map.of("targetRef", TARGET, "steps", "ten"), "").create().accept(fx);
+        fx.deployment("other", "1.0.0", 2);
+        fx.canary("other", "other", spec -> {
+        });
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> phase(fx, "other") == Phase.Ready);
+        awaitInvalid(fx, "podinfo", "spec.steps must be a list, got the string \"ten\"");
+        assertThat(fx.deploymentNow("podinfo-primary")).isNull();
+        assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(3);
+        // the stored spec is as it was written: the controller wrote only the status
+        GenericKubernetesResource stored = client.genericKubernetesResources(TEMPLATE_API, "Canary")
+                .inNamespace(fx.ns).withName("podinfo").get();
+        assertThat(stored.getAdditionalProperties().get("spec")).isEqualTo(Map.of("targetRef", TARGET, "steps",
+                "ten"));
+    }
+
+    private void awaitInvalid(Fixtures fx, String canary, String message) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> phase(fx, canary) == Phase.Invalid);
+        CanaryStatus s = fx.canaryNow(canary).getStatus();
+        assertThat(s.getMessage()).startsWith("invalid: ").contains(message);
         assertThat(s.getConditions()).filteredOn(x -> "Ready".equals(x.getType())).singleElement()
                 .satisfies(x -> {
                     assertThat(x.getStatus()).isEqualTo("False");
                     assertThat(x.getReason()).isEqualTo("Invalid");
                 });
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(fx.events("podinfo"))
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(fx.events(canary))
                 .filteredOn(e -> "InvalidSpec".equals(e.getReason())).singleElement()
                 .satisfies(e -> {
                     assertThat(e.getType()).isEqualTo("Warning");
-                    assertThat(e.getMessage()).contains(c.message());
+                    assertThat(e.getMessage()).contains(message);
                 }));
+    }
 
-        // nothing changed: no primary, no Services, the target still runs its 3 pods
-        assertThat(fx.deploymentNow("podinfo-primary")).isNull();
-        assertThat(client.services().inNamespace(fx.ns).list().getItems()).isEmpty();
-        assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(3);
-        assertThat(fx.events("podinfo")).extracting(Event::getReason).containsOnly("InvalidSpec");
+    private static Phase phase(Fixtures fx, String canary) {
+        var c = fx.canaryNow(canary);
+        return c == null || c.getStatus() == null ? null : c.getStatus().getPhase();
+    }
+
+    private static String version(HasMetadata object) {
+        return object.getMetadata().getResourceVersion();
     }
 }

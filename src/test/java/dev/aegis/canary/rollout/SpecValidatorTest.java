@@ -72,6 +72,14 @@ class SpecValidatorTest {
                         "spec.steps must end at 100, got 50"),
                 new Bad("step 0", s -> s.setSteps(List.of(0, 100)), "spec.steps[0] must be in 1..100, got 0"),
                 new Bad("step 101", s -> s.setSteps(List.of(1, 101)), "spec.steps[1] must be in 1..100, got 101"),
+                new Bad("10,000 steps", s -> s.setSteps(java.util.stream.IntStream.rangeClosed(1, 10_000).boxed()
+                        .toList()), "spec.steps has 10000 entries; at most 100 are allowed"),
+                new Bad("interval of 10000h", s -> analysis(s).setInterval("10000h"),
+                        "spec.analysis.interval must be at most 24h, got 10000h"),
+                new Bad("progressDeadline over a day", s -> s.setProgressDeadline("24h1s"),
+                        "spec.progressDeadline must be at most 24h, got 24h1s"),
+                new Bad("progressDeadline past what a duration holds", s -> s.setProgressDeadline(
+                        "9999999999999999h"), "spec.progressDeadline: '9999999999999999h' is too large a duration"),
                 new Bad("no steps", s -> s.setSteps(List.of()), "spec.steps must not be empty"),
                 new Bad("no target", s -> s.setTargetRef(null), "spec.targetRef is required"),
                 new Bad("no target kind", s -> s.getTargetRef().setKind(null), "spec.targetRef.kind is required"),
@@ -184,6 +192,38 @@ class SpecValidatorTest {
         assertThat(r.valid()).isFalse();
         assertThat(r.policy()).isNull();
         assertThat(r.message()).contains(bad.message());
+    }
+
+    @Test
+    void aTargetInAnotherNamespaceIsRefused() {
+        CanarySpec spec = spec();
+        spec.getTargetRef().setNamespace("payments");
+        SpecValidator.Result r = SpecValidator.validate(spec, "edge", DEFAULTS);
+        assertThat(r.valid()).isFalse();
+        assertThat(r.message()).isEqualTo("spec.targetRef.namespace must be the Canary's own namespace edge (or left "
+                + "out), got 'payments'");
+
+        spec.getTargetRef().setNamespace("edge");
+        assertThat(SpecValidator.validate(spec, "edge", DEFAULTS).valid()).isTrue();
+    }
+
+    @Test
+    void aDayIsTheLongestDurationAllowed() {
+        CanarySpec spec = spec();
+        spec.setProgressDeadline("24h");
+        analysis(spec).setInterval("1440m");
+        assertThat(SpecValidator.validate(spec, DEFAULTS).valid()).isTrue();
+    }
+
+    @Test
+    void aSpecThatCouldNotBeReadIsInvalidWithItsProblem() {
+        dev.aegis.canary.api.Canary c = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                "{\"apiVersion\":\"canary.aegis.dev/v1alpha1\",\"kind\":\"Canary\",\"metadata\":{\"name\":\"c\"},"
+                        + "\"spec\":{\"targetRef\":{\"kind\":\"Deployment\",\"name\":\"podinfo\"},\"steps\":\"ten\"}}",
+                dev.aegis.canary.api.Canary.class);
+        SpecValidator.Result r = SpecValidator.validate(c.getSpec(), "edge", DEFAULTS);
+        assertThat(r.valid()).isFalse();
+        assertThat(r.message()).isEqualTo("spec.steps must be a list, got the string \"ten\"");
     }
 
     private static AnalysisSpec analysis(CanarySpec spec) {
