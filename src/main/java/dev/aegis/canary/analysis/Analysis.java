@@ -353,11 +353,11 @@ public class Analysis {
     private PrometheusEndpoint endpoint(Canary canary, ResolvedMetric m) {
         PrometheusSpec p = m.template().getPrometheus();
         String address = p != null && p.getAddress() != null ? p.getAddress() : config.prometheus().url();
-        Duration timeout = p != null && p.getTimeout() != null
-                ? Durations.parse(p.getTimeout())
-                : config.prometheus().timeout();
+        boolean ownTimeout = p != null && p.getTimeout() != null;
+        Duration timeout = ownTimeout ? Durations.parse(p.getTimeout()) : config.prometheus().timeout();
+        String timeoutSetting = ownTimeout ? m.templateName() + " spec.prometheus.timeout" : "aegis.prometheus.timeout";
         if (p == null) {
-            return new PrometheusEndpoint(address, Map.of(), timeout, PrometheusEndpoint.Tls.DEFAULT);
+            return new PrometheusEndpoint(address, Map.of(), timeout, PrometheusEndpoint.Tls.DEFAULT, timeoutSetting);
         }
         boolean needsSecrets = p.getSecretRef() != null || (p.getTls() != null && p.getTls().getCaSecretRef() != null)
                 || (p.getHeaders() != null && p.getHeaders().stream().anyMatch(h -> h.getSecretKeyRef() != null));
@@ -384,7 +384,7 @@ public class Analysis {
                     : secretValue(canary, m, ca.getName(), ca.getNamespace(), ca.getKey(), "spec.prometheus.tls"),
                     p.getTls().isInsecureSkipVerify());
         }
-        return new PrometheusEndpoint(address, headers, timeout, tls);
+        return new PrometheusEndpoint(address, headers, timeout, tls, timeoutSetting);
     }
 
     /** The Authorization header from the template's Secret: key token (bearer), or username and password. */

@@ -20,6 +20,7 @@ import io.vertx.mutiny.ext.web.client.HttpRequest;
 import io.vertx.mutiny.ext.web.client.WebClient;
 
 import dev.aegis.canary.analysis.QueryResult.FailureKind;
+import dev.aegis.canary.rollout.Durations;
 
 /**
  * Instant queries against the Prometheus HTTP API through the Vert.x WebClient (pooled connections, an explicit
@@ -69,23 +70,36 @@ public class PrometheusClient {
                 .onFailure().recoverWithItem(e -> failure(e, endpoint));
     }
 
+    /** The reason names Prometheus and its address, so a user reading status knows what did not answer. */
     private static QueryResult failure(Throwable e, PrometheusEndpoint endpoint) {
+        String prometheus = "Prometheus at " + endpoint.baseUrl();
         if (e instanceof TimeoutException || e instanceof io.netty.handler.timeout.TimeoutException
                 || e.getClass().getSimpleName().contains("Timeout")) {
-            return new QueryResult.Failure(FailureKind.TIMEOUT, "timeout: no answer from " + endpoint.baseUrl()
-                    + " within " + endpoint.timeout().toMillis() + "ms");
+            return new QueryResult.Failure(FailureKind.TIMEOUT, prometheus + " did not answer within "
+                    + Durations.format(endpoint.timeout()) + (endpoint.timeoutSetting() == null
+                            ? ""
+                            : " (" + endpoint.timeoutSetting() + ")"));
         }
         if (e instanceof javax.net.ssl.SSLException || e.getCause() instanceof javax.net.ssl.SSLException) {
-            return new QueryResult.Failure(FailureKind.UNREACHABLE, "TLS with " + endpoint.baseUrl() + " failed: "
+            return new QueryResult.Failure(FailureKind.UNREACHABLE, "TLS with " + prometheus + " failed: "
                     + e.getMessage());
         }
         if (e instanceof ConnectException || e instanceof UnknownHostException
                 || e instanceof ConnectionPoolTooBusyException) {
-            return new QueryResult.Failure(FailureKind.UNREACHABLE, "unreachable: " + endpoint.baseUrl() + " ("
-                    + e.getMessage() + ")");
+            return new QueryResult.Failure(FailureKind.UNREACHABLE, prometheus + " unreachable: "
+                    + withoutAddress(e.getMessage()));
         }
-        return new QueryResult.Failure(FailureKind.UNREACHABLE, "query to " + endpoint.baseUrl() + " failed: "
+        return new QueryResult.Failure(FailureKind.UNREACHABLE, "query to " + prometheus + " failed: "
                 + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    /** Netty ends a connect error with the address ("Connection refused: /127.0.0.1:9090"); the reason has it. */
+    private static String withoutAddress(String message) {
+        if (message == null) {
+            return "no connection";
+        }
+        int at = message.lastIndexOf(": /");
+        return at < 0 ? message : message.substring(0, at);
     }
 
     @PreDestroy

@@ -10,8 +10,11 @@ import java.util.Map;
  * @param headers request headers, Authorization included; their values never appear in toString, logs or status
  * @param timeout how long one query may take, answer included
  * @param tls for an https address: the CA to trust (PEM), or none to use the JVM's; or no verification at all
+ * @param timeoutSetting where the timeout is set, as a user would look for it ("aegis.prometheus.timeout",
+ *        "AnalysisTemplate request-success-rate spec.prometheus.timeout"); null when unknown
  */
-public record PrometheusEndpoint(String baseUrl, Map<String, String> headers, Duration timeout, Tls tls) {
+public record PrometheusEndpoint(String baseUrl, Map<String, String> headers, Duration timeout, Tls tls,
+        String timeoutSetting) {
 
     /** TLS settings; {@code caPem} null means the JVM's trust store. */
     public record Tls(String caPem, boolean insecureSkipVerify) {
@@ -31,7 +34,8 @@ public record PrometheusEndpoint(String baseUrl, Map<String, String> headers, Du
 
     /** Plain HTTP, or https with the JVM's trust store, and at most an Authorization header. */
     public PrometheusEndpoint(String baseUrl, String authorization, Duration timeout) {
-        this(baseUrl, authorization == null ? Map.of() : Map.of("Authorization", authorization), timeout, Tls.DEFAULT);
+        this(baseUrl, authorization == null ? Map.of() : Map.of("Authorization", authorization), timeout, Tls.DEFAULT,
+                null);
     }
 
     public String queryUrl() {

@@ -1,6 +1,10 @@
 package dev.aegis.canary.rollout;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.MetricResult;
@@ -66,14 +70,13 @@ public record CheckOutcome(Verdict verdict, List<MetricResult> results, String s
         return new CheckOutcome(Verdict.PASS, results, counted.isEmpty() ? "no metrics" : describe(counted));
     }
 
+    /** Each result in words; those alike (the same error or lack of data) once, with all their metrics' names. */
     private static String describe(List<MetricResult> results) {
-        StringBuilder out = new StringBuilder();
+        Map<Object, List<MetricResult>> told = new LinkedHashMap<>();
         for (MetricResult r : results) {
-            if (!out.isEmpty()) {
-                out.append("; ");
-            }
-            out.append(MetricText.describe(r));
+            String alike = MetricText.sameReason(r);
+            told.computeIfAbsent(alike == null ? new Object() : alike, k -> new ArrayList<>()).add(r);
         }
-        return out.toString();
+        return told.values().stream().map(MetricText::describe).collect(Collectors.joining("; "));
     }
 }

@@ -2,7 +2,10 @@ package dev.aegis.canary.rollout;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.List;
+import java.util.stream.Collectors;
 
+import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.MetricResult;
 
 /** How a metric result reads in messages, Events and notifications. */
@@ -16,17 +19,42 @@ public final class MetricText {
      * data (no samples)", "success-rate: error (timeout)".
      */
     public static String describe(MetricResult r) {
+        return describe(r, r.getMetric());
+    }
+
+    /**
+     * Metrics with the same result for the same reason, told once: "success-rate, latency-p99: error (Prometheus at
+     * http://prometheus:9090 unreachable: Connection refused)". An outage fails every query alike.
+     *
+     * @param alike results that differ only in their metric (see {@link #sameReason})
+     */
+    public static String describe(List<MetricResult> alike) {
+        return describe(alike.get(0), alike.stream().map(MetricResult::getMetric).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * What makes results alike for {@link #describe(List)}: an error or no data (whose words show no value) with the
+     * same reason, dry run or not, judged the same way; null for a result that is told on its own.
+     */
+    public static String sameReason(MetricResult r) {
+        if (r.getResult() != CheckResult.Error && r.getResult() != CheckResult.NoData) {
+            return null;
+        }
+        return r.getResult() + "/" + r.dryRun() + "/" + isSequential(r) + "/" + r.getReason();
+    }
+
+    private static String describe(MetricResult r, String metric) {
         if (isSequential(r) && r.getReason() != null) {
             // "errors: canary failed 4.8% vs primary 0.1% over 1,240 requests; 99% confident it is worse by ..."
-            return (r.dryRun() ? "[dry run] " : "") + r.getMetric() + ": " + r.getReason();
+            return (r.dryRun() ? "[dry run] " : "") + metric + ": " + r.getReason();
         }
         String primary = r.getBaseline() == null ? "" : "; primary " + number(r.getBaseline());
         return (r.dryRun() ? "[dry run] " : "") + switch (r.getResult()) {
-            case Pass, Fail -> r.getMetric() + " " + (r.getValue() == null ? r.getReason() : number(r.getValue()))
+            case Pass, Fail -> metric + " " + (r.getValue() == null ? r.getReason() : number(r.getValue()))
                     + " (want " + r.getRange() + primary + ")";
-            case NoData -> r.getMetric() + ": no data (" + r.getReason() + ")";
-            case Error -> r.getMetric() + ": error (" + r.getReason() + ")";
-            case Inconclusive -> r.getMetric() + ": inconclusive (" + r.getReason() + ")";
+            case NoData -> metric + ": no data (" + r.getReason() + ")";
+            case Error -> metric + ": error (" + r.getReason() + ")";
+            case Inconclusive -> metric + ": inconclusive (" + r.getReason() + ")";
         };
     }
 

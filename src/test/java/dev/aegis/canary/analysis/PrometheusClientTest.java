@@ -112,12 +112,13 @@ class PrometheusClientTest {
     }
 
     @Test
-    void noAnswerWithinTheTimeoutIsATimeout() {
+    void noAnswerWithinTheTimeoutIsATimeoutThatNamesItsSetting() {
         long start = System.nanoTime();
-        QueryResult r = query(base("/hangs"), null, Duration.ofMillis(300));
-        assertThat(r).isInstanceOf(QueryResult.Failure.class);
-        assertThat(((QueryResult.Failure) r).kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(((QueryResult.Failure) r).reason()).contains("within 300ms");
+        QueryResult r = client.query(new PrometheusEndpoint(base("/hangs"), Map.of(), Duration.ofMillis(300), null,
+                "AnalysisTemplate slow spec.prometheus.timeout"), "sum(up)", Instant.ofEpochSecond(1700000000))
+                .await().atMost(Duration.ofSeconds(10));
+        assertThat(r).isEqualTo(new QueryResult.Failure(FailureKind.TIMEOUT, "Prometheus at " + base("/hangs")
+                + " did not answer within 300ms (AnalysisTemplate slow spec.prometheus.timeout)"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
@@ -137,7 +138,8 @@ class PrometheusClientTest {
         }
         QueryResult r = query("http://127.0.0.1:" + port, null, Duration.ofSeconds(2));
         assertThat(((QueryResult.Failure) r).kind()).isEqualTo(FailureKind.UNREACHABLE);
-        assertThat(((QueryResult.Failure) r).reason()).startsWith("unreachable: http://127.0.0.1:" + port);
+        assertThat(((QueryResult.Failure) r).reason()).as("the address once, and what went wrong")
+                .isEqualTo("Prometheus at http://127.0.0.1:" + port + " unreachable: Connection refused");
     }
 
     @Test

@@ -47,6 +47,27 @@ class CheckOutcomeTest {
     }
 
     @Test
+    void metricsThatErredForTheSameReasonAreToldOnceWithAllTheirNames() {
+        String down = "Prometheus at http://prometheus:9090 unreachable: Connection refused";
+        CheckOutcome o = CheckOutcome.of(List.of(result("success-rate", CheckResult.Error, null, down),
+                result("latency-p99", CheckResult.Error, null, down),
+                result("throughput", CheckResult.Error, null, "HTTP 422: bad_data: parse error"),
+                result("saturation", CheckResult.Error, null, down)));
+        assertThat(o.verdict()).isEqualTo(CheckOutcome.Verdict.ERROR);
+        assertThat(o.summary()).isEqualTo("success-rate, latency-p99, saturation: error (" + down + "); "
+                + "throughput: error (HTTP 422: bad_data: parse error)");
+        assertThat(o.results()).as("each metric keeps its own result").hasSize(4);
+
+        CheckOutcome empty = CheckOutcome.of(List.of(result("a", CheckResult.NoData, null, "no samples"),
+                result("b", CheckResult.NoData, null, "no samples")));
+        assertThat(empty.summary()).isEqualTo("a, b: no data (no samples)");
+        CheckOutcome failed = CheckOutcome.of(List.of(result("a", CheckResult.Fail, 91.8, null),
+                result("b", CheckResult.Fail, 91.8, null)));
+        assertThat(failed.summary()).as("values are told per metric").isEqualTo(
+                "a 91.8 (want >= 99); b 91.8 (want >= 99)");
+    }
+
+    @Test
     void aDryRunMetricIsRecordedButDoesNotCount() {
         MetricResult dry = result("new-check", CheckResult.Fail, 50.0, null);
         dry.setDryRun(true);

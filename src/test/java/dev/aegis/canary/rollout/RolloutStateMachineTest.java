@@ -335,7 +335,7 @@ class RolloutStateMachineTest {
 
     static CheckOutcome error() {
         return CheckOutcome.of(List.of(new MetricResult("success-rate", null, ">= 99", CheckResult.Error,
-                "timeout: no answer from http://prometheus:9090 within 5000ms", "q", "t")));
+                "Prometheus at http://prometheus:9090 did not answer within 5s (aegis.prometheus.timeout)", "q", "t")));
     }
 
     @Test
@@ -356,7 +356,7 @@ class RolloutStateMachineTest {
         d = run.tick(splitReached(10), error());
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
         assertThat(d.status().getMessage()).contains("2 checks in a row with a query error (limit 2): success-rate:"
-                + " error (timeout");
+                + " error (Prometheus at http://prometheus:9090 did not answer within 5s (aegis.prometheus.timeout))");
     }
 
     @Test
