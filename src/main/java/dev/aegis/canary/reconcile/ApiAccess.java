@@ -32,9 +32,12 @@ public final class ApiAccess {
             new Rule("", "events", Set.of("create")),
             new Rule("", "secrets", Set.of("get")));
 
-    /** In the controller's own namespace (deploy/role.yaml): the leader election Lease. */
+    /**
+     * In the controller's own namespace (deploy/role.yaml): the leader election Lease, which the Kubernetes client
+     * patches to renew or take over (a controller process test records it doing so).
+     */
     public static final List<Rule> NAMESPACE_RULES = List.of(
-            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update")));
+            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update", "patch")));
 
     private ApiAccess() {
     }
