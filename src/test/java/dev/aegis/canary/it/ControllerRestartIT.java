@@ -48,6 +48,7 @@ class ControllerRestartIT {
     @AfterEach
     void stopControllers() {
         controllers.forEach(ControllerProcess::close);
+        assertThat(cluster.beyondTheRole()).as("requests the role does not allow").isEmpty();
     }
 
     ControllerProcess startController() {

@@ -31,6 +31,7 @@ import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
+import dev.aegis.canary.reconcile.ApiAccess;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 
@@ -43,6 +44,8 @@ final class ProcessCluster implements AutoCloseable {
 
     /** The controllers' own namespace, where the leader election Lease lives. */
     static final String CONTROLLER_NAMESPACE = "aegis-system";
+    /** The token of the test's own client (the fixtures, the fleet simulator). */
+    static final String TEST = "test";
 
     /** One request the API server answered: who sent it (the bearer token), the verb and the path. */
     record Call(String who, String method, String path) {
@@ -91,12 +94,13 @@ final class ProcessCluster implements AutoCloseable {
         // What the API server answers a controller that checks its own rights (the Operator SDK does, before
         // it takes part in leader election): the Role of deploy/role.yaml.
         SelfSubjectRulesReview rights = new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
-                .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
+                .withApiGroups("coordination.k8s.io").withResources("leases")
+                .withVerbs("get", "create", "update", "patch")
                 .endResourceRule().withIncomplete(false).endStatus().build();
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
                 .andReturn(201, rights).always();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-                .withMasterUrl(url(server)).withHttp2Disable(true).withOauthToken("test").build()).build();
+                .withMasterUrl(url(server)).withHttp2Disable(true).withOauthToken(TEST).build()).build();
         for (String crd : List.of("canaries", "analysistemplates", "clusteranalysistemplates",
                 "notificationproviders")) {
             try (InputStream in = Files.newInputStream(Path.of("deploy/crds", crd + ".canary.aegis.dev-v1.yml"))) {
@@ -136,6 +140,68 @@ final class ProcessCluster implements AutoCloseable {
     /** The requests made so far by whoever authenticated as {@code who}, that match. */
     List<Call> calls(String who, Predicate<Call> which) {
         return calls.stream().filter(c -> c.who().equals(who) && which.test(c)).toList();
+    }
+
+    /**
+     * The requests a controller made that its ClusterRole and Role (ApiAccess, equal to deploy/) do not allow: none,
+     * or the role lists less than the code uses.
+     */
+    List<String> beyondTheRole() {
+        return calls.stream().filter(c -> !c.who().equals(TEST)).map(c -> {
+            Access a = Access.of(c);
+            return a == null || a.allowed() ? null : c.who() + ": " + a + " (" + c.method() + " " + c.path() + ")";
+        }).filter(java.util.Objects::nonNull).distinct().toList();
+    }
+
+    /** What RBAC calls a request: its API group, resource (with subresource), verb and namespace. */
+    record Access(String group, String resource, String verb, String namespace) {
+
+        /** Null for what needs no rule (discovery, version). */
+        static Access of(Call c) {
+            String[] pathAndQuery = c.path().split("\\?", 2);
+            boolean watch = pathAndQuery.length > 1 && pathAndQuery[1].contains("watch=true");
+            List<String> parts = List.of(pathAndQuery[0].replaceFirst("^/", "").split("/"));
+            List<String> rest;
+            String group;
+            if (parts.size() > 2 && parts.get(0).equals("api")) {
+                group = "";
+                rest = parts.subList(2, parts.size());
+            } else if (parts.size() > 3 && parts.get(0).equals("apis")) {
+                group = parts.get(1);
+                rest = parts.subList(3, parts.size());
+            } else {
+                return null;
+            }
+            String namespace = null;
+            if (rest.size() > 2 && rest.get(0).equals("namespaces")) {
+                namespace = rest.get(1);
+                rest = rest.subList(2, rest.size());
+            }
+            String resource = rest.get(0) + (rest.size() > 2 ? "/" + rest.get(2) : "");
+            boolean named = rest.size() > 1;
+            String verb = switch (c.method()) {
+                case "GET" -> watch ? "watch" : named ? "get" : "list";
+                case "POST" -> "create";
+                case "PUT" -> "update";
+                case "PATCH" -> "patch";
+                case "DELETE" -> named ? "delete" : "deletecollection";
+                default -> c.method();
+            };
+            return new Access(group, resource, verb, namespace);
+        }
+
+        boolean allowed() {
+            if (group.equals("authorization.k8s.io") && resource.equals("selfsubjectrulesreviews")) {
+                return true; // every authenticated user may ask what they may do (system:basic-user)
+            }
+            boolean own = CONTROLLER_NAMESPACE.equals(namespace);
+            return ApiAccess.RULES.stream().anyMatch(this::grants)
+                    || own && ApiAccess.NAMESPACE_RULES.stream().anyMatch(this::grants);
+        }
+
+        private boolean grants(ApiAccess.Rule r) {
+            return r.apiGroup().equals(group) && r.resource().equals(resource) && r.verbs().contains(verb);
+        }
     }
 
     /** Who made requests so far (for failure messages). */
