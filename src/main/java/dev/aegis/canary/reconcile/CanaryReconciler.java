@@ -453,7 +453,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 compared), p.minSamples()), p.confidence(), watched, p.maxDwell());
     }
 
-    /** Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. */
+    /**
+     * Applies the intent; a write the API server refuses holds the step (deadlines keep running) and is told once. A
+     * conflict (409) is told to nobody: the next look, within the poll interval, reads the world again.
+     */
     private RouteStatus apply(Canary canary, Workload workload, TrafficIntent intent, CanaryStatus status,
             List<RolloutEvent> told) {
         String key = key(canary.getMetadata().getNamespace(), canary.getMetadata().getName());
@@ -463,6 +466,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             return route;
         } catch (KubernetesClientException e) {
             String reason = "the API server refused a write (HTTP " + e.getCode() + "): " + e.getMessage();
+            if (e.getCode() == 409) {
+                // Another writer changed the object since it was read: not a failure; the next look reads it again.
+                LOG.debugf("%s: apply of %s met a conflict; read again at the next look: %s", key, intent,
+                        e.getMessage());
+                return workload.current("another writer changed an object; reading it again");
+            }
             if (!reason.equals(applyFailures.put(key, reason))) {
                 told.add(RolloutEvent.warning("ApplyFailed", reason));
             }

@@ -144,8 +144,8 @@ public class GatewayApiWeights implements TrafficWeights {
     }
 
     /**
-     * Replaces the backendRefs of every rule that sends to the Canary's Service, in one patch; {@code model} is the
-     * rule's first ref to it, whose port and filters the new refs keep.
+     * Replaces the backendRefs of every rule that sends to the Canary's Service, in one patch of the route as read;
+     * {@code model} is the rule's first ref to it, whose port and filters the new refs keep.
      *
      * @return false when there is no route to write
      */
@@ -154,7 +154,9 @@ public class GatewayApiWeights implements TrafficWeights {
         if (route == null || route.getSpec() == null || route.getSpec().getRules() == null) {
             return false;
         }
-        JsonPatch patch = JsonPatch.create();
+        // Rules are addressed by position: the patch applies only to the route as read. If someone moved a rule in
+        // between, it is refused (409) and the next look reads the route again, rather than writing another rule.
+        JsonPatch patch = JsonPatch.create().onVersion(route);
         List<HTTPRouteRule> rules = route.getSpec().getRules();
         for (int i = 0; i < rules.size(); i++) {
             HTTPRouteRule rule = rules.get(i);
@@ -163,7 +165,6 @@ public class GatewayApiWeights implements TrafficWeights {
             }
             HTTPBackendRef model = rule.getBackendRefs().stream().filter(r -> ours(r, canary)).findFirst()
                     .orElseThrow();
-            // Read just before: the patch goes to the rule as seen, and a later change is corrected next time.
             patch.set("/spec/rules/" + i + "/backendRefs", refs.apply(rule, model));
         }
         patch.applyTo(client, route);

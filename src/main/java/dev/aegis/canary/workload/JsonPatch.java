@@ -15,7 +15,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 /**
  * A JSON patch (RFC 6902) of only the fields the controller owns, sent in one request and without a resourceVersion:
  * the controller's writes are idempotent, so a stale cache costs at most a repeated write, never a conflict, and
- * fields others set (Git's, through Flux) are never sent back.
+ * fields others set (Git's, through Flux) are never sent back. A patch that addresses list items by position is made
+ * conditional on the version read instead ({@link #onVersion}).
  */
 public final class JsonPatch {
 
@@ -38,6 +39,14 @@ public final class JsonPatch {
             return set("/metadata/annotations", Map.of(key, value));
         }
         return set("/metadata/annotations/" + escape(key), value);
+    }
+
+    /**
+     * Makes the patch apply only to the version read ({@code metadata.resourceVersion}): the API server refuses it with
+     * 409 Conflict when another writer changed the object since. For patches that address list items by position.
+     */
+    public JsonPatch onVersion(HasMetadata read) {
+        return set("/metadata/resourceVersion", read.getMetadata().getResourceVersion());
     }
 
     public JsonPatch remove(String path) {

@@ -50,7 +50,12 @@ final class Fixtures {
     }
 
     Deployment deployment(String name, String version, int replicas) {
-        return client.resource(new DeploymentBuilder()
+        return client.resource(deploymentManifest(name, version, replicas)).create();
+    }
+
+    /** The Deployment as Git holds it (what Flux applies). */
+    Deployment deploymentManifest(String name, String version, int replicas) {
+        return new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(ns).withLabels(Map.of("app", name)).endMetadata()
                 .withNewSpec()
                 .withReplicas(replicas)
@@ -62,7 +67,7 @@ final class Fixtures {
                 .endSpec()
                 .endTemplate()
                 .endSpec()
-                .build()).create();
+                .build();
     }
 
     /**
