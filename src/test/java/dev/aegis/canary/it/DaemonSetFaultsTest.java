@@ -296,7 +296,9 @@ class DaemonSetFaultsTest extends FleetTest {
         try (StatusRecorder recorder = new StatusRecorder(fx, PROXY, PROXY)) {
             DaemonSetRolloutTest.canary(fx, null);
             await().atMost(RUN).untilAsserted(() -> {
-                assertThat(fx.canaryNow(PROXY).getStatus().getMessage()).contains("add {key: " + label(fx)
+                CanaryStatus first = fx.canaryNow(PROXY).getStatus();
+                assertThat(first).as("a status yet").isNotNull();
+                assertThat(first.getMessage()).contains("add {key: " + label(fx)
                         + ", operator: In, values: [canary]} to each of its nodeSelectorTerms in Git");
                 assertThat(state(fx).canaryNodes()).as("the fleet is labelled first, so adding it moves nothing")
                         .containsExactlyInAnyOrderElementsOf(edge);
