@@ -37,7 +37,9 @@ final class ControllerProcess implements AutoCloseable {
             throw new IllegalStateException(app + " is missing: these tests run after `./mvnw package`");
         }
         List<String> command = new ArrayList<>(NATIVE.isBlank()
-                ? List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m")
+                // C1 only and one GC thread: a test starts several, on build machines of two cores
+                ? List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
                 : List.of(NATIVE));
         Map<String, String> properties = new java.util.TreeMap<>(Map.of(
                 "kubernetes.master", cluster.url(),
