@@ -49,7 +49,8 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * promoted. A rollout counts only if it ended as it should (the phase, the primary's image, the fleet back on one
  * version and the webhook told): anything else fails the run at once, since the figures of a controller that went
  * wrong mean nothing. Each Canary notifies a local webhook at info, so the notification path runs on every phase
- * change.
+ * change. Every {@code soak.recreateEvery} rounds each Canary is deleted, with what deleting its namespace would
+ * delete, and a new one takes its place in a fresh namespace: state the controller keeps per Canary must go with it.
  *
  * <p>
  * Samples are taken between rounds, every Canary at rest (the run ended and the fleet converged), so they compare
@@ -57,14 +58,16 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * unreachable through references and cleaners), then {@code GC.heap_info} for the heap in use and metaspace, the
  * {@code java.threads.live} counter, and /proc/PID: Threads (every OS thread, JIT and GC included), VmRSS, the entries
  * of fd/ and which of them are sockets, and those sockets' TCP connections (net/tcp, tcp6) by peer: the API server,
- * Prometheus and the webhook. The verdict compares the first sample after warm-up (10% of the rollouts) with the last,
+ * Prometheus and the webhook. The verdict compares the first sample after warm-up ({@code soak.warmUp}, 20% of the rollouts: the
+ * thread pools' idle threads time out within the first minute or two) with the last,
  * as growth per 100 rollouts. Figures only: it fails on a rollout that ended wrongly, not on growth.
  *
  * <p>
  * Run: {@code ./mvnw -Psoak verify} (builds the jar, skips the other tests). Options (system properties):
  * {@code -Dsoak.rollouts=200} in all, {@code -Dsoak.canaries=5} in parallel, {@code -Dsoak.badEvery=5} (0: none),
  * {@code -Dsoak.samples=10} (samples after the start), {@code -Dsoak.steps=20,60,100},
- * {@code -Dsoak.interval=2s} (analysis interval), {@code -Dsoak.replicas=5} pods per Deployment. The table is
+ * {@code -Dsoak.interval=2s} (analysis interval), {@code -Dsoak.replicas=5} pods per Deployment,
+ * {@code -Dsoak.recreateEvery=10} rounds (0: never), {@code -Dsoak.warmUp=0.2}. The table is
  * printed and written to target/soak/report.txt; the controller's log is target/controllers/soak.log.
  */
 class SoakBenchmark {
@@ -77,6 +80,9 @@ class SoakBenchmark {
             .map(String::trim).map(Integer::valueOf).toList();
     static final String INTERVAL = System.getProperty("soak.interval", "2s");
     static final int REPLICAS = Integer.getInteger("soak.replicas", 5);
+    static final int RECREATE_EVERY = Integer.getInteger("soak.recreateEvery", 10);
+    /** The share of the rollouts before the verdict's first sample: JIT, caches and idle thread pools settle. */
+    static final double WARM_UP = Double.parseDouble(System.getProperty("soak.warmUp", "0.2"));
 
     static final String NAME = "podinfo";
     static final Duration ROLLOUT_TIMEOUT = Duration.ofMinutes(2);
@@ -87,19 +93,22 @@ class SoakBenchmark {
     }
 
     /** What the controller process held, seen from outside after {@code rollouts} rollouts. */
-    record Sample(int rollouts, Duration elapsed, double heapMiB, double metaspaceMiB, int javaThreads,
+    record Sample(int rollouts, Duration elapsed, double heapMiB, double committedMiB, double metaspaceMiB,
+            int javaThreads,
             int osThreads, int fds, int sockets, int apiConnections, int prometheusConnections,
             int webhookConnections, double rssMiB) {
 
         String row() {
-            return String.format("%8d %8s %9.1f %9.1f %7d %7d %5d %7d %5d %5d %5d %8.1f", rollouts,
-                    minutes(elapsed), heapMiB, metaspaceMiB, javaThreads, osThreads, fds, sockets, apiConnections,
+            return String.format("%8d %8s %9.1f %9.1f %9.1f %7d %7d %5d %7d %5d %5d %5d %8.1f", rollouts,
+                    minutes(elapsed), heapMiB, committedMiB, metaspaceMiB, javaThreads, osThreads, fds, sockets,
+                    apiConnections,
                     prometheusConnections, webhookConnections, rssMiB);
         }
 
         static String header() {
-            return String.format("%8s %8s %9s %9s %7s %7s %5s %7s %5s %5s %5s %8s", "rollouts", "elapsed",
-                    "heap MiB", "meta MiB", "threads", "os thr", "fds", "sockets", "api", "prom", "hook", "RSS MiB");
+            return String.format("%8s %8s %9s %9s %9s %7s %7s %5s %7s %5s %5s %5s %8s", "rollouts", "elapsed",
+                    "heap MiB", "committed", "meta MiB", "threads", "os thr", "fds", "sockets", "api", "prom", "hook",
+                    "RSS MiB");
         }
     }
 
@@ -111,8 +120,9 @@ class SoakBenchmark {
         int rounds = (ROLLOUTS + CANARIES - 1) / CANARIES;
         int sampleEvery = Math.max(1, rounds / Math.max(1, SAMPLES));
         String settings = String.format("%d rollouts on %d Canaries (%d rounds), every %s rolled back, steps %s, "
-                + "interval %s, %d replicas", ROLLOUTS, CANARIES, rounds,
-                BAD_EVERY > 0 ? BAD_EVERY + "th" : "none", STEPS, INTERVAL, REPLICAS);
+                + "interval %s, %d replicas, Canaries recreated %s", ROLLOUTS, CANARIES, rounds,
+                BAD_EVERY > 0 ? BAD_EVERY + "th" : "none", STEPS, INTERVAL, REPLICAS,
+                RECREATE_EVERY > 0 ? "every " + RECREATE_EVERY + " rounds" : "never");
         System.out.println("soak: " + settings);
 
         ExecutorService pool = Executors.newFixedThreadPool(CANARIES);
@@ -121,14 +131,13 @@ class SoakBenchmark {
                 ControllerProcess controller = ControllerProcess.start("soak", cluster, Map.of())) {
             Probe probe = new Probe(controller.pid(), port(cluster.url()), port(cluster.prometheus().url()),
                     port(webhook.address()));
-            List<Lane> lanes = new ArrayList<>();
-            for (int i = 0; i < CANARIES; i++) {
-                lanes.add(new Lane(cluster, webhook));
-            }
-            run(pool, lanes.stream().map(l -> (Callable<Void>) () -> {
+            Callable<Lane> newLane = () -> {
+                Lane l = new Lane(cluster, webhook);
                 l.awaitReady(controller);
-                return null;
-            }).toList());
+                return l;
+            };
+            List<Lane> lanes = run(pool, java.util.Collections.nCopies(CANARIES, newLane));
+            List<Lane> retired = new ArrayList<>();
 
             List<Outcome> outcomes = new ArrayList<>();
             List<Sample> samples = new ArrayList<>();
@@ -137,6 +146,13 @@ class SoakBenchmark {
             System.out.println(Sample.header());
             System.out.println(samples.get(0).row());
             for (int round = 0; round < rounds; round++) {
+                if (RECREATE_EVERY > 0 && round > 0 && round % RECREATE_EVERY == 0) {
+                    retired.addAll(lanes);
+                    lanes = run(pool, lanes.stream().map(l -> (Callable<Lane>) () -> {
+                        l.delete(controller);
+                        return newLane.call();
+                    }).toList());
+                }
                 List<Callable<Outcome>> work = new ArrayList<>();
                 for (int lane = 0; lane < CANARIES; lane++) {
                     int number = round * CANARIES + lane + 1;
@@ -155,7 +171,8 @@ class SoakBenchmark {
                     System.out.println(s.row());
                 }
             }
-            for (Lane l : lanes) {
+            retired.addAll(lanes);
+            for (Lane l : retired) {
                 l.assertEveryEndWasNotified(outcomes);
             }
             if (!controller.alive()) {
@@ -210,6 +227,29 @@ class SoakBenchmark {
                 spec.getAnalysis().setInterval(INTERVAL);
                 spec.setNotifications(List.of(new NotificationRef("audit", Severity.info)));
             });
+        }
+
+        /**
+         * Deletes the Canary and waits for the controller to let it go, then deletes what deleting the namespace
+         * would (the test API server has no garbage collector and never deletes a namespace's objects).
+         */
+        void delete(ControllerProcess controller) {
+            var client = cluster.client();
+            client.resources(dev.aegis.canary.api.Canary.class).inNamespace(fx.ns).withName(NAME).delete();
+            try {
+                await(fx.ns + ": the Canary let go").atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofMillis(200)).until(() -> fx.canaryNow(NAME) == null);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(e.getMessage() + ": " + fx.canaryNow(NAME) + "\n" + tail(controller));
+            }
+            client.apps().deployments().inNamespace(fx.ns).list().getItems()
+                    .forEach(d -> client.resource(d).delete());
+            client.services().inNamespace(fx.ns).list().getItems().forEach(x -> client.resource(x).delete());
+            client.resources(dev.aegis.canary.api.AnalysisTemplate.class).inNamespace(fx.ns).list().getItems()
+                    .forEach(x -> client.resource(x).delete());
+            client.resources(dev.aegis.canary.api.NotificationProvider.class).inNamespace(fx.ns).list().getItems()
+                    .forEach(x -> client.resource(x).delete());
+            client.secrets().inNamespace(fx.ns).list().getItems().forEach(x -> client.resource(x).delete());
         }
 
         void awaitReady(ControllerProcess controller) {
@@ -303,7 +343,7 @@ class SoakBenchmark {
     /** Looks at the controller process from outside: jcmd and /proc. */
     record Probe(long pid, int apiPort, int prometheusPort, int webhookPort) {
 
-        static final Pattern USED = Pattern.compile("^ (\\S.*?)\\s+total \\d+K, used (\\d+)K", Pattern.MULTILINE);
+        static final Pattern USED = Pattern.compile("^ (\\S.*?)\\s+total (\\d+)K, used (\\d+)K", Pattern.MULTILINE);
         static final Pattern METASPACE = Pattern.compile("^ Metaspace\\s+used (\\d+)K", Pattern.MULTILINE);
         static final Pattern LIVE = Pattern.compile("^java\\.threads\\.live=(\\d+)$", Pattern.MULTILINE);
 
@@ -312,9 +352,11 @@ class SoakBenchmark {
             jcmd("GC.run");
             String heap = jcmd("GC.heap_info");
             long usedKiB = 0;
+            long committedKiB = 0;
             Matcher m = USED.matcher(heap);
             while (m.find()) { // one line for G1, young and old generation for the others
-                usedKiB += Long.parseLong(m.group(2));
+                committedKiB += Long.parseLong(m.group(2));
+                usedKiB += Long.parseLong(m.group(3));
             }
             Matcher meta = METASPACE.matcher(heap);
             Matcher live = LIVE.matcher(jcmd("PerfCounter.print"));
@@ -357,7 +399,8 @@ class SoakBenchmark {
                     }
                 }
             }
-            return new Sample(rollouts, elapsed, usedKiB / 1024.0, Long.parseLong(meta.group(1)) / 1024.0,
+            return new Sample(rollouts, elapsed, usedKiB / 1024.0, committedKiB / 1024.0,
+                    Long.parseLong(meta.group(1)) / 1024.0,
                     Integer.parseInt(live.group(1)), kib(status, "Threads:"), fds, sockets.size(), byPeer[0],
                     byPeer[1], byPeer[2], kib(status, "VmRSS:") / 1024.0);
         }
@@ -408,12 +451,12 @@ class SoakBenchmark {
                         seconds(took.get(took.size() - 1))));
             }
         }
-        out.append("  heap: in use after two full GCs (jcmd GC.run; GC.heap_info); threads: java.threads.live; "
-                + "os thr: /proc Threads\n  fds, sockets: /proc/PID/fd; api, prom, hook: established TCP "
+        out.append("  heap: in use after two full GCs (jcmd GC.run; GC.heap_info), committed: the heap's size then; "
+                + "threads: java.threads.live; os thr: /proc Threads\n  fds, sockets: /proc/PID/fd; api, prom, hook: established TCP "
                 + "connections to the API server, Prometheus, the webhook\n\n");
         out.append(Sample.header()).append('\n');
         samples.forEach(s -> out.append(s.row()).append('\n'));
-        int warmUp = (int) Math.ceil(ROLLOUTS * 0.1);
+        int warmUp = (int) Math.ceil(ROLLOUTS * WARM_UP);
         Sample first = samples.stream().filter(s -> s.rollouts() >= warmUp).findFirst().orElseThrow();
         Sample last = samples.get(samples.size() - 1);
         if (last.rollouts() == first.rollouts()) {
