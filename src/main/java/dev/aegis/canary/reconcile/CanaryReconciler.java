@@ -562,6 +562,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
         releaseProgress.remove(key);
         metrics.forget(namespace, name);
+        workloads.forget(canary);
         applyFailures.remove(key);
         return DeleteControl.defaultDelete();
     }

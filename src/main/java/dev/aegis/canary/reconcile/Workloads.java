@@ -50,6 +50,15 @@ public class Workloads {
         this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
     }
 
+    /**
+     * Drops what is kept in memory for a deleted Canary, whichever way its deletion went (released, abandoned, or its
+     * target gone first).
+     */
+    void forget(Canary canary) {
+        deployments.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
+        deployments.services().forget(canary);
+    }
+
     Found find(Canary canary, CanaryStatus status, Cache cache) {
         return switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> DeploymentWorkload.find(canary, status, cache, deployments);

@@ -156,6 +156,12 @@ public class CanaryServices {
                 .build();
     }
 
+    /** Forgets what was learnt about a deleted Canary's Services. */
+    public void forget(Canary canary) {
+        String prefix = canary.getMetadata().getUid() + "/";
+        knownForeign.removeIf(key -> key.startsWith(prefix));
+    }
+
     /** On Canary deletion: the canary Service goes; the apex and primary Services stay, released, and keep serving. */
     public void release(Canary canary, Ownership ownership) {
         String namespace = canary.getMetadata().getNamespace();

@@ -68,6 +68,11 @@ final class ControllerProcess implements AutoCloseable {
         }
     }
 
+    /** The process id, to look at it from outside (jcmd, /proc). */
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process.isAlive();
     }
