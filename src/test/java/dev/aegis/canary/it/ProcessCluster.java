@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -59,10 +59,10 @@ final class ProcessCluster implements AutoCloseable {
     private final KubernetesClient client;
     private final FleetSimulator fleet;
     private final PrometheusProcess prometheus;
-    private final List<Call> calls;
+    private final Queue<Call> calls;
 
     private ProcessCluster(KubernetesMockServer server, KubernetesClient client, FleetSimulator fleet,
-            PrometheusProcess prometheus, List<Call> calls) {
+            PrometheusProcess prometheus, Queue<Call> calls) {
         this.server = server;
         this.client = client;
         this.fleet = fleet;
@@ -71,25 +71,15 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     static ProcessCluster start() {
-        return start(true);
-    }
-
-    /**
-     * @param recordCalls false for long runs (the soak benchmark): the request log grows with every request and
-     *     costs a copy of itself per request
-     */
-    static ProcessCluster start(boolean recordCalls) {
-        List<Call> calls = new CopyOnWriteArrayList<>();
+        Queue<Call> calls = new ConcurrentLinkedQueue<>();
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
 
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 String auth = request.getHeader("Authorization");
-                if (recordCalls) {
-                    calls.add(new Call(auth == null ? "" : auth.replaceFirst("^Bearer ", ""), request.getMethod(),
-                            request.getPath()));
-                }
+                calls.add(new Call(auth == null ? "" : auth.replaceFirst("^Bearer ", ""), request.getMethod(),
+                        request.getPath()));
                 return super.dispatch(request);
             }
         };

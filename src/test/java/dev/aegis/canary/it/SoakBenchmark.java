@@ -126,7 +126,7 @@ class SoakBenchmark {
         System.out.println("soak: " + settings);
 
         ExecutorService pool = Executors.newFixedThreadPool(CANARIES);
-        try (ProcessCluster cluster = ProcessCluster.start(false);
+        try (ProcessCluster cluster = ProcessCluster.start();
                 Receiver webhook = new Receiver();
                 ControllerProcess controller = ControllerProcess.start("soak", cluster, Map.of())) {
             Probe probe = new Probe(controller.pid(), port(cluster.url()), port(cluster.prometheus().url()),
