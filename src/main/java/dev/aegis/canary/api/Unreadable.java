@@ -27,54 +27,54 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
  */
 public final class Unreadable {
 
-    /** A spec that could not be read. */
+    /** A spec that could not be read: the JSON as stored, and what is wrong with it. */
     public interface Spec {
 
+        Found found();
+
         /** The field and what is wrong with it, e.g. {@code spec.steps must be a list, got the string "ten"}. */
-        String problem();
+        default String problem() {
+            return found().problem();
+        }
+
+        /** Written back as it was stored, so a clone or a patch diff sees the same object. */
+        @JsonValue
+        default JsonNode raw() {
+            return found().raw();
+        }
+    }
+
+    /** The stored JSON of a spec that could not be read, and the problem. */
+    public record Found(JsonNode raw, String problem) {
     }
 
     /** A Canary's spec that could not be read. */
     public static final class CanarySpecValue extends CanarySpec implements Spec {
 
-        private final JsonNode raw;
-        private final String problem;
+        private final Found found;
 
-        CanarySpecValue(JsonNode raw, String problem) {
-            this.raw = raw;
-            this.problem = problem;
+        CanarySpecValue(Found found) {
+            this.found = found;
         }
 
         @Override
-        public String problem() {
-            return problem;
-        }
-
-        @JsonValue
-        JsonNode raw() {
-            return raw;
+        public Found found() {
+            return found;
         }
     }
 
     /** An (Cluster)AnalysisTemplate's spec that could not be read. */
     public static final class TemplateSpecValue extends AnalysisTemplateSpec implements Spec {
 
-        private final JsonNode raw;
-        private final String problem;
+        private final Found found;
 
-        TemplateSpecValue(JsonNode raw, String problem) {
-            this.raw = raw;
-            this.problem = problem;
+        TemplateSpecValue(Found found) {
+            this.found = found;
         }
 
         @Override
-        public String problem() {
-            return problem;
-        }
-
-        @JsonValue
-        JsonNode raw() {
-            return raw;
+        public Found found() {
+            return found;
         }
     }
 
@@ -92,11 +92,11 @@ public final class Unreadable {
             try {
                 return ctxt.readTreeAsValue(node, (Class<S>) handledType());
             } catch (DatabindException e) {
-                return unreadable(node, problem("spec", e, node));
+                return unreadable(new Found(node, problem("spec", e, node)));
             }
         }
 
-        abstract S unreadable(JsonNode raw, String problem);
+        abstract S unreadable(Found found);
     }
 
     /** For {@code Canary.spec}. */
@@ -107,8 +107,8 @@ public final class Unreadable {
         }
 
         @Override
-        CanarySpec unreadable(JsonNode raw, String problem) {
-            return new CanarySpecValue(raw, problem);
+        CanarySpec unreadable(Found found) {
+            return new CanarySpecValue(found);
         }
     }
 
@@ -120,8 +120,8 @@ public final class Unreadable {
         }
 
         @Override
-        AnalysisTemplateSpec unreadable(JsonNode raw, String problem) {
-            return new TemplateSpecValue(raw, problem);
+        AnalysisTemplateSpec unreadable(Found found) {
+            return new TemplateSpecValue(found);
         }
     }
 
