@@ -10,9 +10,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -29,21 +27,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * resetting the weight, and the run ends as it would have. Leader election is off here (one replica); a killed
  * leader's successor first waits for its Lease to expire, which {@link LeaderElectionIT} covers.
  */
-class ControllerRestartIT {
+class ControllerRestartIT extends ProcessClusterTest {
 
-    static ProcessCluster cluster;
     static final AtomicInteger STARTED = new AtomicInteger();
     final List<ControllerProcess> controllers = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = ProcessCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
 
     @AfterEach
     void stopControllers() {

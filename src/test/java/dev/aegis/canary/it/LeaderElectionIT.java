@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Event;
@@ -35,24 +33,12 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * Along the way: every API request either replica made is one its role allows, and the Secrets the run uses are
  * read where referenced and shown nowhere.
  */
-class LeaderElectionIT {
+class LeaderElectionIT extends ProcessClusterTest {
 
     /** Shorter than the defaults (15s, 10s, 2s), to keep the test short; the same code path. */
     static final Duration LEASE = Duration.ofSeconds(6);
     static final Duration RENEW = Duration.ofSeconds(4);
     static final Duration RETRY = Duration.ofSeconds(1);
-
-    static ProcessCluster cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = ProcessCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
 
     Lease lease() {
         return cluster.client().resources(Lease.class).inNamespace(ProcessCluster.CONTROLLER_NAMESPACE)
