@@ -3,24 +3,12 @@ package dev.aegis.canary.demo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
@@ -35,14 +23,17 @@ public final class DemoEnvironment implements AutoCloseable {
     static final List<String> CRDS = List.of("canaries.canary.aegis.dev-v1.yml",
             "analysistemplates.canary.aegis.dev-v1.yml", "clusteranalysistemplates.canary.aegis.dev-v1.yml");
 
-    private final KubernetesMockServer server;
+    /** The token the controller authenticates with, which tells its requests from the simulation's. */
+    public static final String CONTROLLER = "aegis-canary";
+
+    private final EmbeddedApiServer api;
     private final KubernetesClient client;
     private final FleetSimulator fleet;
     private final PrometheusProcess prometheus;
 
-    private DemoEnvironment(KubernetesMockServer server, KubernetesClient client, FleetSimulator fleet,
+    private DemoEnvironment(EmbeddedApiServer api, KubernetesClient client, FleetSimulator fleet,
             PrometheusProcess prometheus) {
-        this.server = server;
+        this.api = api;
         this.client = client;
         this.fleet = fleet;
         this.prometheus = prometheus;
@@ -50,18 +41,9 @@ public final class DemoEnvironment implements AutoCloseable {
 
     /** Starts everything and points the controller's configuration at it (system properties). */
     public static DemoEnvironment start() {
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        KubernetesMockServer server = new KubernetesMockServer(
-                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new KubernetesMixedDispatcher(responses), false);
-        try {
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded Kubernetes API", e);
-        }
-        String url = "http://127.0.0.1:" + server.getPort();
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-                .withMasterUrl(url).withNamespace(NAMESPACE).withHttp2Disable(true).build()).build();
+        EmbeddedApiServer api = EmbeddedApiServer.start(false);
+        String url = api.url();
+        KubernetesClient client = api.client("demo", NAMESPACE);
         for (String crd : CRDS) {
             try (InputStream in = DemoEnvironment.class.getResourceAsStream("/crds/" + crd)) {
                 if (in == null) {
@@ -81,6 +63,8 @@ public final class DemoEnvironment implements AutoCloseable {
         System.setProperty("kubernetes.namespace", NAMESPACE);
         System.setProperty("kubernetes.auth.tryKubeConfig", "false");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        System.setProperty("kubernetes.auth.token", CONTROLLER);
+        System.setProperty("quarkus.kubernetes-client.token", CONTROLLER);
         System.setProperty("kubernetes.http2.disable", "true");
         System.setProperty("aegis.prometheus.url", prometheus.url());
         System.setProperty("aegis.reconcile.poll-interval", "500ms");
@@ -88,7 +72,7 @@ public final class DemoEnvironment implements AutoCloseable {
         System.setProperty("quarkus.http.port", "0");
         System.setProperty("quarkus.log.level", "WARN");
         System.setProperty("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
-        return new DemoEnvironment(server, client, fleet, prometheus);
+        return new DemoEnvironment(api, client, fleet, prometheus);
     }
 
     /** A client of the embedded API for the demo's own actions (the controller has its own). */
@@ -104,11 +88,16 @@ public final class DemoEnvironment implements AutoCloseable {
         return prometheus;
     }
 
+    /** How many requests the controller made to the API so far. */
+    public long controllerRequests() {
+        return api.count(CONTROLLER);
+    }
+
     @Override
     public void close() {
         fleet.close();
         prometheus.close();
         client.close();
-        server.destroy();
+        api.close();
     }
 }

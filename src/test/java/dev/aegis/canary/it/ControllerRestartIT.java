@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.demo.EmbeddedApiServer;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
 
@@ -59,7 +60,8 @@ class ControllerRestartIT extends ProcessClusterTest {
     void assertWroteStatus(ControllerProcess c, Fixtures fx) {
         String status = "/namespaces/" + fx.ns + "/canaries/podinfo/status";
         assertThat(cluster.calls(c.name, call -> call.writes() && call.path().endsWith(status)))
-                .as("status writes by %s (its writes: %s)", c.name, cluster.calls(c.name, ProcessCluster.Call::writes))
+                .as("status writes by %s (its writes: %s)", c.name,
+                        cluster.calls(c.name, EmbeddedApiServer.Call::writes))
                 .isNotEmpty();
     }
 

@@ -24,7 +24,7 @@ import dev.aegis.canary.api.NotificationProviderSpec.ProviderType;
 import dev.aegis.canary.api.NotificationRef;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.api.Severity;
-import dev.aegis.canary.it.ProcessCluster.Call;
+import dev.aegis.canary.demo.EmbeddedApiServer.Call;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /**

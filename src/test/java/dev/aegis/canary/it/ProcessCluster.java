@@ -3,42 +3,26 @@ package dev.aegis.canary.it;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 
+import dev.aegis.canary.demo.EmbeddedApiServer;
+import dev.aegis.canary.demo.EmbeddedApiServer.Call;
 import dev.aegis.canary.reconcile.ApiAccess;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 
 /**
- * A cluster for controllers that run as processes of their own (the packaged application, as a Pod runs it): an API
- * server (fabric8's, CRUD mode, on loopback) that records who made each request, the fleet simulator and a real
- * Prometheus. Each controller authenticates with a token of its own name, so a test can tell which one wrote what.
+ * A cluster for controllers that run as processes of their own (the packaged application, as a Pod runs it): the
+ * embedded API server, keeping every request with who made it, the fleet simulator and a real Prometheus. Each controller authenticates with a token of its own name, so a test can tell which one wrote what.
  */
 final class ProcessCluster implements AutoCloseable {
 
@@ -47,60 +31,22 @@ final class ProcessCluster implements AutoCloseable {
     /** The token of the test's own client (the fixtures, the fleet simulator). */
     static final String TEST = "test";
 
-    /** One request the API server answered: who sent it (the bearer token), the verb and the path. */
-    record Call(String who, String method, String path) {
-
-        boolean writes() {
-            return !method.equals("GET");
-        }
-    }
-
-    private final KubernetesMockServer server;
+    private final EmbeddedApiServer api;
     private final KubernetesClient client;
     private final FleetSimulator fleet;
     private final PrometheusProcess prometheus;
-    private final Queue<Call> calls;
 
-    private ProcessCluster(KubernetesMockServer server, KubernetesClient client, FleetSimulator fleet,
-            PrometheusProcess prometheus, Queue<Call> calls) {
-        this.server = server;
+    private ProcessCluster(EmbeddedApiServer api, KubernetesClient client, FleetSimulator fleet,
+            PrometheusProcess prometheus) {
+        this.api = api;
         this.client = client;
         this.fleet = fleet;
         this.prometheus = prometheus;
-        this.calls = calls;
     }
 
     static ProcessCluster start() {
-        Queue<Call> calls = new ConcurrentLinkedQueue<>();
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
-
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                String auth = request.getHeader("Authorization");
-                calls.add(new Call(auth == null ? "" : auth.replaceFirst("^Bearer ", ""), request.getMethod(),
-                        request.getPath()));
-                return super.dispatch(request);
-            }
-        };
-        KubernetesMockServer server = new KubernetesMockServer(
-                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                dispatcher, false);
-        try {
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        // What the API server answers a controller that checks its own rights (the Operator SDK does, before
-        // it takes part in leader election): the Role of deploy/role.yaml.
-        SelfSubjectRulesReview rights = new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
-                .withApiGroups("coordination.k8s.io").withResources("leases")
-                .withVerbs("get", "create", "update", "patch")
-                .endResourceRule().withIncomplete(false).endStatus().build();
-        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-                .andReturn(201, rights).always();
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-                .withMasterUrl(url(server)).withHttp2Disable(true).withOauthToken(TEST).build()).build();
+        EmbeddedApiServer api = EmbeddedApiServer.start(true);
+        KubernetesClient client = api.client(TEST, null);
         for (String crd : List.of("canaries", "analysistemplates", "clusteranalysistemplates",
                 "notificationproviders")) {
             try (InputStream in = Files.newInputStream(Path.of("deploy/crds", crd + ".canary.aegis.dev-v1.yml"))) {
@@ -114,15 +60,11 @@ final class ProcessCluster implements AutoCloseable {
         FleetSimulator fleet = FleetSimulator.create(new FleetSimulator.Options(50, List.of("node-a", "node-b"),
                 Duration.ofMillis(100))).attach(client);
         PrometheusProcess prometheus = PrometheusProcess.start(fleet.serviceDiscoveryUrl(), Duration.ofMillis(500));
-        return new ProcessCluster(server, client, fleet, prometheus, calls);
-    }
-
-    private static String url(KubernetesMockServer server) {
-        return "http://127.0.0.1:" + server.getPort();
+        return new ProcessCluster(api, client, fleet, prometheus);
     }
 
     String url() {
-        return url(server);
+        return api.url();
     }
 
     KubernetesClient client() {
@@ -139,7 +81,7 @@ final class ProcessCluster implements AutoCloseable {
 
     /** The requests made so far by whoever authenticated as {@code who}, that match. */
     List<Call> calls(String who, Predicate<Call> which) {
-        return calls.stream().filter(c -> c.who().equals(who) && which.test(c)).toList();
+        return api.calls(c -> c.who().equals(who) && which.test(c));
     }
 
     /**
@@ -147,7 +89,7 @@ final class ProcessCluster implements AutoCloseable {
      * or the role lists less than the code uses.
      */
     List<String> beyondTheRole() {
-        return calls.stream().filter(c -> !c.who().equals(TEST)).map(c -> {
+        return api.calls(c -> !c.who().equals(TEST)).stream().map(c -> {
             Access a = Access.of(c);
             return a == null || a.allowed() ? null : c.who() + ": " + a + " (" + c.method() + " " + c.path() + ")";
         }).filter(java.util.Objects::nonNull).distinct().toList();
@@ -206,7 +148,7 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Who made requests so far (for failure messages). */
     java.util.Set<String> callers() {
-        return new java.util.TreeSet<>(calls.stream().map(Call::who).toList());
+        return new java.util.TreeSet<>(api.calls(c -> true).stream().map(Call::who).toList());
     }
 
     @Override
@@ -214,6 +156,6 @@ final class ProcessCluster implements AutoCloseable {
         fleet.close();
         prometheus.close();
         client.close();
-        server.destroy();
+        api.close();
     }
 }
