@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,15 +64,21 @@ public final class ScenarioRunner {
     private final FleetSimulator fleet;
     private final PrometheusProcess prometheus;
     private final Consumer<String> say;
+    private final LongSupplier controllerRequests;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** @param say where the timeline goes, one line per change */
+    /**
+     * @param say where the timeline goes, one line per change
+     * @param controllerRequests how many requests the controller made to the API so far; null where that is not
+     *     counted
+     */
     public ScenarioRunner(KubernetesClient client, FleetSimulator fleet, PrometheusProcess prometheus,
-            Consumer<String> say) {
+            Consumer<String> say, LongSupplier controllerRequests) {
         this.client = client;
         this.fleet = fleet;
         this.prometheus = prometheus;
         this.say = say;
+        this.controllerRequests = controllerRequests;
     }
 
     public static String image(Scenario s, String version) {
@@ -134,6 +141,7 @@ public final class ScenarioRunner {
         final Predicate<String> canaryPods;
         final FleetSimulator.Served start;
         final long queriesBefore;
+        final Long requestsBefore;
         final long t0 = System.nanoTime();
         final List<Scenario.Event> timed;
         final List<Scenario.Event> onSteps;
@@ -161,6 +169,7 @@ public final class ScenarioRunner {
                     && !before.contains(pod);
             this.start = fleet.served(namespace, canaryPods);
             this.queriesBefore = prometheusQueries();
+            this.requestsBefore = controllerRequests == null ? null : controllerRequests.getAsLong();
             List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
             this.timed = all.stream().filter(e -> e.at() != null)
                     .sorted(Comparator.comparing(e -> Durations.parse(e.at()))).toList();
@@ -270,7 +279,8 @@ public final class ScenarioRunner {
                     scale, round(took),
                     round((System.nanoTime() - t0) / 1e9), phases, steps,
                     onset == null ? null : new Summary.Fault(round(onset), decision, stable), exposure, checks,
-                    Math.max(0, prometheusQueries() - queriesBefore));
+                    Math.max(0, prometheusQueries() - queriesBefore),
+                    requestsBefore == null ? null : controllerRequests.getAsLong() - requestsBefore);
         }
     }
 

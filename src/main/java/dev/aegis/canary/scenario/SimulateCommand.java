@@ -58,7 +58,8 @@ public class SimulateCommand {
                 return 2;
             }
         }
-        ScenarioRunner runner = new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println);
+        ScenarioRunner runner = new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
+                env::controllerRequests);
         List<Summary> summaries = new ArrayList<>();
         for (Scenario scenario : scenarios) {
             out.println();

@@ -24,12 +24,14 @@ import dev.aegis.canary.api.Phase;
  * @param exposure requests the canary's pods served
  * @param checks the checks of the last run, by outcome
  * @param prometheusQueries queries Prometheus answered while the scenario ran
+ * @param apiRequests requests the controller made to the Kubernetes API while the scenario ran (watches count once,
+ *     when opened); null where they are not counted
  */
 @RegisterForReflection
 public record Summary(String scenario, boolean passed, Phase finalPhase, String message, Phase expectedPhase,
         double timeScale,
         double scenarioSeconds, double wallSeconds, List<At> phases, List<Step> steps, Fault fault,
-        Exposure exposure, Checks checks, long prometheusQueries) {
+        Exposure exposure, Checks checks, long prometheusQueries, Long apiRequests) {
 
     @RegisterForReflection
     public record At(Phase phase, double at) {

@@ -91,10 +91,10 @@ class ScenarioTest {
         Summary caught = new Summary("bad-release-5pct", true, dev.aegis.canary.api.Phase.RolledBack, "rolled back",
                 dev.aegis.canary.api.Phase.RolledBack, 7.5, 69, 9.2, java.util.List.of(), java.util.List.of(),
                 new Summary.Fault(0, 64.8, 69.1), new Summary.Exposure(3468.3, 164.8, 3468.3, 164.8),
-                new Summary.Checks(0, 1, 0, 0), 2);
+                new Summary.Checks(0, 1, 0, 0), 2, 310L);
         Summary healthy = new Summary("healthy-release", true, dev.aegis.canary.api.Phase.Succeeded, "promoted",
                 dev.aegis.canary.api.Phase.Succeeded, 7.5, 257, 34, java.util.List.of(), java.util.List.of(), null,
-                new Summary.Exposure(54859, 55, 0, 0), new Summary.Checks(4, 0, 0, 0), 8);
+                new Summary.Exposure(54859, 55, 0, 0), new Summary.Checks(4, 0, 0, 0), 8, null);
         assertThat(SimulateCommand.table(java.util.List.of(caught, healthy)).lines().toList()).startsWith(
                 "scenario                     phase       passed   decided    stable     requests       failed",
                 "bad-release-5pct             RolledBack     yes     64.8s     69.1s         3468          165",
