@@ -1,14 +1,8 @@
 package dev.aegis.canary.demo;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.List;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
@@ -20,8 +14,6 @@ import dev.aegis.canary.sim.PrometheusProcess;
 public final class DemoEnvironment implements AutoCloseable {
 
     public static final String NAMESPACE = "demo";
-    static final List<String> CRDS = List.of("canaries.canary.aegis.dev-v1.yml",
-            "analysistemplates.canary.aegis.dev-v1.yml", "clusteranalysistemplates.canary.aegis.dev-v1.yml");
 
     /** The token the controller authenticates with, which tells its requests from the simulation's. */
     public static final String CONTROLLER = "aegis-canary";
@@ -44,17 +36,6 @@ public final class DemoEnvironment implements AutoCloseable {
         EmbeddedApiServer api = EmbeddedApiServer.start(false);
         String url = api.url();
         KubernetesClient client = api.client("demo", NAMESPACE);
-        for (String crd : CRDS) {
-            try (InputStream in = DemoEnvironment.class.getResourceAsStream("/crds/" + crd)) {
-                if (in == null) {
-                    throw new IllegalStateException(
-                            "CRD " + crd + " is not on the classpath; build with ./mvnw package");
-                }
-                client.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
         FleetSimulator fleet = FleetSimulator.create(FleetSimulator.Options.defaults()).attach(client);
         PrometheusProcess prometheus = PrometheusProcess.start(fleet.serviceDiscoveryUrl(), Duration.ofSeconds(1));
 

@@ -1,6 +1,7 @@
 package dev.aegis.canary.demo;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -9,9 +10,11 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRule;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
@@ -47,6 +50,10 @@ public final class EmbeddedApiServer implements AutoCloseable {
         }
     }
 
+    /** The CRDs of deploy/crds, which the build puts on the classpath under crds/. */
+    static final List<String> CRDS = List.of("canaries", "analysistemplates", "clusteranalysistemplates",
+            "notificationproviders");
+
     private final KubernetesMockServer server;
     private final Queue<Call> calls;
     private final Map<String, LongAdder> counts;
@@ -58,22 +65,27 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
 
     /**
+     * Starts it, with the controller's CRDs installed (not counted among the requests).
+     *
      * @param keepCalls keep every request (tests that look at them); otherwise only how many each client made, so
      *     that a long demo does not grow with its requests
      */
     public static EmbeddedApiServer start(boolean keepCalls) {
         Queue<Call> calls = new ConcurrentLinkedQueue<>();
         Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+        AtomicBoolean setUp = new AtomicBoolean();
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
 
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                String auth = request.getHeader("Authorization");
-                String who = auth == null ? "" : auth.replaceFirst("^Bearer ", "");
-                counts.computeIfAbsent(who, w -> new LongAdder()).increment();
-                if (keepCalls) {
-                    calls.add(new Call(who, request.getMethod(), request.getPath()));
+                if (setUp.get()) {
+                    String auth = request.getHeader("Authorization");
+                    String who = auth == null ? "" : auth.replaceFirst("^Bearer ", "");
+                    counts.computeIfAbsent(who, w -> new LongAdder()).increment();
+                    if (keepCalls) {
+                        calls.add(new Call(who, request.getMethod(), request.getPath()));
+                    }
                 }
                 return super.dispatch(request);
             }
@@ -93,7 +105,23 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .withResourceRules(role).withIncomplete(false).endStatus().build();
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
                 .andReturn(201, rights).always();
-        return new EmbeddedApiServer(server, calls, counts);
+        EmbeddedApiServer api = new EmbeddedApiServer(server, calls, counts);
+        try (KubernetesClient installer = api.client("installer", null)) {
+            for (String crd : CRDS) {
+                String resource = "/crds/" + crd + ".canary.aegis.dev-v1.yml";
+                try (InputStream in = EmbeddedApiServer.class.getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IllegalStateException(resource + " is not on the classpath; build with ./mvnw "
+                                + "package");
+                    }
+                    installer.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        setUp.set(true);
+        return api;
     }
 
     public String url() {

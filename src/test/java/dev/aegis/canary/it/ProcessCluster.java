@@ -1,18 +1,11 @@
 package dev.aegis.canary.it;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.aegis.canary.demo.EmbeddedApiServer;
 import dev.aegis.canary.demo.EmbeddedApiServer.Call;
@@ -47,14 +40,6 @@ final class ProcessCluster implements AutoCloseable {
     static ProcessCluster start() {
         EmbeddedApiServer api = EmbeddedApiServer.start(true);
         KubernetesClient client = api.client(TEST, null);
-        for (String crd : List.of("canaries", "analysistemplates", "clusteranalysistemplates",
-                "notificationproviders")) {
-            try (InputStream in = Files.newInputStream(Path.of("deploy/crds", crd + ".canary.aegis.dev-v1.yml"))) {
-                client.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
         client.resource(new NamespaceBuilder().withNewMetadata().withName(CONTROLLER_NAMESPACE).endMetadata()
                 .build()).create();
         FleetSimulator fleet = FleetSimulator.create(new FleetSimulator.Options(50, List.of("node-a", "node-b"),
