@@ -449,8 +449,9 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
         int compared = (int) resolution.metrics().stream().filter(Analysis.ResolvedMetric::counts).count();
         Duration watched = Duration.between(Instant.parse(status.getStepReadyAt()), now);
-        return new Judge.Look(new SequentialJudge.Settings(p.marginPoints() / 100, p.alphaPerTest(policy.stepCount(),
-                compared), p.minSamples()), p.confidence(), watched, p.maxDwell());
+        return new Judge.Look(new SequentialJudge.Settings(p.marginPoints() / 100, p.alphaPerTest(
+                status.getStepIndex() == null ? 0 : status.getStepIndex(), policy.stepCount(), compared),
+                p.minSamples()), p.confidence(), watched, p.maxDwell());
     }
 
     /**

@@ -15,10 +15,18 @@ public record SequentialPolicy(double marginPoints, double confidence, long minS
         Duration maxDwell) {
 
     /**
-     * The chance of a wrong verdict one comparison may take: the run's (100 - confidence)% split evenly over the
-     * steps and the metrics compared (a union bound, so the run as a whole keeps the confidence asked).
+     * The chance of a wrong verdict one comparison may take. The run's (100 - confidence)% is spent over its steps,
+     * half of it on the first step and the other half evenly over the rest, then split evenly over the metrics
+     * compared (a union bound, so the run as a whole keeps the confidence asked). The first step gets the larger
+     * share because it gathers evidence slowest (the canary's smallest share of traffic) and is where a version bad
+     * from the start is caught: there, a larger share decides on fewer failed requests. Later steps see many times
+     * the traffic, so their smaller share costs them little time.
+     *
+     * @param stepIndex the step judged, from 0
      */
-    public double alphaPerTest(int steps, int metrics) {
-        return (1 - confidence / 100) / (Math.max(1, steps) * Math.max(1, metrics));
+    public double alphaPerTest(int stepIndex, int steps, int metrics) {
+        double run = 1 - confidence / 100;
+        double step = steps <= 1 ? run : stepIndex == 0 ? run / 2 : run / 2 / (steps - 1);
+        return step / Math.max(1, metrics);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 
@@ -13,11 +14,17 @@ import dev.aegis.canary.analysis.SequentialJudge.Counts;
 import dev.aegis.canary.analysis.SequentialJudge.Decision;
 import dev.aegis.canary.analysis.SequentialJudge.Settings;
 import dev.aegis.canary.analysis.SequentialJudge.Verdict;
+import dev.aegis.canary.rollout.SequentialPolicy;
 
 class SequentialJudgeTest {
 
-    /** 0.5 pp margin, 99% for a run of 4 steps, 100 canary requests first: the defaults. */
-    private static final Settings DEFAULTS = new Settings(0.005, 0.01 / 4, 100);
+    /** The defaults: 0.5 pp margin, 99% for a run, 100 canary requests first. */
+    private static final SequentialPolicy POLICY = new SequentialPolicy(0.5, 99, 100, Duration.ofMinutes(1),
+            Duration.ofMinutes(5));
+    /** The defaults at a step of a 4-step run with one metric compared. */
+    private static Settings defaults(int step) {
+        return new Settings(POLICY.marginPoints() / 100, POLICY.alphaPerTest(step, 4, 1), POLICY.minSamples());
+    }
 
     @Test
     void theEvidenceIsWaldsLikelihoodRatioAveragedOverTheAlternatives() {
@@ -71,25 +78,25 @@ class SequentialJudgeTest {
 
     @Test
     void aCanaryFailingFarMoreThanThePrimaryIsWorseAndOneFailingAsLittleIsNoWorse() {
-        Verdict bad = SequentialJudge.judge(new Counts(1240, 60), new Counts(111_600, 112), DEFAULTS);
+        Verdict bad = SequentialJudge.judge(new Counts(1240, 60), new Counts(111_600, 112), defaults(1));
         assertThat(bad.decision()).isEqualTo(Decision.WORSE);
         assertThat(bad.explain(99)).isEqualTo("canary failed 4.8% vs primary 0.1% over 1,240 requests; 99% confident "
                 + "it is worse by more than 0.5 pp");
-        Verdict good = SequentialJudge.judge(new Counts(6000, 5), new Counts(54_000, 50), DEFAULTS);
+        Verdict good = SequentialJudge.judge(new Counts(6000, 5), new Counts(54_000, 50), defaults(1));
         assertThat(good.decision()).isEqualTo(Decision.NO_WORSE);
         assertThat(good.explain(99)).isEqualTo("canary failed 0.083% vs primary 0.093% over 6,000 requests; 99% "
                 + "confident it is worse by less than 0.5 pp, if at all");
-        Verdict early = SequentialJudge.judge(new Counts(80, 40), new Counts(8000, 8), DEFAULTS);
+        Verdict early = SequentialJudge.judge(new Counts(80, 40), new Counts(8000, 8), defaults(1));
         assertThat(early.decision()).as("fewer than minSamples").isEqualTo(Decision.UNDECIDED);
         assertThat(early.explain(99)).endsWith("waiting for 100 canary requests");
-        Verdict unsure = SequentialJudge.judge(new Counts(300, 2), new Counts(30_000, 30), DEFAULTS);
+        Verdict unsure = SequentialJudge.judge(new Counts(300, 2), new Counts(30_000, 30), defaults(1));
         assertThat(unsure.decision()).isEqualTo(Decision.UNDECIDED);
         assertThat(unsure.explain(99)).endsWith("not yet 99% confident either way (margin 0.5 pp)");
     }
 
     @Test
     void aPrimaryThatServesNothingIsStoodInForByItsLastRatio() {
-        Verdict v = SequentialJudge.judge(new Counts(2000, 100), 0.001, DEFAULTS);
+        Verdict v = SequentialJudge.judge(new Counts(2000, 100), 0.001, defaults(1));
         assertThat(v.decision()).isEqualTo(Decision.WORSE);
         assertThat(v.explain(99)).startsWith("canary failed 5% vs primary 0.1% over 2,000 requests");
     }
@@ -176,9 +183,10 @@ class SequentialJudgeTest {
                     }
                     pn += primaryRequests;
                     px += binomial(random, primaryRequests, primaryRatio);
+                    Settings settings = defaults(step);
                     Verdict v = pn == 0
-                            ? SequentialJudge.judge(new Counts(cn, cx), lastPrimary, DEFAULTS)
-                            : SequentialJudge.judge(new Counts(cn, cx), new Counts(pn, px), DEFAULTS);
+                            ? SequentialJudge.judge(new Counts(cn, cx), lastPrimary, settings)
+                            : SequentialJudge.judge(new Counts(cn, cx), new Counts(pn, px), settings);
                     if (v.decision() == Decision.WORSE) {
                         r.rolledBack = true;
                         r.rolledBackAtStep = step;
@@ -188,7 +196,7 @@ class SequentialJudgeTest {
                         r.stepsShownNoWorse++;
                         break;
                     }
-                    if (t == MAX_DWELL && (double) cx / cn - v.primaryRatio() > DEFAULTS.margin()) {
+                    if (t == MAX_DWELL && (double) cx / cn - v.primaryRatio() > settings.margin()) {
                         r.rolledBack = true; // the observed difference decides after maxDwell
                         r.rolledBackAtStep = step;
                         return r;
