@@ -40,9 +40,11 @@ public record Scenario(String name, String description, Double timeScale, Intege
      * @param latencyP50Ms median latency, ms; default 20
      * @param latencyP99Ms 99th percentile latency, ms; default 80
      * @param traffic the share of the usual 50 requests/s its pods get; default 1, 0 for a version nobody calls
+     * @param readyAfter how long a new pod takes to become ready, e.g. "10s"; default 300ms
      */
     @RegisterForReflection
-    public record Version(Double errorRatio, Double latencyP50Ms, Double latencyP99Ms, Double traffic) {
+    public record Version(Double errorRatio, Double latencyP50Ms, Double latencyP99Ms, Double traffic,
+            String readyAfter) {
     }
 
     /**
@@ -103,6 +105,9 @@ public record Scenario(String name, String description, Double timeScale, Intege
                 }
                 if (b != null && b.traffic() != null && b.traffic() < 0) {
                     out.add("versions." + v + ".traffic must be at least 0, got " + b.traffic());
+                }
+                if (b != null && b.readyAfter() != null) {
+                    duration("versions." + v + ".readyAfter", b.readyAfter(), out);
                 }
             });
         }

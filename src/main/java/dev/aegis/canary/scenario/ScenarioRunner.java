@@ -108,7 +108,7 @@ public final class ScenarioRunner {
     }
 
     private void setUp(Scenario s, String namespace) {
-        s.versions().forEach((v, b) -> fleet.setBehaviour(image(s, v), behaviour(b)));
+        s.versions().forEach((v, b) -> fleet.setBehaviour(image(s, v), behaviour(b, s.scale())));
         if (client.namespaces().withName(namespace).get() == null) {
             client.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                     .create();
@@ -350,7 +350,8 @@ public final class ScenarioRunner {
         return String.join(", ", parts);
     }
 
-    static VersionBehaviour behaviour(Scenario.Version v) {
+    /** A version's behaviour; its readiness time is scenario time, so scaled. */
+    static VersionBehaviour behaviour(Scenario.Version v, double scale) {
         VersionBehaviour b = VersionBehaviour.healthy();
         if (v == null) {
             return b;
@@ -364,6 +365,9 @@ public final class ScenarioRunner {
         }
         if (v.traffic() != null) {
             b = b.withTrafficShare(v.traffic());
+        }
+        if (v.readyAfter() != null) {
+            b = b.withReadyAfter(scaled(Durations.parse(v.readyAfter()), scale));
         }
         return b;
     }

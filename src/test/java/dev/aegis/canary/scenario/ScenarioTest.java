@@ -22,7 +22,7 @@ class ScenarioTest {
                 name: Bad_Name
                 timeScale: 1000
                 replicas: 0
-                versions: {v1: {errorRatio: 2}}
+                versions: {v1: {errorRatio: 2, readyAfter: later}}
                 initialVersion: v9
                 timeline:
                   - {at: soon, push: v3}
@@ -34,6 +34,7 @@ class ScenarioTest {
                 "timeScale must be in 1..600, got 1000.0",
                 "replicas must be in 1..500, got 0",
                 "versions.v1.errorRatio must be in 0..1, got 2.0",
+                "versions.v1.readyAfter must be a duration such as 90s or 2m, got later",
                 "initialVersion must be one of versions, got v9",
                 "canary (the Canary's spec) is required",
                 "timeline[0].at must be a duration such as 90s or 2m, got soon",
@@ -66,11 +67,15 @@ class ScenarioTest {
 
     @Test
     void everyVersionDefaultsToHealthyAndChangesOnlyWhatItSays() {
-        var slow = ScenarioRunner.behaviour(new Scenario.Version(null, null, 900.0, null));
+        var slow = ScenarioRunner.behaviour(new Scenario.Version(null, null, 900.0, null, null), 1);
         assertThat(slow.errorRatio()).isEqualTo(0.001);
         assertThat(slow.latencyP50Ms()).isEqualTo(20);
         assertThat(slow.latencyP99Ms()).isEqualTo(900);
-        assertThat(ScenarioRunner.behaviour(null)).isEqualTo(dev.aegis.canary.sim.VersionBehaviour.healthy());
+        assertThat(slow.readyAfter()).isEqualTo(Duration.ofMillis(300));
+        assertThat(ScenarioRunner.behaviour(null, 1)).isEqualTo(dev.aegis.canary.sim.VersionBehaviour.healthy());
+        // Readiness is scenario time: 10 s at time scale 5 is 2 s.
+        var starting = ScenarioRunner.behaviour(new Scenario.Version(null, null, null, null, "10s"), 5);
+        assertThat(starting.readyAfter()).isEqualTo(Duration.ofSeconds(2));
     }
 
     @Test
