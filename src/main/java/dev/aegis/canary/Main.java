@@ -46,6 +46,10 @@ public class Main implements QuarkusApplication {
         if (args.length > 0 && ("demo".equals(args[0]) || "simulate".equals(args[0]))) {
             // The embedded API server must be up before the Kubernetes client and the operator start.
             demoEnvironment = DemoEnvironment.start();
+            if ("simulate".equals(args[0])
+                    && SimulateCommand.restartsController(java.util.Arrays.asList(args).subList(1, args.length))) {
+                System.setProperty(CONTROLLER_ENABLED, "false"); // a process of its own runs it, to be killed
+            }
         } else if (args.length > 0 && ("backtest".equals(args[0]) || ControlCommand.COMMANDS.contains(args[0]))) {
             // A tool, not the controller: no cluster, no operator, no HTTP port, only warnings in the log.
             System.setProperty(CONTROLLER_ENABLED, "false");

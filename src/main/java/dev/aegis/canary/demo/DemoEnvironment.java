@@ -1,6 +1,8 @@
 package dev.aegis.canary.demo;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -34,26 +36,35 @@ public final class DemoEnvironment implements AutoCloseable {
     /** Starts everything and points the controller's configuration at it (system properties). */
     public static DemoEnvironment start() {
         EmbeddedApiServer api = EmbeddedApiServer.start(false);
-        String url = api.url();
         KubernetesClient client = api.client("demo", NAMESPACE);
         FleetSimulator fleet = FleetSimulator.create(FleetSimulator.Options.defaults()).attach(client);
         PrometheusProcess prometheus = PrometheusProcess.start(fleet.serviceDiscoveryUrl(), Duration.ofSeconds(1));
 
-        // The controller's Kubernetes client reads these (as it would a kubeconfig), and its own settings.
-        System.setProperty("kubernetes.master", url);
-        System.setProperty("kubernetes.namespace", NAMESPACE);
-        System.setProperty("kubernetes.auth.tryKubeConfig", "false");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        System.setProperty("kubernetes.auth.token", CONTROLLER);
-        System.setProperty("quarkus.kubernetes-client.token", CONTROLLER);
-        System.setProperty("kubernetes.http2.disable", "true");
-        System.setProperty("aegis.prometheus.url", prometheus.url());
-        System.setProperty("aegis.reconcile.poll-interval", "500ms");
-        System.setProperty("aegis.leader-election.enabled", "false");
-        System.setProperty("quarkus.http.port", "0");
-        System.setProperty("quarkus.log.level", "WARN");
-        System.setProperty("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
-        return new DemoEnvironment(api, client, fleet, prometheus);
+        DemoEnvironment env = new DemoEnvironment(api, client, fleet, prometheus);
+        env.controllerSettings().forEach(System::setProperty);
+        return env;
+    }
+
+    /**
+     * What points a controller at this environment, as system properties (the Kubernetes client reads them as it
+     * would a kubeconfig): the embedded API with the controller's token, the Prometheus, and its own settings.
+     */
+    public Map<String, String> controllerSettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("kubernetes.master", api.url());
+        settings.put("kubernetes.namespace", NAMESPACE);
+        settings.put("kubernetes.auth.tryKubeConfig", "false");
+        settings.put("kubernetes.auth.tryServiceAccount", "false");
+        settings.put("kubernetes.auth.token", CONTROLLER);
+        settings.put("quarkus.kubernetes-client.token", CONTROLLER);
+        settings.put("kubernetes.http2.disable", "true");
+        settings.put("aegis.prometheus.url", prometheus.url());
+        settings.put("aegis.reconcile.poll-interval", "500ms");
+        settings.put("aegis.leader-election.enabled", "false");
+        settings.put("quarkus.http.port", "0");
+        settings.put("quarkus.log.level", "WARN");
+        settings.put("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
+        return settings;
     }
 
     /** A client of the embedded API for the demo's own actions (the controller has its own). */

@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import dev.aegis.canary.api.CanarySpec;
 import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.rollout.Durations;
 
 /**
@@ -19,7 +20,10 @@ import dev.aegis.canary.rollout.Durations;
  * @param name a name for reports
  * @param description what the scenario shows
  * @param timeScale how many times faster than written the scenario runs; default 1
+ * @param kind the workload: Deployment (default) or DaemonSet
  * @param replicas pods of the Deployment
+ * @param nodes nodes the DaemonSet runs on, one pod each
+ * @param zones zones the nodes are spread over, as topology.kubernetes.io/zone labels; default 3
  * @param versions each version's behaviour, by name
  * @param initialVersion the version the Deployment runs when the Canary first sees it
  * @param templates AnalysisTemplates to apply, as paths under analysis-templates/
@@ -29,7 +33,8 @@ import dev.aegis.canary.rollout.Durations;
  * @param expect the outcome the scenario must have
  */
 @RegisterForReflection
-public record Scenario(String name, String description, Double timeScale, Integer replicas,
+public record Scenario(String name, String description, Double timeScale, WorkloadKind kind, Integer replicas,
+        Integer nodes, Integer zones,
         Map<String, Version> versions, String initialVersion, List<String> templates, CanarySpec canary,
         List<Event> timeline, String timeout, Expect expect) {
 
@@ -48,17 +53,38 @@ public record Scenario(String name, String description, Double timeScale, Intege
     }
 
     /**
-     * One thing that happens. Exactly one of push, set or prometheus.
+     * One thing that happens. Exactly one of push, set, prometheus, nodes or controller.
      *
      * @param at scenario time since the Canary was first Ready, e.g. "2m"
      * @param atStep instead of a time: when the release reaches the step of this weight
      * @param push Git changes the Deployment to this version
      * @param set a version starts behaving so from now on (its name in {@code version})
      * @param prometheus "stop" or "start": the Prometheus the controller asks goes away or comes back
+     * @param nodes the DaemonSet's nodes join, leave, fail or recover
+     * @param controller "restart": the controller process is killed (SIGKILL) and a new one starts
      * @param fault true when this is where the trouble starts: fault timings and exposure count from here
      */
     @RegisterForReflection
-    public record Event(String at, Integer atStep, String push, Change set, String prometheus, Boolean fault) {
+    public record Event(String at, Integer atStep, String push, Change set, String prometheus, NodeChange nodes,
+            String controller, Boolean fault) {
+    }
+
+    /**
+     * A change to the DaemonSet's nodes; exactly one field. Nodes that leave or fail are the canary's first (the
+     * hardest case: its share has to be found again elsewhere), then the primary's, in name order.
+     *
+     * @param add new nodes join, Ready, spread over the zones
+     * @param remove nodes are deleted, with their pods
+     * @param notReady nodes turn NotReady (their pods stop serving)
+     * @param ready NotReady nodes become Ready again
+     */
+    @RegisterForReflection
+    public record NodeChange(Integer add, Integer remove, Integer notReady, Integer ready) {
+
+        int fieldsSet() {
+            return (add != null ? 1 : 0) + (remove != null ? 1 : 0) + (notReady != null ? 1 : 0)
+                    + (ready != null ? 1 : 0);
+        }
     }
 
     /** A version's new behaviour: only the fields given change. */
@@ -74,6 +100,19 @@ public record Scenario(String name, String description, Double timeScale, Intege
      */
     @RegisterForReflection
     public record Expect(Phase phase, Integer lastStep, Double maxCanaryFailedRequests, Double minScenarioSeconds) {
+    }
+
+    public WorkloadKind kindOrDefault() {
+        return kind == null ? WorkloadKind.Deployment : kind;
+    }
+
+    public int zonesOrDefault() {
+        return zones == null ? 3 : zones;
+    }
+
+    /** Whether the timeline restarts the controller: then the controller runs as a process of its own. */
+    public boolean restartsController() {
+        return timeline != null && timeline.stream().anyMatch(e -> e.controller() != null);
     }
 
     public double scale() {
@@ -93,8 +132,23 @@ public record Scenario(String name, String description, Double timeScale, Intege
         if (timeScale != null && (timeScale < 1 || timeScale > 600)) {
             out.add("timeScale must be in 1..600, got " + timeScale);
         }
-        if (replicas == null || replicas < 1 || replicas > 500) {
-            out.add("replicas must be in 1..500, got " + replicas);
+        if (kindOrDefault() == WorkloadKind.Deployment) {
+            if (replicas == null || replicas < 1 || replicas > 500) {
+                out.add("replicas must be in 1..500, got " + replicas);
+            }
+            if (nodes != null) {
+                out.add("nodes is for a DaemonSet; a Deployment has replicas");
+            }
+        } else {
+            if (nodes == null || nodes < 1 || nodes > 2000) {
+                out.add("nodes must be in 1..2000 for a DaemonSet, got " + nodes);
+            }
+            if (replicas != null) {
+                out.add("replicas is for a Deployment; a DaemonSet runs one pod on each of its nodes");
+            }
+            if (zones != null && (zones < 1 || zones > 26)) {
+                out.add("zones must be in 1..26, got " + zones);
+            }
         }
         if (versions == null || versions.isEmpty()) {
             out.add("versions must name at least one version");
@@ -131,9 +185,27 @@ public record Scenario(String name, String description, Double timeScale, Intege
             } else if (canary != null && canary.getSteps() != null && !canary.getSteps().contains(e.atStep())) {
                 out.add(at + ".atStep must be one of canary.steps " + canary.getSteps() + ", got " + e.atStep());
             }
-            int kinds = (e.push() != null ? 1 : 0) + (e.set() != null ? 1 : 0) + (e.prometheus() != null ? 1 : 0);
+            int kinds = (e.push() != null ? 1 : 0) + (e.set() != null ? 1 : 0) + (e.prometheus() != null ? 1 : 0)
+                    + (e.nodes() != null ? 1 : 0) + (e.controller() != null ? 1 : 0);
             if (kinds != 1) {
-                out.add(at + " needs exactly one of push, set, prometheus");
+                out.add(at + " needs exactly one of push, set, prometheus, nodes, controller");
+            }
+            if (e.nodes() != null) {
+                if (kindOrDefault() != WorkloadKind.DaemonSet) {
+                    out.add(at + ".nodes needs kind: DaemonSet");
+                }
+                if (e.nodes().fieldsSet() != 1) {
+                    out.add(at + ".nodes needs exactly one of add, remove, notReady, ready");
+                }
+                for (Integer n : java.util.Arrays.asList(e.nodes().add(), e.nodes().remove(), e.nodes().notReady(),
+                        e.nodes().ready())) {
+                    if (n != null && (n < 1 || n > 2000)) {
+                        out.add(at + ".nodes counts must be in 1..2000, got " + n);
+                    }
+                }
+            }
+            if (e.controller() != null && !e.controller().equals("restart")) {
+                out.add(at + ".controller must be restart, got " + e.controller());
             }
             if (e.push() != null && (versions == null || !versions.containsKey(e.push()))) {
                 out.add(at + ".push must be one of versions, got " + e.push());

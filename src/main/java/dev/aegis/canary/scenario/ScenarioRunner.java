@@ -22,7 +22,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +48,7 @@ import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 import dev.aegis.canary.sim.VersionBehaviour;
+import dev.aegis.canary.workload.DaemonSetWorkloads;
 
 /**
  * Plays a scenario against a running controller: creates the Deployment, its Canary and templates in a namespace of
@@ -65,20 +71,30 @@ public final class ScenarioRunner {
     private final PrometheusProcess prometheus;
     private final Consumer<String> say;
     private final LongSupplier controllerRequests;
+    private final Controller controller;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** The controller the scenario plays against, for the events that happen to it. */
+    public interface Controller {
+
+        /** Kills the controller as a node failure would (nothing in memory survives) and starts a new one. */
+        void restart();
+    }
 
     /**
      * @param say where the timeline goes, one line per change
      * @param controllerRequests how many requests the controller made to the API so far; null where that is not
      *     counted
+     * @param controller the controller, for {@code controller: restart}; null where it cannot be restarted
      */
     public ScenarioRunner(KubernetesClient client, FleetSimulator fleet, PrometheusProcess prometheus,
-            Consumer<String> say, LongSupplier controllerRequests) {
+            Consumer<String> say, LongSupplier controllerRequests, Controller controller) {
         this.client = client;
         this.fleet = fleet;
         this.prometheus = prometheus;
         this.say = say;
         this.controllerRequests = controllerRequests;
+        this.controller = controller;
     }
 
     public static String image(Scenario s, String version) {
@@ -91,10 +107,15 @@ public final class ScenarioRunner {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("scenario " + s.name() + ": " + String.join("; ", problems));
         }
+        if (s.restartsController() && controller == null) {
+            throw new IllegalArgumentException("scenario " + s.name() + ": controller: restart needs the controller "
+                    + "in a process of its own (java -jar target/quarkus-app/quarkus-run.jar simulate ...)");
+        }
         setUp(s, namespace);
         awaitReady(namespace);
-        say.accept(String.format("%-9s %s: %d pods of %s, Ready; t=0", "0.0s", s.name(), s.replicas(),
-                s.initialVersion()));
+        say.accept(String.format("%-9s %s: %s of %s, Ready; t=0", "0.0s", s.name(), daemonSet(s)
+                ? s.nodes() + " nodes in " + s.zonesOrDefault() + " zones, one pod each"
+                : s.replicas() + " pods", s.initialVersion()));
         Play play = new Play(s, namespace);
         long deadline = play.t0 + scaled(s.timeoutOrDefault(), s.scale()).toNanos();
         try {
@@ -116,7 +137,14 @@ public final class ScenarioRunner {
         for (String path : s.templates() == null ? List.<String>of() : s.templates()) {
             client.resource(template(path)).inNamespace(namespace).create();
         }
-        client.resource(deployment(s, namespace)).create();
+        if (daemonSet(s)) {
+            for (int i = 1; i <= s.nodes(); i++) {
+                client.resource(node(s, i)).create();
+            }
+            client.resource(daemonSet(s, namespace)).create();
+        } else {
+            client.resource(deployment(s, namespace)).create();
+        }
         client.resource(canary(s, namespace)).create();
     }
 
@@ -242,6 +270,7 @@ public final class ScenarioRunner {
         }
 
         private void fire(Scenario.Event e, double now) {
+            say.accept(String.format("%-9s %s", seconds(now), describe(e)));
             apply(s, namespace, e);
             if (e.push() != null) {
                 pushed = true;
@@ -251,7 +280,6 @@ public final class ScenarioRunner {
                 onset = now;
                 atOnset = fleet.served(namespace, canaryPods);
             }
-            say.accept(String.format("%-9s %s", seconds(now), describe(e)));
         }
 
         Summary summary() {
@@ -297,19 +325,32 @@ public final class ScenarioRunner {
         return s.canary().getSteps() == null ? 4 : s.canary().getSteps().size();
     }
 
+    /** The target's own pods (the primary's are named web-primary-…): the canary's, whatever the workload. */
     private int canaryPodsRunning(String namespace) {
-        Deployment target = client.apps().deployments().inNamespace(namespace).withName(APP).get();
-        return target == null || target.getStatus() == null || target.getStatus().getReplicas() == null
-                ? 0
-                : target.getStatus().getReplicas();
+        return (int) fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
+                .filter(pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-")).count();
+    }
+
+    private static boolean daemonSet(Scenario s) {
+        return s.kindOrDefault() == WorkloadKind.DaemonSet;
     }
 
     private void apply(Scenario s, String namespace, Scenario.Event e) {
         if (e.push() != null) {
             // As Git would: a write of the field, not a read-modify-write that the controller's writes could refuse.
-            client.apps().deployments().inNamespace(namespace).withName(APP).patch(PatchContext.of(PatchType.JSON),
-                    "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\""
-                            + image(s, e.push()) + "\"}]");
+            String patch = "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\""
+                    + image(s, e.push()) + "\"}]";
+            if (daemonSet(s)) {
+                client.apps().daemonSets().inNamespace(namespace).withName(APP).patch(PatchContext.of(
+                        PatchType.JSON), patch);
+            } else {
+                client.apps().deployments().inNamespace(namespace).withName(APP).patch(PatchContext.of(
+                        PatchType.JSON), patch);
+            }
+        } else if (e.nodes() != null) {
+            changeNodes(s, namespace, e.nodes());
+        } else if (e.controller() != null) {
+            controller.restart();
         } else if (e.set() != null) {
             VersionBehaviour b = fleet.behaviourOf(image(s, e.set().version()));
             if (e.set().errorRatio() != null) {
@@ -328,11 +369,25 @@ public final class ScenarioRunner {
     }
 
     private static String describe(Scenario.Event e) {
-        String what = e.push() != null
-                ? "push " + e.push()
-                : e.set() != null
-                        ? "version " + e.set().version() + " now behaves: " + change(e.set())
-                        : "Prometheus " + (e.prometheus().equals("stop") ? "stopped" : "started");
+        String what;
+        if (e.push() != null) {
+            what = "push " + e.push();
+        } else if (e.set() != null) {
+            what = "version " + e.set().version() + " now behaves: " + change(e.set());
+        } else if (e.prometheus() != null) {
+            what = "Prometheus " + (e.prometheus().equals("stop") ? "stopped" : "started");
+        } else if (e.nodes() != null) {
+            Scenario.NodeChange n = e.nodes();
+            what = n.add() != null
+                    ? n.add() + " nodes join"
+                    : n.remove() != null
+                            ? n.remove() + " nodes removed"
+                            : n.notReady() != null
+                                    ? n.notReady() + " nodes NotReady"
+                                    : n.ready() + " nodes Ready again";
+        } else {
+            what = "controller killed (SIGKILL); a new one starts";
+        }
         return what + (Boolean.TRUE.equals(e.fault()) ? "  (fault onset)" : "");
     }
 
@@ -372,6 +427,87 @@ public final class ScenarioRunner {
         return b;
     }
 
+    /** Nodes of a scenario carry this label, which its DaemonSet selects: scenarios never share nodes. */
+    static final String SCENARIO_LABEL = "simulate.aegis.dev/scenario";
+    static final String ZONE = "topology.kubernetes.io/zone";
+
+    private static Node node(Scenario s, int index) {
+        return new NodeBuilder()
+                .withNewMetadata().withName(String.format("%s-node-%04d", s.name(), index))
+                .withLabels(Map.of(SCENARIO_LABEL, s.name(), ZONE, "zone-" + (char) ('a' + (index - 1)
+                        % s.zonesOrDefault())))
+                .endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                .build();
+    }
+
+    private List<Node> nodes(Scenario s) {
+        return client.nodes().withLabel(SCENARIO_LABEL, s.name()).list().getItems().stream()
+                .sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+    }
+
+    private static boolean ready(Node n) {
+        return n.getStatus() != null && n.getStatus().getConditions() != null && n.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Nodes join, leave, fail or recover; those that leave or fail are the canary's first. */
+    private void changeNodes(Scenario s, String namespace, Scenario.NodeChange change) {
+        List<Node> all = nodes(s);
+        if (change.add() != null) {
+            int last = all.stream().mapToInt(n -> Integer.parseInt(n.getMetadata().getName().substring(
+                    n.getMetadata().getName().lastIndexOf('-') + 1))).max().orElse(0);
+            for (int i = 1; i <= change.add(); i++) {
+                client.resource(node(s, last + i)).create();
+            }
+            return;
+        }
+        if (change.ready() != null) {
+            all.stream().filter(n -> !ready(n)).limit(change.ready()).forEach(n -> setReady(n, true));
+            return;
+        }
+        String label = DaemonSetWorkloads.nodeLabel(canary(s, namespace));
+        List<Node> chosen = all.stream().filter(ScenarioRunner::ready)
+                .sorted(Comparator.comparing((Node n) -> !DaemonSetWorkloads.CANARY.equals(n.getMetadata()
+                        .getLabels().get(label))).thenComparing(n -> n.getMetadata().getName()))
+                .limit(change.remove() != null ? change.remove() : change.notReady()).toList();
+        for (Node n : chosen) {
+            if (change.remove() != null) {
+                client.resource(n).delete();
+            } else {
+                setReady(n, false);
+            }
+        }
+    }
+
+    private void setReady(Node node, boolean ready) {
+        client.nodes().withName(node.getMetadata().getName()).editStatus(n -> {
+            n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+                    .forEach(c -> c.setStatus(ready ? "True" : "False"));
+            return n;
+        });
+    }
+
+    private DaemonSet daemonSet(Scenario s, String namespace) {
+        return new DaemonSetBuilder()
+                .withNewMetadata().withName(APP).withNamespace(namespace).withLabels(Map.of("app", APP))
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector().withMatchLabels(Map.of("app", APP)).endSelector()
+                .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(new IntOrString("10%")).endRollingUpdate().endUpdateStrategy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
+                .withNewSpec()
+                .withNodeSelector(Map.of(SCENARIO_LABEL, s.name()))
+                .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
     private Deployment deployment(Scenario s, String namespace) {
         return new DeploymentBuilder()
                 .withNewMetadata().withName(APP).withNamespace(namespace).withLabels(Map.of("app", APP))
@@ -392,7 +528,7 @@ public final class ScenarioRunner {
     /** The scenario's Canary spec on the simulated Deployment, its durations scaled. */
     static Canary canary(Scenario s, String namespace) {
         CanarySpec spec = Serialization.clone(s.canary());
-        spec.setTargetRef(new TargetRef(WorkloadKind.Deployment, APP));
+        spec.setTargetRef(new TargetRef(s.kindOrDefault(), APP));
         double scale = s.scale();
         if (spec.getAnalysis() != null && spec.getAnalysis().getInterval() != null) {
             spec.getAnalysis().setInterval(scaled(spec.getAnalysis().getInterval(), scale));

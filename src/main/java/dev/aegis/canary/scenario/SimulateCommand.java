@@ -41,6 +41,20 @@ public class SimulateCommand {
         return s;
     }
 
+    /**
+     * Whether the scenarios of these arguments restart the controller: then it runs in a process of its own, and the
+     * one in this process must not start. Files that cannot be read say no here and are reported by {@link #run}.
+     */
+    public static boolean restartsController(List<String> args) {
+        return args.stream().anyMatch(file -> {
+            try {
+                return read(Path.of(file)).restartsController();
+            } catch (IOException | IllegalArgumentException e) {
+                return false;
+            }
+        });
+    }
+
     public int run(List<String> args, DemoEnvironment env, PrintStream out, PrintStream err) {
         if (args.isEmpty()) {
             err.println("usage: simulate SCENARIO.yaml...   (scenarios/ holds a library of them)");
@@ -58,8 +72,28 @@ public class SimulateCommand {
                 return 2;
             }
         }
-        ScenarioRunner runner = new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
-                env::controllerRequests);
+        SeparateController separate = null;
+        if (scenarios.stream().anyMatch(Scenario::restartsController)) {
+            Path app = SeparateController.packagedApplication();
+            if (app == null) {
+                err.println("controller: restart needs the packaged application: java -jar "
+                        + "target/quarkus-app/quarkus-run.jar simulate ...");
+                return 2;
+            }
+            out.println("a scenario restarts the controller: it runs in a process of its own, as in a cluster");
+            separate = SeparateController.start(app, env.controllerSettings(), out::println);
+        }
+        try {
+            return play(scenarios, new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
+                    env::controllerRequests, separate), out);
+        } finally {
+            if (separate != null) {
+                separate.close();
+            }
+        }
+    }
+
+    private static int play(List<Scenario> scenarios, ScenarioRunner runner, PrintStream out) {
         List<Summary> summaries = new ArrayList<>();
         for (Scenario scenario : scenarios) {
             out.println();

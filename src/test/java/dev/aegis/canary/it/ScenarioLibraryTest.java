@@ -32,7 +32,8 @@ import dev.aegis.canary.sim.PrometheusProcess;
  * Every scenario of scenarios/, played with the controller under test at the scenario's own time scale: its outcome
  * must be the one it expects, and the summary must tell the same story as the status (steps in order, a fault's
  * timings and the requests it failed). Scenarios that leave Prometheus alone are played all at once, each in its
- * own namespace, as one controller serves many Canaries; those that stop it are played alone, after them.
+ * own namespace, as one controller serves many Canaries; those that stop it are played alone, after them. Those that
+ * restart the controller are SimulateIT's.
  */
 @QuarkusTest
 class ScenarioLibraryTest extends FleetTest {
@@ -55,10 +56,13 @@ class ScenarioLibraryTest extends FleetTest {
         }
     }
 
-    /** The library, those that stop Prometheus last. */
+    /**
+     * The library, those that stop Prometheus last. Those that restart the controller need it in a process of its
+     * own: SimulateIT plays them with the packaged application.
+     */
     static Stream<Path> scenarios() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("scenarios"))) {
-            return files.filter(f -> f.toString().endsWith(".yaml"))
+            return files.filter(f -> f.toString().endsWith(".yaml")).filter(f -> !read(f).restartsController())
                     .sorted(Comparator.comparing((Path f) -> disruptive(read(f))).thenComparing(Path::toString))
                     .toList().stream();
         }
@@ -86,7 +90,7 @@ class ScenarioLibraryTest extends FleetTest {
     CompletableFuture<Summary> start(Path file) {
         Scenario s = read(file);
         ScenarioRunner runner = new ScenarioRunner(client, fleet, prometheus, line -> System.out.println(s.name()
-                + " " + line), null); // the test API server does not count the controller's requests
+                + " " + line), null, null); // the test API server does not count the controller's requests
         return CompletableFuture.supplyAsync(() -> runner.run(s, "scn-" + s.name()), Executors.newSingleThreadExecutor(
                 r -> {
                     Thread t = new Thread(r, "scenario-" + s.name());

@@ -39,7 +39,7 @@ class ScenarioTest {
                 "canary (the Canary's spec) is required",
                 "timeline[0].at must be a duration such as 90s or 2m, got soon",
                 "timeline[0].push must be one of versions, got v3",
-                "timeline[1] needs exactly one of push, set, prometheus",
+                "timeline[1] needs exactly one of push, set, prometheus, nodes, controller",
                 "timeline[2].prometheus must be stop or start, got pause");
     }
 
@@ -63,6 +63,49 @@ class ScenarioTest {
         assertThat(s.canary().getAnalysis().getInterval()).as("the scenario itself is left as written")
                 .isEqualTo("1m");
         assertThat(ScenarioRunner.scaled(Duration.ofSeconds(10), 3)).isEqualTo(Duration.ofMillis(3333));
+    }
+
+    @Test
+    void nodeAndControllerEventsNameWhatIsWrong() {
+        Scenario s = parse("""
+                name: churn
+                kind: DaemonSet
+                replicas: 3
+                zones: 30
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {at: 1m, nodes: {add: 2, remove: 1}}
+                  - {at: 2m, nodes: {notReady: 0}}
+                  - {at: 3m, controller: stop}
+                """);
+        assertThat(s.problems()).containsExactly(
+                "nodes must be in 1..2000 for a DaemonSet, got null",
+                "replicas is for a Deployment; a DaemonSet runs one pod on each of its nodes",
+                "zones must be in 1..26, got 30",
+                "timeline[0].nodes needs exactly one of add, remove, notReady, ready",
+                "timeline[1].nodes counts must be in 1..2000, got 0",
+                "timeline[2].controller must be restart, got stop");
+        Scenario deployment = parse("""
+                name: churn
+                replicas: 3
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {at: 1m, nodes: {add: 2}}
+                """);
+        assertThat(deployment.problems()).containsExactly("timeline[0].nodes needs kind: DaemonSet");
+        assertThat(parse("""
+                name: restarts
+                replicas: 3
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {atStep: 10, controller: restart}
+                """).restartsController()).isTrue();
     }
 
     @Test
