@@ -2,6 +2,7 @@ package dev.aegis.canary.scenario;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ import dev.aegis.canary.rollout.Durations;
  * @param nodes nodes the DaemonSet runs on, one pod each
  * @param zones zones the nodes are spread over, as topology.kubernetes.io/zone labels; default 3
  * @param versions each version's behaviour, by name
- * @param initialVersion the version the Deployment runs when the Canary first sees it
+ * @param initialVersion the version the workload runs when the Canary first sees it
  * @param templates AnalysisTemplates to apply, as paths under analysis-templates/
  * @param canary the Canary's spec (its targetRef is the simulated Deployment's)
  * @param timeline what happens, in order of time
@@ -197,7 +198,7 @@ public record Scenario(String name, String description, Double timeScale, Worklo
                 if (e.nodes().fieldsSet() != 1) {
                     out.add(at + ".nodes needs exactly one of add, remove, notReady, ready");
                 }
-                for (Integer n : java.util.Arrays.asList(e.nodes().add(), e.nodes().remove(), e.nodes().notReady(),
+                for (Integer n : Arrays.asList(e.nodes().add(), e.nodes().remove(), e.nodes().notReady(),
                         e.nodes().ready())) {
                     if (n != null && (n < 1 || n > 2000)) {
                         out.add(at + ".nodes counts must be in 1..2000, got " + n);

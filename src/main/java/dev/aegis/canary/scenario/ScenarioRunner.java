@@ -51,9 +51,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 
 /**
- * Plays a scenario against a running controller: creates the Deployment, its Canary and templates in a namespace of
- * their own, waits for the Canary to be Ready, then follows the timeline (pushing versions, changing how a version
- * behaves, stopping Prometheus) while it watches the Canary, until the last release ends or the timeout. The
+ * Plays a scenario against a running controller: creates the workload (a Deployment, or a DaemonSet and its nodes),
+ * its Canary and templates in a namespace of their own, waits for the Canary to be Ready, then follows the timeline
+ * (pushing versions, changing how a version behaves, stopping Prometheus, nodes that come and go, restarting the
+ * controller) while it watches the Canary, until the last release ends or the timeout. The
  * controller is the real one, working through the API server it was given; the runner only does what Git, the
  * pods and the operators of Prometheus would.
  */
@@ -525,7 +526,7 @@ public final class ScenarioRunner {
                 .build();
     }
 
-    /** The scenario's Canary spec on the simulated Deployment, its durations scaled. */
+    /** The scenario's Canary spec on the simulated workload, its durations scaled. */
     static Canary canary(Scenario s, String namespace) {
         CanarySpec spec = Serialization.clone(s.canary());
         spec.setTargetRef(new TargetRef(s.kindOrDefault(), APP));
