@@ -2,8 +2,11 @@ package dev.aegis.canary.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,15 +35,43 @@ final class ControllerProcess implements AutoCloseable {
 
     /** @param settings configuration keys beyond what points it at the cluster (e.g. leader election on or off) */
     static ControllerProcess start(String name, ProcessCluster cluster, Map<String, String> settings) {
-        Path app = NATIVE.isBlank() ? APP : Path.of(NATIVE);
+        if (!NATIVE.isBlank()) {
+            return launch(name, cluster, settings, Path.of(NATIVE), List.of(NATIVE), List.of(), null);
+        }
+        // C1 only and one GC thread: a test starts several, on build machines of two cores
+        List<String> jvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+        return launch(name, cluster, settings, APP, jvm, List.of("-jar", APP.toString()), null);
+    }
+
+    /**
+     * The JVM application on a JDK of choice with JVM options of choice (a benchmark comparing them), run as the image
+     * runs it: from the application's directory, where the AppCDS archive Quarkus builds expects it (its class path
+     * entries are relative).
+     *
+     * @param javaHome the JDK (or JRE) whose bin/java runs it
+     * @param jvmOptions the JVM options, in place of the tests' own
+     */
+    static ControllerProcess start(String name, ProcessCluster cluster, Map<String, String> settings, Path javaHome,
+            List<String> jvmOptions) {
+        List<String> jvm = new ArrayList<>();
+        jvm.add(javaHome.resolve("bin").resolve("java").toString());
+        jvm.addAll(jvmOptions);
+        return launch(name, cluster, settings, APP, jvm, List.of("-jar", APP.getFileName().toString()),
+                APP.getParent());
+    }
+
+    /**
+     * @param head the executable and its options, before the configuration keys
+     * @param tail what follows the configuration keys
+     * @param directory the working directory; null: this process's own
+     */
+    private static ControllerProcess launch(String name, ProcessCluster cluster, Map<String, String> settings,
+            Path app, List<String> head, List<String> tail, Path directory) {
         if (!Files.exists(app)) {
             throw new IllegalStateException(app + " is missing: these tests run after `./mvnw package`");
         }
-        List<String> command = new ArrayList<>(NATIVE.isBlank()
-                // C1 only and one GC thread: a test starts several, on build machines of two cores
-                ? List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
-                : List.of(NATIVE));
+        List<String> command = new ArrayList<>(head);
         Map<String, String> properties = new java.util.TreeMap<>(Map.of(
                 "kubernetes.master", cluster.url(),
                 "kubernetes.namespace", ProcessCluster.CONTROLLER_NAMESPACE,
@@ -54,15 +85,25 @@ final class ControllerProcess implements AutoCloseable {
                 "quarkus.http.port", "0"));
         properties.putAll(settings);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        if (NATIVE.isBlank()) {
-            command.addAll(List.of("-jar", APP.toString()));
-        }
+        command.addAll(tail);
         try {
             Path log = Files.createDirectories(Path.of("target", "controllers")).resolve(name + ".log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
+            if (directory != null) {
+                builder.directory(directory.toFile());
+            }
             builder.environment().put("HOSTNAME", name);
             return new ControllerProcess(name, log, builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A free loopback port, for a controller's HTTP server (its /q/metrics) to listen on. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -80,13 +121,25 @@ final class ControllerProcess implements AutoCloseable {
     /** As a node failure or an OOM kill would: SIGKILL, no shutdown hook runs. */
     void kill() {
         process.destroyForcibly();
-        waitFor();
+        waitFor(Duration.ofSeconds(30));
     }
 
-    private void waitFor() {
+    /**
+     * As Kubernetes stops a Pod: SIGTERM, and the shutdown hooks run; so does what a JVM does at exit (writing a CDS
+     * archive or an AOT cache, which may take a while).
+     *
+     * @return the exit code
+     */
+    int stop(Duration timeout) {
+        process.destroy();
+        waitFor(timeout);
+        return process.exitValue();
+    }
+
+    private void waitFor(Duration timeout) {
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(name + " did not stop within 30 s");
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " did not stop within " + timeout.toSeconds() + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,8 +158,7 @@ final class ControllerProcess implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            process.destroy();
-            waitFor();
+            stop(Duration.ofSeconds(30));
         }
     }
 }

@@ -37,14 +37,33 @@ final class ProcessCluster implements AutoCloseable {
         this.prometheus = prometheus;
     }
 
+    /**
+     * How the cluster runs.
+     *
+     * @param scrapeInterval how often Prometheus scrapes the pods (and refreshes their discovery)
+     * @param fleetTick how often the simulated workload controllers and kubelets act
+     */
+    record Settings(Duration scrapeInterval, Duration fleetTick) {
+
+        /** Rollouts of seconds, as the *IT tests run them. */
+        static Settings defaults() {
+            return new Settings(Duration.ofMillis(500), Duration.ofMillis(100));
+        }
+    }
+
     static ProcessCluster start() {
+        return start(Settings.defaults());
+    }
+
+    static ProcessCluster start(Settings settings) {
         EmbeddedApiServer api = EmbeddedApiServer.start(true);
         KubernetesClient client = api.client(TEST, null);
         client.resource(new NamespaceBuilder().withNewMetadata().withName(CONTROLLER_NAMESPACE).endMetadata()
                 .build()).create();
         FleetSimulator fleet = FleetSimulator.create(new FleetSimulator.Options(50, List.of("node-a", "node-b"),
-                Duration.ofMillis(100))).attach(client);
-        PrometheusProcess prometheus = PrometheusProcess.start(fleet.serviceDiscoveryUrl(), Duration.ofMillis(500));
+                settings.fleetTick())).attach(client);
+        PrometheusProcess prometheus = PrometheusProcess.start(fleet.serviceDiscoveryUrl(),
+                settings.scrapeInterval());
         return new ProcessCluster(api, client, fleet, prometheus);
     }
 
@@ -62,6 +81,11 @@ final class ProcessCluster implements AutoCloseable {
 
     PrometheusProcess prometheus() {
         return prometheus;
+    }
+
+    /** How many requests whoever authenticated as {@code who} made so far (cheaper than {@link #calls}). */
+    long requests(String who) {
+        return api.count(who);
     }
 
     /** The requests made so far by whoever authenticated as {@code who}, that match. */
