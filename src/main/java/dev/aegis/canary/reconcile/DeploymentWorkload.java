@@ -1,14 +1,11 @@
 package dev.aegis.canary.reconcile;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 
 import dev.aegis.canary.analysis.PodScope;
 import dev.aegis.canary.api.Canary;
@@ -25,10 +22,10 @@ import dev.aegis.canary.routing.ReplicaTrafficRouter;
 import dev.aegis.canary.routing.TrafficRouter;
 import dev.aegis.canary.routing.WeightedTrafficRouter;
 import dev.aegis.canary.workload.DeploymentWorkloads;
-import dev.aegis.canary.workload.Labels;
 import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.PodNames;
 import dev.aegis.canary.workload.PrimaryAutoscalers;
+import dev.aegis.canary.workload.ReplicaSetNames;
 import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.Rollouts;
 
@@ -40,13 +37,13 @@ final class DeploymentWorkload implements Workload {
     /** The beans a Deployment workload works with. */
     record Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
             WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services,
-            PrimaryAutoscalers autoscalers, Ownership ownership, Map<String, Map.Entry<String, String>> podHashes) {
+            PrimaryAutoscalers autoscalers, Ownership ownership, ReplicaSetNames replicaSets) {
 
         Tools(DeploymentWorkloads ops, ReplicaTrafficRouter replicas, WeightedTrafficRouter gatewayApi,
                 WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services,
                 PrimaryAutoscalers autoscalers, Ownership ownership) {
             this(ops, replicas, gatewayApi, nginx, defaultRouter, services, autoscalers, ownership,
-                    new ConcurrentHashMap<>());
+                    new ReplicaSetNames(ops));
         }
 
         /**
@@ -248,25 +245,23 @@ final class DeploymentWorkload implements Workload {
     /** The canary's ReplicaSet for the revision under test, and the primary's. */
     @Override
     public PodScope podScope(String canaryRevision) {
-        List<ReplicaSet> canarySets = tools.ops().replicaSetOf(target, canaryRevision).map(List::of)
-                .orElse(List.of());
-        List<ReplicaSet> primarySets = primary == null ? List.of() : tools.ops().replicaSets(primary);
+        List<String> canarySets = tools.replicaSets().canary(key(), target, canaryRevision)
+                .map(ReplicaSetNames.CanarySet::name).map(List::of).orElse(List.of());
+        List<String> primarySets = primary == null ? List.of() : tools.replicaSets().primary(key(), primary);
         return PodScope.pods(PodNames.regexFor(canarySets), PodNames.regexFor(primarySets));
     }
 
-    /** The pod-template-hash of the revision under test, looked up once per revision. */
+    /** The pod-template-hash of the revision under test, once its ReplicaSet exists. */
     private Optional<String> canaryPodHash(String revision) {
-        String key = canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName();
-        Map.Entry<String, String> known = tools.podHashes().get(key);
-        if (known != null && known.getKey().equals(revision)) {
-            return Optional.of(known.getValue());
-        }
-        Optional<String> hash = tools.ops().replicaSetOf(target, revision)
-                .map(rs -> rs.getMetadata().getLabels() == null
-                        ? null
-                        : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH));
-        hash.ifPresent(h -> tools.podHashes().put(key, Map.entry(revision, h)));
-        return hash;
+        return tools.replicaSets().canary(key(), target, revision).map(ReplicaSetNames.CanarySet::podHash);
+    }
+
+    private String key() {
+        return key(canary);
+    }
+
+    static String key(Canary canary) {
+        return canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName();
     }
 
     @Override
@@ -315,7 +310,7 @@ final class DeploymentWorkload implements Workload {
             }
             tools.services().release(canary, tools.ownership());
         }
-        tools.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
+        tools.replicaSets().forget(key());
         return current("").done();
     }
 

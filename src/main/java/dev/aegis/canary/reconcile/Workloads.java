@@ -55,7 +55,7 @@ public class Workloads {
      * target gone first).
      */
     void forget(Canary canary) {
-        deployments.podHashes().remove(canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName());
+        deployments.replicaSets().forget(DeploymentWorkload.key(canary));
         deployments.services().forget(canary);
     }
 

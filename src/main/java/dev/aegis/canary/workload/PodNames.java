@@ -1,9 +1,7 @@
 package dev.aegis.canary.workload;
 
-import java.util.List;
+import java.util.Collection;
 import java.util.TreeSet;
-
-import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 
 /**
  * Anchored regexes of the names of a ReplicaSet's pods. The API server names them {@code <replicaset>-<5 chars>},
@@ -17,13 +15,14 @@ public final class PodNames {
     private PodNames() {
     }
 
-    public static String regexFor(List<ReplicaSet> replicaSets) {
+    /** The pods of the ReplicaSets named. */
+    public static String regexFor(Collection<String> replicaSets) {
         if (replicaSets.isEmpty()) {
             return Regexes.NOTHING;
         }
         TreeSet<String> prefixes = new TreeSet<>();
-        for (ReplicaSet rs : replicaSets) {
-            prefixes.add(Regexes.quote(prefix(rs.getMetadata().getName())));
+        for (String rs : replicaSets) {
+            prefixes.add(Regexes.quote(prefix(rs)));
         }
         return "^(" + String.join("|", prefixes) + ")[a-z0-9]{5}$";
     }
