@@ -23,12 +23,9 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
@@ -36,7 +33,7 @@ import dev.aegis.canary.reconcile.ApiAccess;
 
 /**
  * A Kubernetes API for the demo, {@code simulate} and the tests that run controllers as processes: fabric8's mock
- * server in CRUD mode, in-process, on loopback. It records who made each request (the bearer token each client is
+ * server in CRUD mode, in-process, on loopback, its store indexed ({@link IndexedCrudDispatcher}). It records who made each request (the bearer token each client is
  * given), so the controller's own requests can be told from the simulation's, and answers a controller that asks
  * what it may do (as the Operator SDK does before leader election) with the Role of deploy/.
  */
@@ -53,6 +50,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
     /** The CRDs of deploy/crds, which the build puts on the classpath under crds/. */
     static final List<String> CRDS = List.of("canaries", "analysistemplates", "clusteranalysistemplates",
             "notificationproviders");
+
+    /** Where a client asks what it may do: answered with the Role of deploy/. */
+    private static final String RULES_REVIEW = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
 
     private final KubernetesMockServer server;
     private final Queue<Call> calls;
@@ -74,8 +74,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
         Queue<Call> calls = new ConcurrentLinkedQueue<>();
         Map<String, LongAdder> counts = new ConcurrentHashMap<>();
         AtomicBoolean setUp = new AtomicBoolean();
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
+        String rights = Serialization.asJson(rulesReview());
+        IndexedCrudDispatcher dispatcher = new IndexedCrudDispatcher() {
 
             @Override
             public MockResponse dispatch(RecordedRequest request) {
@@ -87,24 +87,20 @@ public final class EmbeddedApiServer implements AutoCloseable {
                         calls.add(new Call(who, request.getMethod(), request.getPath()));
                     }
                 }
+                if (request.getMethod().equals("POST") && request.getPath().equals(RULES_REVIEW)) {
+                    return new MockResponse().setResponseCode(201).setBody(rights);
+                }
                 return super.dispatch(request);
             }
         };
         KubernetesMockServer server = new KubernetesMockServer(
-                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
                 dispatcher, false);
         try {
             server.init(InetAddress.getByName("127.0.0.1"), 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded Kubernetes API", e);
         }
-        List<ResourceRule> role = ApiAccess.NAMESPACE_RULES.stream().map(r -> new ResourceRuleBuilder()
-                .withApiGroups(r.apiGroup()).withResources(r.resource()).withVerbs(List.copyOf(r.verbs())).build())
-                .toList();
-        SelfSubjectRulesReview rights = new SelfSubjectRulesReviewBuilder().withNewStatus()
-                .withResourceRules(role).withIncomplete(false).endStatus().build();
-        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-                .andReturn(201, rights).always();
         EmbeddedApiServer api = new EmbeddedApiServer(server, calls, counts);
         try (KubernetesClient installer = api.client("installer", null)) {
             for (String crd : CRDS) {
@@ -122,6 +118,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
         }
         setUp.set(true);
         return api;
+    }
+
+    private static SelfSubjectRulesReview rulesReview() {
+        List<ResourceRule> role = ApiAccess.NAMESPACE_RULES.stream().map(r -> new ResourceRuleBuilder()
+                .withApiGroups(r.apiGroup()).withResources(r.resource()).withVerbs(List.copyOf(r.verbs())).build())
+                .toList();
+        return new SelfSubjectRulesReviewBuilder().withNewStatus().withResourceRules(role).withIncomplete(false)
+                .endStatus().build();
     }
 
     public String url() {
