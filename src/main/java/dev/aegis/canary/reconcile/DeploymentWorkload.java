@@ -43,7 +43,7 @@ final class DeploymentWorkload implements Workload {
                 WeightedTrafficRouter nginx, RouterType defaultRouter, CanaryServices services,
                 PrimaryAutoscalers autoscalers, Ownership ownership) {
             this(ops, replicas, gatewayApi, nginx, defaultRouter, services, autoscalers, ownership,
-                    new ReplicaSetNames(ops));
+                    new ReplicaSetNames(ops::replicaSets, System::nanoTime));
         }
 
         /**

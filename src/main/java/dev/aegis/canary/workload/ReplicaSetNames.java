@@ -1,9 +1,13 @@
 package dev.aegis.canary.workload;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -12,25 +16,47 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
  * The names of the ReplicaSets a Canary's analysis and Services need, LISTed once per revision and remembered: the
  * ReplicaSet of a template keeps its name and pod-template-hash for life, so reading them again on every reconcile
  * and check only loads the API server (with hundreds of Canaries, LISTs of ReplicaSets were most of the
- * controller's reads). Nothing is remembered before the ReplicaSet exists, so a revision the Deployment controller
- * has not acted on yet is looked for again next time. Keyed by Canary ({@code namespace/name}).
+ * controller's reads). Until the ReplicaSet exists, it is looked for again only once the Deployment changed (the
+ * Deployment controller writes the Deployment when it makes one) or a minute later: a rollout waiting on a slow
+ * cluster must not LIST on every reconcile, which is what slows a cluster further. Keyed by Canary
+ * ({@code namespace/name}).
  */
 public final class ReplicaSetNames {
+
+    /** Looked for again this long after a LIST that did not find it, even if the Deployment did not change. */
+    static final Duration RELOOK = Duration.ofMinutes(1);
 
     /** The canary's ReplicaSet for a revision of the target. */
     public record CanarySet(String revision, String name, String podHash) {
     }
 
-    /** The primary's ReplicaSets, current and older, when its template was {@code revision}. */
-    private record PrimarySets(String revision, List<String> names) {
+    /**
+     * What a LIST found for a revision of a Deployment: the names of its ReplicaSets, and whether the revision's own
+     * was among them (then it is final); if not, which version of the Deployment it was and when.
+     */
+    private record Found(String revision, List<String> names, boolean complete, String deploymentVersion,
+            long atNanos) {
+
+        boolean answers(String revision, Deployment d, long now) {
+            return this.revision.equals(revision) && (complete
+                    || Objects.equals(deploymentVersion, d.getMetadata().getResourceVersion())
+                            && now - atNanos < RELOOK.toNanos());
+        }
     }
 
-    private final DeploymentWorkloads ops;
+    private final Function<Deployment, List<ReplicaSet>> list;
+    private final LongSupplier nanos;
     private final Map<String, CanarySet> canaries = new ConcurrentHashMap<>();
-    private final Map<String, PrimarySets> primaries = new ConcurrentHashMap<>();
+    private final Map<String, Found> canaryMisses = new ConcurrentHashMap<>();
+    private final Map<String, Found> primaries = new ConcurrentHashMap<>();
 
-    public ReplicaSetNames(DeploymentWorkloads ops) {
-        this.ops = ops;
+    /**
+     * @param list the ReplicaSets a Deployment owns, newest first (a LIST on the API server)
+     * @param nanos the clock of {@link System#nanoTime()}
+     */
+    public ReplicaSetNames(Function<Deployment, List<ReplicaSet>> list, LongSupplier nanos) {
+        this.list = list;
+        this.nanos = nanos;
     }
 
     /** The target's ReplicaSet for {@code revision}, once the Deployment controller made it. */
@@ -39,35 +65,49 @@ public final class ReplicaSetNames {
         if (known != null && known.revision().equals(revision)) {
             return Optional.of(known);
         }
-        Optional<CanarySet> found = ops.replicaSetOf(target, revision).map(rs -> new CanarySet(revision,
-                rs.getMetadata().getName(), rs.getMetadata().getLabels() == null
-                        ? null
-                        : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH)));
-        found.ifPresent(set -> canaries.put(key, set));
+        long now = nanos.getAsLong();
+        Found missed = canaryMisses.get(key);
+        if (missed != null && missed.answers(revision, target, now)) {
+            return Optional.empty();
+        }
+        Optional<CanarySet> found = list.apply(target).stream()
+                .filter(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs))).findFirst()
+                .map(rs -> new CanarySet(revision, rs.getMetadata().getName(),
+                        rs.getMetadata().getLabels() == null
+                                ? null
+                                : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH)));
+        if (found.isPresent()) {
+            canaries.put(key, found.get());
+            canaryMisses.remove(key);
+        } else {
+            canaryMisses.put(key, new Found(revision, List.of(), false, target.getMetadata().getResourceVersion(),
+                    now));
+        }
         return found;
     }
 
     /**
      * The names of the primary's ReplicaSets: the current template's and the older ones still listed (their pods
-     * serve as the primary while a promotion rolls out). Remembered once the current template's ReplicaSet exists.
+     * serve as the primary while a promotion rolls out).
      */
     public List<String> primary(String key, Deployment primary) {
         String revision = Revisions.of(primary.getSpec().getTemplate());
-        PrimarySets known = primaries.get(key);
-        if (known != null && known.revision().equals(revision)) {
+        long now = nanos.getAsLong();
+        Found known = primaries.get(key);
+        if (known != null && known.answers(revision, primary, now)) {
             return known.names();
         }
-        List<ReplicaSet> sets = ops.replicaSets(primary);
+        List<ReplicaSet> sets = list.apply(primary);
         List<String> names = sets.stream().map(rs -> rs.getMetadata().getName()).toList();
-        if (sets.stream().anyMatch(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs)))) {
-            primaries.put(key, new PrimarySets(revision, names));
-        }
+        boolean complete = sets.stream().anyMatch(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs)));
+        primaries.put(key, new Found(revision, names, complete, primary.getMetadata().getResourceVersion(), now));
         return names;
     }
 
     /** Drops what is remembered of a Canary: it was released or deleted. */
     public void forget(String key) {
         canaries.remove(key);
+        canaryMisses.remove(key);
         primaries.remove(key);
     }
 }
