@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
@@ -93,15 +94,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 return super.dispatch(request);
             }
         };
-        KubernetesMockServer server = new KubernetesMockServer(
-                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-                dispatcher, false);
-        try {
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded Kubernetes API", e);
-        }
-        EmbeddedApiServer api = new EmbeddedApiServer(server, calls, counts);
+        EmbeddedApiServer api = new EmbeddedApiServer(serve(dispatcher), calls, counts);
         try (KubernetesClient installer = api.client("installer", null)) {
             for (String crd : CRDS) {
                 String resource = "/crds/" + crd + ".canary.aegis.dev-v1.yml";
@@ -118,6 +111,19 @@ public final class EmbeddedApiServer implements AutoCloseable {
         }
         setUp.set(true);
         return api;
+    }
+
+    /** fabric8's mock server on a free loopback port, answering with {@code dispatcher}. */
+    static KubernetesMockServer serve(Dispatcher dispatcher) {
+        KubernetesMockServer server = new KubernetesMockServer(
+                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
+                dispatcher, false);
+        try {
+            server.init(InetAddress.getByName("127.0.0.1"), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded Kubernetes API", e);
+        }
+        return server;
     }
 
     private static SelfSubjectRulesReview rulesReview() {

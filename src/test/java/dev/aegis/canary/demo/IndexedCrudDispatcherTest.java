@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,7 +23,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 
 import dev.aegis.canary.api.Canary;
@@ -58,14 +55,7 @@ class IndexedCrudDispatcherTest {
 
     /** Requests of every kind the controller and the simulator make; what each one saw. */
     private static List<String> exercise(Dispatcher dispatcher) {
-        KubernetesMockServer server = new KubernetesMockServer(
-                new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-                dispatcher, false);
-        try {
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        KubernetesMockServer server = EmbeddedApiServer.serve(dispatcher);
         List<String> seen = new ArrayList<>();
         try (KubernetesClient client = server.createClient()) {
             try (InputStream in = Canary.class.getResourceAsStream("/crds/canaries.canary.aegis.dev-v1.yml")) {
