@@ -1,6 +1,8 @@
 package dev.aegis.canary.demo;
 
 import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +37,8 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
     private static final Logger LOG = Logger.getLogger(IndexedCrudDispatcher.class);
+    /** A value that equals any other: the original's wildcard, which no hash lookup can find. */
+    private static final String ANY = "*";
     private static final List<String> INDEXED = List.of(KubernetesAttributesExtractor.PLURAL,
             KubernetesAttributesExtractor.NAMESPACE, KubernetesAttributesExtractor.NAME);
 
@@ -84,7 +88,7 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     @Override
     public MockResponse handleGet(String path) {
         return under(lock.readLock(), () -> {
-            if (path.contains("watch=true")) {
+            if (isWatch(path)) {
                 return super.handleGet(path);
             }
             AttributeSet query = attributeExtractor.fromPath(path);
@@ -129,12 +133,23 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         return version;
     }
 
-    /** Every change to the store comes through here, under the write lock. */
+    /**
+     * Every change to the store comes through here, under the write lock. The index follows the store even when the
+     * original fails after changing it (telling a watch that has just closed, say).
+     */
     @Override
     public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
             GenericKubernetesResource resource, String newState) {
-        super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-        if (oldAttributes != null) {
+        try {
+            super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+        } finally {
+            reindex(path, pathAttributes, oldAttributes, resource, newState);
+        }
+    }
+
+    private void reindex(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+            GenericKubernetesResource resource, String newState) {
+        if (oldAttributes != null && !map.containsKey(oldAttributes)) {
             for (Attribute a : indexedAttributes(oldAttributes)) {
                 Set<AttributeSet> keys = index.get(a);
                 if (keys != null && keys.remove(oldAttributes) && keys.isEmpty()) {
@@ -149,13 +164,15 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
             if (!key.containsKey(KubernetesAttributesExtractor.PLURAL)) {
                 key = AttributeSet.merge(pathAttributes, key);
             }
-            if (!map.containsKey(key)) {
+            if (!newState.equals(map.get(key))) {
                 indexed = false;
                 LOG.warnf("the embedded API server cannot index %s any more: it answers from a scan", path);
                 return;
             }
             for (Attribute a : indexedAttributes(key)) {
-                index.computeIfAbsent(a, x -> new LinkedHashSet<>()).add(key);
+                Set<AttributeSet> keys = index.computeIfAbsent(a, x -> new LinkedHashSet<>());
+                keys.remove(key); // put again: to the end, as in the store
+                keys.add(key);
             }
         }
     }
@@ -184,7 +201,8 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         Set<AttributeSet> fewest = null;
         for (String name : INDEXED) {
             Attribute wanted = query.getAttribute(name);
-            if (wanted != null && wanted.getType() == AttributeType.WITH) {
+            if (wanted != null && wanted.getType() == AttributeType.WITH
+                    && wanted.getValues().stream().noneMatch(v -> ANY.equals(v.toString()))) {
                 Set<AttributeSet> keys = index.getOrDefault(wanted, Set.of());
                 if (fewest == null || keys.size() < fewest.size()) {
                     fewest = keys;
@@ -192,6 +210,16 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
             }
         }
         return fewest;
+    }
+
+    /** As the original tells a watch: by the query. */
+    private static boolean isWatch(String path) {
+        try {
+            String query = new URI(path).getQuery();
+            return query != null && query.contains("watch=true");
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private static List<Attribute> indexedAttributes(AttributeSet key) {

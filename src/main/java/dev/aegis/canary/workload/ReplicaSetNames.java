@@ -27,20 +27,26 @@ public final class ReplicaSetNames {
     static final Duration RELOOK = Duration.ofMinutes(1);
 
     /** The canary's ReplicaSet for a revision of the target. */
-    public record CanarySet(String revision, String name, String podHash) {
+    public record CanarySet(String deploymentUid, String revision, String name, String podHash) {
+
+        boolean answers(String revision, Deployment d) {
+            return this.revision.equals(revision) && Objects.equals(deploymentUid, d.getMetadata().getUid());
+        }
     }
 
     /**
-     * What a LIST found for a revision of a Deployment: the names of its ReplicaSets, and whether the revision's own
-     * was among them (then it is final); if not, which version of the Deployment it was and when.
+     * What a LIST found for a revision of a Deployment (by UID: a target renamed, or a primary made again, is
+     * another): the names of its ReplicaSets, and whether the revision's own was among them (then it is final); if
+     * not, which version of the Deployment it was and when.
      */
-    private record Found(String revision, List<String> names, boolean complete, String deploymentVersion,
-            long atNanos) {
+    private record Found(String deploymentUid, String revision, List<String> names, boolean complete,
+            String deploymentVersion, long atNanos) {
 
         boolean answers(String revision, Deployment d, long now) {
-            return this.revision.equals(revision) && (complete
-                    || Objects.equals(deploymentVersion, d.getMetadata().getResourceVersion())
-                            && now - atNanos < RELOOK.toNanos());
+            return this.revision.equals(revision) && Objects.equals(deploymentUid, d.getMetadata().getUid())
+                    && (complete
+                            || Objects.equals(deploymentVersion, d.getMetadata().getResourceVersion())
+                                    && now - atNanos < RELOOK.toNanos());
         }
     }
 
@@ -62,7 +68,7 @@ public final class ReplicaSetNames {
     /** The target's ReplicaSet for {@code revision}, once the Deployment controller made it. */
     public Optional<CanarySet> canary(String key, Deployment target, String revision) {
         CanarySet known = canaries.get(key);
-        if (known != null && known.revision().equals(revision)) {
+        if (known != null && known.answers(revision, target)) {
             return Optional.of(known);
         }
         long now = nanos.getAsLong();
@@ -72,7 +78,7 @@ public final class ReplicaSetNames {
         }
         Optional<CanarySet> found = list.apply(target).stream()
                 .filter(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs))).findFirst()
-                .map(rs -> new CanarySet(revision, rs.getMetadata().getName(),
+                .map(rs -> new CanarySet(target.getMetadata().getUid(), revision, rs.getMetadata().getName(),
                         rs.getMetadata().getLabels() == null
                                 ? null
                                 : rs.getMetadata().getLabels().get(Labels.POD_TEMPLATE_HASH)));
@@ -80,8 +86,8 @@ public final class ReplicaSetNames {
             canaries.put(key, found.get());
             canaryMisses.remove(key);
         } else {
-            canaryMisses.put(key, new Found(revision, List.of(), false, target.getMetadata().getResourceVersion(),
-                    now));
+            canaryMisses.put(key, new Found(target.getMetadata().getUid(), revision, List.of(), false,
+                    target.getMetadata().getResourceVersion(), now));
         }
         return found;
     }
@@ -100,7 +106,8 @@ public final class ReplicaSetNames {
         List<ReplicaSet> sets = list.apply(primary);
         List<String> names = sets.stream().map(rs -> rs.getMetadata().getName()).toList();
         boolean complete = sets.stream().anyMatch(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs)));
-        primaries.put(key, new Found(revision, names, complete, primary.getMetadata().getResourceVersion(), now));
+        primaries.put(key, new Found(primary.getMetadata().getUid(), revision, names, complete,
+                primary.getMetadata().getResourceVersion(), now));
         return names;
     }
 

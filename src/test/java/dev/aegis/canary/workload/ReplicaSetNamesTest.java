@@ -30,7 +30,10 @@ class ReplicaSetNamesTest {
     void setUp() {
         names = new ReplicaSetNames(d -> {
             lists.incrementAndGet();
-            return List.copyOf(cluster);
+            // the Deployment's own: <deployment>-<pod-template-hash>
+            return cluster.stream().filter(rs -> rs.getMetadata().getName()
+                    .substring(0, rs.getMetadata().getName().lastIndexOf('-')).equals(d.getMetadata().getName()))
+                    .toList();
         }, now::get);
     }
 
@@ -40,7 +43,7 @@ class ReplicaSetNamesTest {
     }
 
     static Deployment deployment(String name, String image, String resourceVersion) {
-        return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace("ns")
+        return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace("ns").withUid("uid-" + name)
                 .withResourceVersion(resourceVersion).endMetadata().withNewSpec().withTemplate(template(image))
                 .endSpec().build();
     }
@@ -114,6 +117,24 @@ class ReplicaSetNamesTest {
         assertThat(names.primary("ns/podinfo", deployment("podinfo-primary", "v2", "30")))
                 .hasSize(2);
         assertThat(lists).as("found for its template: final").hasValue(2);
+    }
+
+    @Test
+    void anotherDeploymentIsLookedUpAfreshEvenWithTheSameTemplate() {
+        // Git renames the target (the Canary's targetRef follows), or the primary is made again
+        cluster.add(replicaSet("podinfo", "v2", "6d4cf56db6"));
+        cluster.add(replicaSet("podinfo-primary", "v2", "84b6d5c7f9"));
+        String v2 = Revisions.of(template("v2"));
+        names.canary("ns/podinfo", deployment("podinfo", "v2", "10"), v2);
+        names.primary("ns/podinfo", deployment("podinfo-primary", "v2", "20"));
+        cluster.add(replicaSet("web", "v2", "5f7b9c8d4e"));
+        cluster.add(replicaSet("web-primary", "v2", "7c9d8b6f5a"));
+
+        assertThat(names.canary("ns/podinfo", deployment("web", "v2", "30"), v2))
+                .hasValueSatisfying(set -> assertThat(set.name()).isEqualTo("web-5f7b9c8d4e"));
+        assertThat(names.primary("ns/podinfo", deployment("web-primary", "v2", "31")))
+                .containsExactly("web-primary-7c9d8b6f5a");
+        assertThat(lists).hasValue(4);
     }
 
     @Test
