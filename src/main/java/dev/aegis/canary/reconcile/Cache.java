@@ -1,6 +1,7 @@
 package dev.aegis.canary.reconcile;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -19,7 +21,7 @@ import dev.aegis.canary.api.ClusterAnalysisTemplate;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.TemplateRef.TemplateKind;
 
-/** The informer caches a reconcile reads the world from: no API request. */
+/** The informer caches a reconcile reads the world from: no API request, but for a template not seen yet. */
 final class Cache {
 
     static final String DEPLOYMENTS = "deployments";
@@ -74,14 +76,37 @@ final class Cache {
         return context.getPrimaryCache().byIndex(CanaryReconciler.TARGET_INDEX, namespace + "/" + target);
     }
 
+    /**
+     * A template, from the cache; one the cache does not hold yet is read from the API server before it is called
+     * missing. Flux applies templates and Canaries together, and the templates' informer may hear of one after the
+     * Canaries' informer heard of the Canary: without the read, that Canary would be Invalid (status, Warning) for a
+     * moment for nothing. Only a miss costs a request.
+     */
     AnalysisTemplateSpec template(String namespace, TemplateRef ref) {
         if (ref.getKind() == TemplateKind.ClusterAnalysisTemplate) {
             ClusterAnalysisTemplate t = get(ClusterAnalysisTemplate.class, CLUSTER_TEMPLATES,
                     new ResourceID(ref.getName()));
+            if (t == null) {
+                t = read(() -> context.getClient().resources(ClusterAnalysisTemplate.class).withName(ref.getName())
+                        .get());
+            }
             return t == null ? null : t.getSpec();
         }
         AnalysisTemplate t = get(AnalysisTemplate.class, TEMPLATES, new ResourceID(ref.getName(), namespace));
+        if (t == null) {
+            t = read(() -> context.getClient().resources(AnalysisTemplate.class).inNamespace(namespace)
+                    .withName(ref.getName()).get());
+        }
         return t == null ? null : t.getSpec();
+    }
+
+    /** Null when it cannot be read now: the Canary is then reported as the cache shows it. */
+    private static <R> R read(Supplier<R> get) {
+        try {
+            return get.get();
+        } catch (KubernetesClientException e) {
+            return null;
+        }
     }
 
     private <R extends HasMetadata> R get(Class<R> type, String source, ResourceID id) {
