@@ -176,13 +176,15 @@ class ManualControlTest extends FleetTest {
             assertThat(out.toString(StandardCharsets.UTF_8)).endsWith(
                     "ignored: no run in progress to abort (phase Ready)\n");
 
-            assertThat(fx.events("podinfo")).filteredOn(e -> "RequestIgnored".equals(e.getReason()))
+            // the command returns on the status; the Event follows the status write
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(fx.events("podinfo"))
+                    .filteredOn(e -> "RequestIgnored".equals(e.getReason()))
                     .extracting(Event::getType, Event::getMessage).containsExactly(
                             org.assertj.core.groups.Tuple.tuple("Warning", "'promot' requested by frank ignored: "
                                     + "'promot' is not a request; canary.aegis.dev/request takes one of pause, "
                                     + "resume, promote, abort, retry"),
                             org.assertj.core.groups.Tuple.tuple("Warning", "'abort' requested by frank ignored: no "
-                                    + "run in progress to abort (phase Ready)"));
+                                    + "run in progress to abort (phase Ready)")));
             Canary now = fx.canaryNow("podinfo");
             assertThat(now.getStatus().getPhase()).isEqualTo(Phase.Ready);
             assertThat(now.getStatus().getStableRevision()).isEqualTo(ready.getStableRevision());
