@@ -34,9 +34,10 @@ import dev.aegis.canary.reconcile.ApiAccess;
 
 /**
  * A Kubernetes API for the demo, {@code simulate} and the tests that run controllers as processes: fabric8's mock
- * server in CRUD mode, in-process, on loopback, its store indexed ({@link IndexedCrudDispatcher}). It records who made each request (the bearer token each client is
- * given), so the controller's own requests can be told from the simulation's, and answers a controller that asks
- * what it may do (as the Operator SDK does before leader election) with the Role of deploy/.
+ * server in CRUD mode, in-process, on loopback, its store indexed ({@link IndexedCrudDispatcher}). It records who
+ * made each request (the bearer token each client is given), so the controller's own requests can be told from the
+ * simulation's, and answers a controller that asks what it may do (as the Operator SDK does before leader election)
+ * with the Role of deploy/.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
 

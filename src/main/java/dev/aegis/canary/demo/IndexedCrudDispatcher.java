@@ -14,6 +14,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
@@ -114,16 +115,9 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     @Override
     public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
         Set<AttributeSet> candidates = candidates(query);
-        if (candidates == null) {
-            return super.findResource(query);
-        }
-        for (AttributeSet key : candidates) {
-            String value = map.get(key);
-            if (value != null && key.matches(query)) {
-                return new AbstractMap.SimpleImmutableEntry<>(key, value);
-            }
-        }
-        return null;
+        return candidates == null
+                ? super.findResource(query)
+                : matching(candidates, query).findFirst().orElse(null);
     }
 
     @Override
@@ -180,17 +174,15 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     /** What the query matches, in the store's order; null when no index narrows it. */
     private List<String> find(AttributeSet query) {
         Set<AttributeSet> candidates = candidates(query);
-        if (candidates == null) {
-            return null;
-        }
-        List<String> items = new ArrayList<>();
-        for (AttributeSet key : candidates) {
-            String value = map.get(key);
-            if (value != null && key.matches(query)) {
-                items.add(value);
-            }
-        }
-        return items;
+        return candidates == null ? null : matching(candidates, query).map(Map.Entry::getValue).toList();
+    }
+
+    /** The stored objects among the candidates that the query matches, as the original's scan matches them. */
+    private Stream<Map.Entry<AttributeSet, String>> matching(Set<AttributeSet> candidates, AttributeSet query) {
+        return candidates.stream()
+                .filter(key -> key.matches(query)).<Map.Entry<AttributeSet, String>>map(
+                        key -> new AbstractMap.SimpleImmutableEntry<>(key, map.get(key)))
+                .filter(e -> e.getValue() != null);
     }
 
     /** The fewest keys that could match: those with one of the query's equalities on an indexed attribute. */

@@ -162,11 +162,11 @@ public class DeploymentWorkloads {
     }
 
     /**
-     * The ReplicaSet that runs a revision of the Deployment's template, once the Deployment controller made it. It is
-     * matched by template, not by the rollout annotation, which lags a template change.
+     * Whether a ReplicaSet runs a revision of its Deployment's template: matched by template, not by the rollout
+     * annotation, which lags a template change.
      */
-    public Optional<ReplicaSet> replicaSetOf(Deployment d, String revision) {
-        return replicaSets(d).stream().filter(rs -> revision.equals(templateRevision(rs))).findFirst();
+    static boolean runs(ReplicaSet rs, String revision) {
+        return revision.equals(templateRevision(rs));
     }
 
     /** The revision of a ReplicaSet's template, without the label the Deployment controller adds. */

@@ -77,7 +77,7 @@ public final class ReplicaSetNames {
             return Optional.empty();
         }
         Optional<CanarySet> found = list.apply(target).stream()
-                .filter(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs))).findFirst()
+                .filter(rs -> DeploymentWorkloads.runs(rs, revision)).findFirst()
                 .map(rs -> new CanarySet(target.getMetadata().getUid(), revision, rs.getMetadata().getName(),
                         rs.getMetadata().getLabels() == null
                                 ? null
@@ -105,7 +105,7 @@ public final class ReplicaSetNames {
         }
         List<ReplicaSet> sets = list.apply(primary);
         List<String> names = sets.stream().map(rs -> rs.getMetadata().getName()).toList();
-        boolean complete = sets.stream().anyMatch(rs -> revision.equals(DeploymentWorkloads.templateRevision(rs)));
+        boolean complete = sets.stream().anyMatch(rs -> DeploymentWorkloads.runs(rs, revision));
         primaries.put(key, new Found(primary.getMetadata().getUid(), revision, names, complete,
                 primary.getMetadata().getResourceVersion(), now));
         return names;
