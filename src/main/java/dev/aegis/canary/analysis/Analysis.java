@@ -142,6 +142,7 @@ public class Analysis {
                         checkSyntax(m, queries.baseline());
                     }
                 }
+                checkLabelValues(canary, interval, m, scope);
                 resolved.add(m);
             } catch (QueryTemplate.TemplateException | IllegalArgumentException e) {
                 errors.add(field + " (" + metric.getName() + "): " + e.getMessage());
@@ -210,6 +211,126 @@ public class Analysis {
         if (!known.isEmpty()) {
             throw new QueryTemplate.TemplateException(m.templateName() + " is not valid PromQL: " + known);
         }
+    }
+
+    /** Label values Prometheus has, by address, label and selector, remembered for a while. */
+    private final Map<String, Known<List<String>>> labelValues = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Scrape intervals Prometheus servers told, by address. */
+    private final Map<String, Known<Duration>> scrapeIntervals = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Duration REMEMBER = Duration.ofMinutes(5);
+    private static final Duration REMEMBER_UNKNOWN = Duration.ofSeconds(30);
+
+    /** An answer and when it expires; a null value is "Prometheus did not say". */
+    private record Known<T>(T value, Instant until) {
+    }
+
+    /**
+     * Args that accept only the values Prometheus has for a label (a histogram's le bounds): a value it does not have
+     * would make a query part match nothing. Checked when Prometheus answers with some values; an unreachable
+     * Prometheus, or one with no such series yet, leaves the check to the queries (which then find no data).
+     */
+    private void checkLabelValues(Canary canary, Duration interval, ResolvedMetric m, PodScope scope) {
+        List<AnalysisTemplateSpec.TemplateArg> declared = m.template().getArgs();
+        if (declared == null || declared.stream().noneMatch(a -> a.getAccepts() != null
+                && a.getAccepts().getLabelValues() != null)) {
+            return;
+        }
+        Map<String, String> builtIns = QueryVariables.builtIns(canary.getMetadata().getNamespace(), canary
+                .getMetadata().getName(), canary.getSpec().getTargetRef().getName(), interval, scope);
+        Map<String, String> vars = QueryVariables.withArgs(builtIns, m.metric().getName(), m.templateName(),
+                declared, m.metric().getArgs());
+        for (AnalysisTemplateSpec.TemplateArg arg : declared) {
+            AnalysisTemplateSpec.LabelValues lv = arg.getAccepts() == null ? null : arg.getAccepts().getLabelValues();
+            if (lv == null) {
+                continue;
+            }
+            String series = QueryTemplate.render(lv.getSeries(), builtIns);
+            List<String> known = labelValues(canary, m, lv.getLabel(), series);
+            String value = vars.get(arg.getName());
+            String refused = known == null || known.isEmpty()
+                    ? null
+                    : ArgRules.labelRefusal(lv.getLabel(), series, known, value);
+            if (refused != null) {
+                throw new QueryTemplate.TemplateException("metrics[" + m.metric().getName() + "].args." + arg
+                        .getName() + ": '" + value + "' " + refused + " (template " + m.templateName() + ")");
+            }
+        }
+    }
+
+    /** The address a metric's queries go to. */
+    private String address(ResolvedMetric m) {
+        PrometheusSpec p = m.template().getPrometheus();
+        return p != null && p.getAddress() != null ? p.getAddress() : config.prometheus().url();
+    }
+
+    private List<String> labelValues(Canary canary, ResolvedMetric m, String label, String series) {
+        String key = address(m) + " " + label + " " + series;
+        Known<List<String>> known = labelValues.get(key);
+        Instant now = Instant.now();
+        if (known == null || now.isAfter(known.until())) {
+            PrometheusEndpoint endpoint;
+            try {
+                endpoint = endpoint(canary, m); // reads the template's Secrets, at most once per REMEMBER
+            } catch (RuntimeException e) {
+                return null; // its Secret is checked, and named, when the query runs
+            }
+            List<String> values = PrometheusResponse.labelValues(prometheus.get(endpoint, "/api/v1/label/" + label
+                    + "/values", Map.of("match[]", series)).await().atMost(endpoint.timeout().plus(Duration
+                            .ofSeconds(1))));
+            known = new Known<>(values, now.plus(values == null || values.isEmpty() ? REMEMBER_UNKNOWN : REMEMBER));
+            labelValues.put(key, known);
+        }
+        return known.value();
+    }
+
+    /** How often Prometheus scrapes, and where that figure comes from (for people). */
+    public record ScrapeInterval(Duration interval, String source) {
+    }
+
+    /**
+     * How often the Prometheus servers this Canary's metrics ask scrape their targets (the longest, when several):
+     * the setting aegis.prometheus.scrape-interval, else what each server's configuration says (global
+     * scrape_interval), else aegis.prometheus.assumed-scrape-interval.
+     */
+    public ScrapeInterval scrapeInterval(Canary canary, List<ResolvedMetric> metrics) {
+        if (config.prometheus().scrapeInterval().isPresent()) {
+            return new ScrapeInterval(config.prometheus().scrapeInterval().get(),
+                    "aegis.prometheus.scrape-interval");
+        }
+        Duration longest = null;
+        for (ResolvedMetric m : metrics) {
+            Duration told = scrapeInterval(canary, m);
+            if (told != null && (longest == null || told.compareTo(longest) > 0)) {
+                longest = told;
+            }
+        }
+        return longest != null
+                ? new ScrapeInterval(longest, "Prometheus' global scrape_interval")
+                : new ScrapeInterval(config.prometheus().assumedScrapeInterval(),
+                        "assumed: Prometheus did not tell it; set aegis.prometheus.scrape-interval");
+    }
+
+    private Duration scrapeInterval(Canary canary, ResolvedMetric m) {
+        Known<Duration> known = scrapeIntervals.get(address(m));
+        Instant now = Instant.now();
+        if (known == null || now.isAfter(known.until())) {
+            PrometheusEndpoint endpoint;
+            try {
+                endpoint = endpoint(canary, m); // reads the template's Secrets, at most once per REMEMBER
+            } catch (RuntimeException e) {
+                return null;
+            }
+            Duration told = PrometheusResponse.scrapeInterval(prometheus.get(endpoint, "/api/v1/status/config", Map
+                    .of()).await().atMost(endpoint.timeout().plus(Duration.ofSeconds(1))));
+            if (told != null && (known == null || !told.equals(known.value()))) {
+                LOG.infof("Prometheus at %s scrapes every %s (its global scrape_interval): queries look over at "
+                        + "least %d of those", endpoint.baseUrl(), Durations.format(told),
+                        dev.aegis.canary.rollout.RolloutPolicy.SCRAPES_PER_WINDOW);
+            }
+            known = new Known<>(told, now.plus(told == null ? REMEMBER_UNKNOWN : REMEMBER));
+            scrapeIntervals.put(address(m), known);
+        }
+        return known.value();
     }
 
     /** The primary's values at the previous check of this run, for metrics that compare with it. */
@@ -284,6 +405,12 @@ public class Analysis {
         }
     }
 
+    private static Judge.Absence absence(ResolvedMetric m) {
+        AnalysisTemplateSpec.CountsSpec c = m.template().getCounts();
+        return new Judge.Absence(c.absentIsZero(AnalysisTemplateSpec.CountPart.requests), c.absentIsZero(
+                AnalysisTemplateSpec.CountPart.failed));
+    }
+
     private static String outcome(ResolvedMetric m) {
         String outcome = m.template().getCounts().getOutcome();
         return outcome == null ? "failed" : outcome;
@@ -314,7 +441,7 @@ public class Analysis {
                 prometheus
                         .query(endpoint, q.primaryFailed(), now))
                 .with((cr, cf, pr, pf) -> Judge.judgeCounts(m
-                        .metric().getName(), outcome(m), m.metric().isDryRun(), new QueryResult[]{cr, cf},
+                        .metric().getName(), outcome(m), m.metric().isDryRun(), absence(m), new QueryResult[]{cr, cf},
                         new QueryResult[]{pr, pf}, lastPrimary, look, q.canaryFailed(), now));
     }
 

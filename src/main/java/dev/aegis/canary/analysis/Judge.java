@@ -120,21 +120,60 @@ public final class Judge {
      */
     public static MetricResult judgeCounts(String metric, String outcome, boolean dryRun, QueryResult[] canary,
             QueryResult[] primary, Double lastPrimary, Look look, String query, Instant time) {
+        return judgeCounts(metric, outcome, dryRun, Absence.NONE_IS_ZERO, canary, primary, lastPrimary, look, query,
+                time);
+    }
+
+    /**
+     * Which counts may match no series and mean zero: the template says so explicitly (an error counter never
+     * incremented has no series). Any other count that matches nothing is no data, never zero: a selector that
+     * matches nothing because of a wrong label or arg must not pass.
+     */
+    public record Absence(boolean requestsZero, boolean failedZero) {
+
+        public static final Absence NONE_IS_ZERO = new Absence(false, false);
+    }
+
+    /**
+     * @param absence which counts matching no series mean zero
+     */
+    public static MetricResult judgeCounts(String metric, String outcome, boolean dryRun, Absence absence,
+            QueryResult[] canary, QueryResult[] primary, Double lastPrimary, Look look, String query, Instant time) {
         String range = MetricText.SEQUENTIAL + outcome + " <= primary + " + MetricText.number(look.settings().margin()
                 * 100) + " pp (" + MetricText.number(look.confidence()) + "% confident)";
-        MetricResult r = countsResult(metric, outcome, canary, primary, lastPrimary, look, range, query, time);
+        MetricResult r = countsResult(metric, outcome, absence, canary, primary, lastPrimary, look, range, query,
+                time);
         r.setDryRun(dryRun ? Boolean.TRUE : null);
         return r;
     }
 
-    private static MetricResult countsResult(String metric, String outcome, QueryResult[] canary,
-            QueryResult[] primary,
-            Double lastPrimary, Look look, String range, String query, Instant time) {
+    private static MetricResult countsResult(String metric, String outcome, Absence absence, QueryResult[] canary,
+            QueryResult[] primary, Double lastPrimary, Look look, String range, String query, Instant time) {
         String at = time.toString();
         for (QueryResult q : List.of(canary[0], canary[1], primary[0], primary[1])) {
             if (q instanceof QueryResult.Failure f) {
                 return new MetricResult(metric, null, range, CheckResult.Error, f.reason(), query, at);
             }
+        }
+        // The primary serving nothing now (the last step) is told by its requests matching nothing: its ratio at
+        // the previous check stands for it.
+        boolean primaryAway = lastPrimary != null && primary[0] instanceof QueryResult.NoSamples;
+        String missing = missing(canary[0], absence.requestsZero(), "the canary's requests");
+        missing = missing != null
+                ? missing
+                : missing(canary[1], absence.failedZero(), "the canary's " + outcome
+                        + " requests");
+        if (missing == null && !primaryAway) {
+            missing = missing(primary[0], absence.requestsZero(), "the primary's requests");
+            missing = missing != null
+                    ? missing
+                    : missing(primary[1], absence.failedZero(), "the primary's "
+                            + outcome + " requests");
+        }
+        if (missing != null) {
+            return new MetricResult(metric, null, range, CheckResult.NoData, "no samples for " + missing
+                    + ": the query matched no series (a label, pod or arg that matches nothing is never counted as "
+                    + "zero)", query, at);
         }
         SequentialJudge.Counts c = SequentialJudge.Counts.of(count(canary[0]), count(canary[1]));
         SequentialJudge.Counts p = SequentialJudge.Counts.of(count(primary[0]), count(primary[1]));
@@ -167,7 +206,12 @@ public final class Judge {
         return r;
     }
 
-    /** A count from Prometheus: no series (nothing counted yet, e.g. no 5xx at all) or NaN is 0. */
+    /** The part's name when its query matched no series and the template does not say that means zero. */
+    private static String missing(QueryResult q, boolean absentIsZero, String part) {
+        return q instanceof QueryResult.NoSamples && !absentIsZero ? part : null;
+    }
+
+    /** A count from Prometheus: no series (where the template allows it) or NaN is 0. */
     private static double count(QueryResult q) {
         return q instanceof QueryResult.Sample s && Double.isFinite(s.value()) ? s.value() : 0;
     }

@@ -70,6 +70,21 @@ public class PrometheusClient {
                 .onFailure().recoverWithItem(e -> failure(e, endpoint));
     }
 
+    /**
+     * A GET of another API path (status, label values): the body of a 200 answer, or null for any other answer or
+     * fault, since these only inform; never fails.
+     */
+    public Uni<String> get(PrometheusEndpoint endpoint, String path, Map<String, String> params) {
+        long timeoutMs = endpoint.timeout().toMillis();
+        HttpRequest<Buffer> request = client(endpoint.tls()).getAbs(endpoint.apiUrl(path)).timeout(timeoutMs);
+        params.forEach(request::addQueryParam);
+        endpoint.headers().forEach(request::putHeader);
+        return request.send()
+                .map(response -> response.statusCode() == 200 ? response.bodyAsString() : null)
+                .ifNoItem().after(endpoint.timeout()).fail()
+                .onFailure().recoverWithItem(e -> null);
+    }
+
     /** The reason names Prometheus and its address, so a user reading status knows what did not answer. */
     private static QueryResult failure(Throwable e, PrometheusEndpoint endpoint) {
         String prometheus = "Prometheus at " + endpoint.baseUrl();

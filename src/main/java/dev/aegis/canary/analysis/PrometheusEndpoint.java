@@ -39,7 +39,12 @@ public record PrometheusEndpoint(String baseUrl, Map<String, String> headers, Du
     }
 
     public String queryUrl() {
-        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/api/v1/query";
+        return apiUrl("/api/v1/query");
+    }
+
+    /** An API path under the base address, e.g. "/api/v1/status/config". */
+    public String apiUrl(String path) {
+        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + path;
     }
 
     @Override

@@ -16,6 +16,41 @@ public final class PrometheusResponse {
     private PrometheusResponse() {
     }
 
+    /**
+     * The global scrape_interval from an answer to /api/v1/status/config, or null when the answer holds none (a
+     * Prometheus-compatible store without that API, a configuration that leaves it at its default of 1m is not
+     * told apart: its YAML always states the value).
+     */
+    public static java.time.Duration scrapeInterval(String body) {
+        try {
+            JsonNode root = body == null ? null : JSON.readTree(body);
+            if (root == null || !"success".equals(root.path("status").asText())) {
+                return null;
+            }
+            JsonNode config = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(root
+                    .path("data").path("yaml").asText(""));
+            String value = config == null ? null : config.path("global").path("scrape_interval").asText(null);
+            return value == null ? null : dev.aegis.canary.rollout.Durations.parse(value);
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The values of an answer to /api/v1/label/NAME/values, or null when it is not one. */
+    public static java.util.List<String> labelValues(String body) {
+        try {
+            JsonNode root = body == null ? null : JSON.readTree(body);
+            if (root == null || !"success".equals(root.path("status").asText()) || !root.path("data").isArray()) {
+                return null;
+            }
+            java.util.List<String> values = new java.util.ArrayList<>();
+            root.path("data").forEach(v -> values.add(v.asText()));
+            return values;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     public static QueryResult parse(int httpStatus, String body) {
         JsonNode root;
         try {

@@ -91,6 +91,11 @@ public final class QueryVariables {
                             + ": " + e.getMessage());
                 }
             }
+            String refused = ArgRules.refusal(arg.getAccepts(), value);
+            if (refused != null) {
+                throw new QueryTemplate.TemplateException("metrics[" + metric + "].args." + arg.getName() + ": '"
+                        + value + "' " + refused + " (template " + template + ")");
+            }
             vars.put(arg.getName(), value);
         }
         return vars;

@@ -60,7 +60,23 @@ public class AnalysisTemplateSpec {
         @JsonPropertyDescription("What the failed count counts, in words for status and notifications: failed (default), slow, ...")
         private String outcome;
 
+        @JsonPropertyDescription("The counts whose query may legitimately match no series, meaning zero (an error counter never incremented has none). Any other count that matches no series is no data, never zero.")
+        private List<CountPart> absentMeansZero;
+
         public CountsSpec() {
+        }
+
+        public List<CountPart> getAbsentMeansZero() {
+            return absentMeansZero;
+        }
+
+        public void setAbsentMeansZero(List<CountPart> absentMeansZero) {
+            this.absentMeansZero = absentMeansZero == null ? null : new ArrayList<>(absentMeansZero);
+        }
+
+        /** True when the count's query matching no series means zero. */
+        public boolean absentIsZero(CountPart part) {
+            return absentMeansZero != null && absentMeansZero.contains(part);
         }
 
         public String getOutcome() {
@@ -135,7 +151,18 @@ public class AnalysisTemplateSpec {
         @JsonPropertyDescription("Default value (may use the built-in variables, e.g. {{target}}); without one the arg is required.")
         private String value;
 
+        @JsonPropertyDescription("What values make sense for this arg; a Canary giving another one is Invalid, naming the metric and the arg.")
+        private ArgAccepts accepts;
+
         public TemplateArg() {
+        }
+
+        public ArgAccepts getAccepts() {
+            return accepts;
+        }
+
+        public void setAccepts(ArgAccepts accepts) {
+            this.accepts = accepts;
         }
 
         public TemplateArg(String name, String value) {
@@ -157,6 +184,105 @@ public class AnalysisTemplateSpec {
 
         public void setValue(String value) {
             this.value = value;
+        }
+    }
+
+    /** The two counts of a counts template. */
+    public enum CountPart {
+        requests, failed
+    }
+
+    /** What an arg accepts; every condition given must hold. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ArgAccepts {
+
+        /** The kind of value. */
+        public enum ArgType {
+            string, number, duration
+        }
+
+        @JsonPropertyDescription("string (default), number (a decimal such as 0.5 or 100) or duration (PromQL, such as 30s or 5m).")
+        private ArgType type;
+
+        @JsonPropertyDescription("The value must be one of these.")
+        private List<String> values;
+
+        @Size(max = 1000)
+        @JsonPropertyDescription("A regular expression the whole value must match.")
+        private String pattern;
+
+        @JsonPropertyDescription("The value must be one Prometheus has for a label of some series, e.g. a histogram's le bucket bounds; checked when the Canary is validated, if Prometheus answers.")
+        private LabelValues labelValues;
+
+        public ArgType getType() {
+            return type;
+        }
+
+        public void setType(ArgType type) {
+            this.type = type;
+        }
+
+        public List<String> getValues() {
+            return values;
+        }
+
+        public void setValues(List<String> values) {
+            this.values = values == null ? null : new ArrayList<>(values);
+        }
+
+        public String getPattern() {
+            return pattern;
+        }
+
+        public void setPattern(String pattern) {
+            this.pattern = pattern;
+        }
+
+        public LabelValues getLabelValues() {
+            return labelValues;
+        }
+
+        public void setLabelValues(LabelValues labelValues) {
+            this.labelValues = labelValues;
+        }
+    }
+
+    /** A label's values in Prometheus, among the series a selector matches. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class LabelValues {
+
+        @Required
+        @Pattern("^[a-zA-Z_][a-zA-Z0-9_]*$")
+        @JsonPropertyDescription("The label, e.g. le.")
+        private String label;
+
+        @Required
+        @Size(min = 1, max = 2000)
+        @JsonPropertyDescription("A series selector (may use the built-in variables, e.g. {{namespace}}), e.g. http_request_duration_seconds_bucket{namespace=\"{{namespace}}\"}.")
+        private String series;
+
+        public LabelValues() {
+        }
+
+        public LabelValues(String label, String series) {
+            this.label = label;
+            this.series = series;
+        }
+
+        public String getLabel() {
+            return label;
+        }
+
+        public void setLabel(String label) {
+            this.label = label;
+        }
+
+        public String getSeries() {
+            return series;
+        }
+
+        public void setSeries(String series) {
+            this.series = series;
         }
     }
 

@@ -55,6 +55,10 @@ public class CanaryStatus {
     private String lastCheckAt;
     @JsonPropertyDescription("Since when the canary, ready at this step before, is not ready; progressDeadline counts from here.")
     private String unreadySince;
+    @JsonPropertyDescription("Since when not one canary pod or node serves, after it was ready at this step: checks wait, and the step's evidence starts over once it serves again; progressDeadline counts from unreadySince.")
+    private String canaryGoneSince;
+    @JsonPropertyDescription("Since when checks find no data for some metric (the first of the checks in a row without data); noDataLimit windows of it roll back.")
+    private String noDataSince;
     @JsonPropertyDescription("When the world last moved towards the current step or promotion (nodes router: a batch of nodes); progressDeadline counts from the later of this and stepStartedAt.")
     private String progressedAt;
 
@@ -95,6 +99,8 @@ public class CanaryStatus {
         this.stepReadyAt = other.stepReadyAt;
         this.lastCheckAt = other.lastCheckAt;
         this.unreadySince = other.unreadySince;
+        this.canaryGoneSince = other.canaryGoneSince;
+        this.noDataSince = other.noDataSince;
         this.progressedAt = other.progressedAt;
         this.rolledBackRevision = other.rolledBackRevision;
         this.paused = other.paused;
@@ -310,6 +316,22 @@ public class CanaryStatus {
 
     public void setLastRequest(RequestStatus lastRequest) {
         this.lastRequest = lastRequest;
+    }
+
+    public String getCanaryGoneSince() {
+        return canaryGoneSince;
+    }
+
+    public void setCanaryGoneSince(String canaryGoneSince) {
+        this.canaryGoneSince = canaryGoneSince;
+    }
+
+    public String getNoDataSince() {
+        return noDataSince;
+    }
+
+    public void setNoDataSince(String noDataSince) {
+        this.noDataSince = noDataSince;
     }
 
     public String getUnreadySince() {

@@ -59,6 +59,16 @@ public interface AegisConfig {
         /** How long one query may take before the check counts as an error. */
         @WithDefault("5s")
         Duration timeout();
+
+        /**
+         * How often Prometheus scrapes the pods: a query's range is at least four of these. Unset: read from
+         * Prometheus' configuration (global scrape_interval), or {@link #assumedScrapeInterval} when it does not say.
+         */
+        java.util.Optional<Duration> scrapeInterval();
+
+        /** The scrape interval taken when it is neither set nor told by Prometheus (Thanos, Mimir, ...). */
+        @WithDefault("15s")
+        Duration assumedScrapeInterval();
     }
 
     interface Analysis {

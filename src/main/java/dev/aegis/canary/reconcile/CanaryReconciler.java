@@ -374,6 +374,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         if (!resolution.errors().isEmpty()) {
             return invalid(canary, cache, generation, status, String.join("; ", resolution.errors()), now);
         }
+        if (!resolution.metrics().isEmpty()) {
+            // Queries look over at least a few scrapes, however short the interval between looks.
+            policy = policy.withScrapeInterval(analysis.scrapeInterval(canary, resolution.metrics()).interval());
+        }
         Workloads.Found found = workloads.find(canary, status, cache);
         if (found.problem() != null) {
             return invalid(canary, cache, generation, status, found.problem(), now);
@@ -409,7 +413,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         CheckOutcome check = null;
         if (machine.isCheckDue(policy, status, world, now)) {
             String revision = status.getCanaryRevision();
-            check = analysis.run(canary, policy.interval(), resolution.metrics(), workload.podScope(revision),
+            check = analysis.run(canary, policy.window(), resolution.metrics(), workload.podScope(revision),
                     Analysis.lastBaselines(status), look(policy, status, resolution, now), now);
             check = hooks.around(canary, policy, status, check, now);
         }

@@ -10,21 +10,57 @@ import java.util.List;
  * @param interval time between checks, and the least time spent on a step
  * @param progressDeadline how long a step (or the promotion) may wait for readiness
  * @param failureLimit failed checks tolerated in one run
- * @param noDataLimit checks in a row without data that roll back
+ * @param noDataLimit windows without data that roll back (see {@link #noDataAllowance})
  * @param errorLimit checks in a row with a query error that roll back
  * @param sequential the sequential judge's settings; null with the threshold judge
+ * @param scrapeInterval how often Prometheus scrapes the pods, or zero when unknown: it sets the least window a
+ *        query may look over ({@link #window})
  */
 public record RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
-        int noDataLimit, int errorLimit, SequentialPolicy sequential) {
+        int noDataLimit, int errorLimit, SequentialPolicy sequential, Duration scrapeInterval) {
+
+    /**
+     * Scrapes a query's range must span: a rate needs two samples in its range, and one missed scrape must not
+     * leave it with fewer (Prometheus' own advice for rate() is four scrape intervals).
+     */
+    public static final int SCRAPES_PER_WINDOW = 4;
 
     public RolloutPolicy {
         steps = List.copyOf(steps);
+        scrapeInterval = scrapeInterval == null ? Duration.ZERO : scrapeInterval;
+    }
+
+    /** A policy whose scrape interval is not known yet. */
+    public RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
+            int noDataLimit, int errorLimit, SequentialPolicy sequential) {
+        this(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit, sequential, Duration.ZERO);
     }
 
     /** A policy with the threshold judge. */
     public RolloutPolicy(List<Integer> steps, Duration interval, Duration progressDeadline, int failureLimit,
             int noDataLimit, int errorLimit) {
         this(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit, null);
+    }
+
+    /** The same policy, knowing how often Prometheus scrapes. */
+    public RolloutPolicy withScrapeInterval(Duration scrape) {
+        return new RolloutPolicy(steps, interval, progressDeadline, failureLimit, noDataLimit, errorLimit,
+                sequential, scrape);
+    }
+
+    /**
+     * The least range a query looks over ({@code {{interval}}}), and the least time between the canary being ready
+     * at a step and the step's first check: the interval, but never fewer than {@link #SCRAPES_PER_WINDOW} scrapes.
+     * The cadence (interval) may be shorter; it never shrinks the window.
+     */
+    public Duration window() {
+        Duration least = scrapeInterval.multipliedBy(SCRAPES_PER_WINDOW);
+        return least.compareTo(interval) > 0 ? least : interval;
+    }
+
+    /** How long checks may find no data before the run rolls back: noDataLimit windows, however often one looks. */
+    public Duration noDataAllowance() {
+        return window().multipliedBy(noDataLimit);
     }
 
     /** The least time on a step: the interval, or the sequential judge's minDwell. */

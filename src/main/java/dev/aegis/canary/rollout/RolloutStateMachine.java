@@ -43,6 +43,12 @@ public final class RolloutStateMachine {
                 || status.getStepReadyAt() == null || !policy.matches(status)) {
             return false;
         }
+        if (world.route().canaryGone() || status.getCanaryGoneSince() != null) {
+            // Not one canary pod or node serves: a query could only measure its absence. Checks wait for it
+            // (progressDeadline bounds how long), and for its share to be back, when its evidence starts over:
+            // losing capacity is a readiness matter, never a verdict.
+            return false;
+        }
         return !now.isBefore(nextCheckAt(policy, status));
     }
 
@@ -226,16 +232,19 @@ public final class RolloutStateMachine {
                 && Duration.between(Instant.parse(last.getTime()), now).compareTo(REPEAT_WINDOW) < 0;
     }
 
-    /** The time the next check is due at the current step. */
+    /**
+     * The time the next check is due at the current step: a whole window after the canary was ready (so the first
+     * look finds samples of its pods over all of its range), then every interval.
+     */
     public static Instant nextCheckAt(RolloutPolicy policy, CanaryStatus status) {
-        Instant from = Instant.parse(status.getStepReadyAt());
+        Instant ready = Instant.parse(status.getStepReadyAt());
         if (status.getLastCheckAt() != null) {
             Instant last = Instant.parse(status.getLastCheckAt());
-            if (last.isAfter(from)) {
-                from = last;
+            if (last.isAfter(ready)) {
+                return last.plus(policy.interval());
             }
         }
-        return from.plus(policy.interval());
+        return ready.plus(policy.window());
     }
 
     /** Where a Canary coming back from Invalid or Suspended (or seen for the first time) picks up. */
@@ -416,6 +425,8 @@ public final class RolloutStateMachine {
         t.s.setStepStartedAt(t.nowText);
         t.s.setStepReadyAt(null);
         t.s.setUnreadySince(null);
+        t.s.setCanaryGoneSince(null);
+        t.s.setNoDataSince(null);
         t.s.setProgressedAt(null);
     }
 
@@ -427,6 +438,8 @@ public final class RolloutStateMachine {
         s.setWeight(0);
         s.setStepReadyAt(null);
         s.setUnreadySince(null);
+        s.setCanaryGoneSince(null);
+        s.setNoDataSince(null);
         s.setProgressedAt(null);
     }
 
@@ -502,15 +515,31 @@ public final class RolloutStateMachine {
             }
             s.setStepReadyAt(t.nowText);
             t.message(stepMessage(policy, s, route, "canary ready, first check in " + Durations.format(policy
-                    .interval())));
-            t.requeue(policy.interval());
+                    .window())));
+            t.requeue(policy.window());
             return;
         }
-        // The canary was ready at this step. If it is not now, checks go on, and a canary that stays unready for
+        // The canary was ready at this step. If it is not now, checks go on while some of it serves; while none of
+        // it does, they wait, and its evidence starts over once it serves again. A canary that stays unready for
         // progressDeadline is rolled back.
         String unready = null;
         if (route.reached()) {
             s.setUnreadySince(null);
+            if (s.getCanaryGoneSince() != null) {
+                Duration gone = Duration.between(Instant.parse(s.getCanaryGoneSince()), t.now)
+                        .truncatedTo(ChronoUnit.SECONDS);
+                s.setCanaryGoneSince(null);
+                s.setStepReadyAt(t.nowText);
+                s.setNoDataSince(null);
+                s.setNoDataChecks(0);
+                String restored = "the canary serves again after " + Durations.format(gone)
+                        + " without; the step's evidence starts over, first check in " + Durations.format(
+                                policy.window());
+                t.event(RolloutEvent.normal("CanaryRestored", restored));
+                t.message(stepMessage(policy, s, route, restored));
+                t.requeue(policy.window());
+                return;
+            }
         } else {
             if (s.getUnreadySince() == null) {
                 s.setUnreadySince(t.nowText);
@@ -523,6 +552,19 @@ public final class RolloutStateMachine {
             }
             unready = "canary not ready for " + Durations.format(down.truncatedTo(ChronoUnit.SECONDS)) + " ("
                     + route.waitingFor() + "), ";
+            if (route.canaryGone()) {
+                if (s.getCanaryGoneSince() == null) {
+                    s.setCanaryGoneSince(t.nowText);
+                    t.event(RolloutEvent.warning("CanaryUnavailable", "no canary " + route.unit()
+                            + " serves (" + route.waitingFor() + "): checks wait until it serves again; rolled back "
+                            + "if not within " + Durations.format(policy.progressDeadline()) + " (progressDeadline)"));
+                }
+                t.message(stepMessage(policy, s, route, unready + "no canary " + route.unit() + " serving: checks "
+                        + "wait (rolled back if not ready within " + Durations.format(policy.progressDeadline())
+                        + ", progressDeadline)"));
+                t.requeue(pollInterval);
+                return;
+            }
         }
         String prefix = unready == null ? "" : unready;
         if (check == null) {
@@ -531,8 +573,16 @@ public final class RolloutStateMachine {
             t.requeue(route.reached() || untilCheck.compareTo(pollInterval) < 0 ? untilCheck : pollInterval);
             return;
         }
+        // When the last look was that found data: how long checks have gone without it.
+        String lastLook = s.getLastCheckAt() != null && Instant.parse(s.getLastCheckAt()).isAfter(Instant.parse(s
+                .getStepReadyAt())) ? s.getLastCheckAt() : s.getStepReadyAt();
         s.setLastCheckAt(t.nowText);
         s.setLastAnalysis(check.results());
+        if (check.verdict() != CheckOutcome.Verdict.NO_DATA && check.verdict() != CheckOutcome.Verdict.ERROR) {
+            s.setNoDataSince(null);
+        } else if (check.verdict() == CheckOutcome.Verdict.NO_DATA && s.getNoDataSince() == null) {
+            s.setNoDataSince(lastLook);
+        }
         if (check.rollbackBy() != null) {
             rollBack(t, policy, check.rollbackBy());
             return;
@@ -606,8 +656,7 @@ public final class RolloutStateMachine {
                 int inARow = count(s.getNoDataChecks()) + 1;
                 s.setNoDataChecks(inARow);
                 s.setErrorChecks(0);
-                holdOrRollBack(t, policy, route, prefix, check, inARow, policy.noDataLimit(), "without data",
-                        "CheckNoData");
+                holdOrRollBackNoData(t, policy, route, prefix, check, inARow);
             }
             case ERROR -> {
                 int inARow = count(s.getErrorChecks()) + 1;
@@ -637,6 +686,29 @@ public final class RolloutStateMachine {
                 + " in a row roll back): " + check.summary()));
         t.message(stepMessage(policy, t.s, route, prefix + "holding: check " + what + " (" + inARow + "/" + limit
                 + "): " + check.summary()));
+        t.requeue(policy.interval());
+    }
+
+    /**
+     * No data: the step holds. It rolls back once there has been no data for noDataLimit windows, measured in time
+     * from the last look that found data, so a short cadence does not turn a scrape gap into a rollback.
+     */
+    private void holdOrRollBackNoData(Transition t, RolloutPolicy policy, RouteStatus route, String prefix,
+            CheckOutcome check, int inARow) {
+        Duration without = Duration.between(Instant.parse(t.s.getNoDataSince()), t.now);
+        Duration allowance = policy.noDataAllowance();
+        String limit = Durations.format(allowance) + ": noDataLimit " + policy.noDataLimit() + " × window "
+                + Durations.format(policy.window());
+        String fortime = Durations.format(without.truncatedTo(ChronoUnit.SECONDS));
+        if (without.compareTo(allowance) >= 0) {
+            rollBack(t, policy, "no data for " + fortime + " (limit " + limit + "): " + check.summary());
+            return;
+        }
+        t.event(RolloutEvent.warning("CheckNoData", "check without data (" + fortime + " without, " + limit
+                + " roll back): " + check.summary()));
+        t.message(stepMessage(policy, t.s, route, prefix + "holding: no data for " + fortime + " (" + inARow
+                + (inARow == 1 ? " check" : " checks") + "; rolled back at " + Durations.format(allowance) + "): "
+                + check.summary()));
         t.requeue(policy.interval());
     }
 

@@ -25,10 +25,11 @@ import dev.aegis.canary.workload.DaemonSetWorkloads;
  * ({@link NodeMoves}).
  *
  * <p>
- * While a step is being reached its node set grows from the nodes already on the canary; once reached it is fixed
- * until the next step: a node that joins runs the primary, and a canary node that goes NotReady or is cordoned stays
- * in the set and is replaced at the next step. A step is reached when every node is labelled as the step wants and
- * every node that is up runs its version's current pod, ready, and nothing else.
+ * While a step is being reached its node set grows from the nodes already on the canary; once reached it keeps its
+ * nodes until the next step: a node that joins runs the primary, and a canary node that leaves, goes NotReady or is
+ * cordoned is replaced at once by another (within maxUnavailable), so the step's share holds. A step is reached when
+ * every node is labelled as the step wants and every node that is up runs its version's current pod, ready, and
+ * nothing else.
  */
 @ApplicationScoped
 public class NodeTrafficRouter {
@@ -120,11 +121,15 @@ public class NodeTrafficRouter {
         canaryAfter.addAll(moves.toCanary());
         moves.toPrimary().forEach(canaryAfter::remove);
         int total = members.size();
-        int effective = total == 0 ? 0 : (int) Math.round(100.0 * canaryAfter.size() / total);
+        // The canary's real share: its nodes that serve it now, not those labelled for it.
+        int serving = (int) members.stream().filter(n -> n.onCanary() && n.up() && n.canaryPod().serving())
+                .count();
+        int effective = total == 0 ? 0 : (int) Math.round(100.0 * serving / total);
         String waiting = waitingFor(members, goal, desired, moves, maxUnavailable, notCaughtUp);
         RouteStatus route = waiting == null
                 ? RouteStatus.reached(effective, canaryAfter.size(), total, NODES)
-                : RouteStatus.waiting(effective, canaryAfter.size(), total, NODES, waiting);
+                : RouteStatus.waiting(effective, canaryAfter.size(), total, NODES, waiting).withCanaryServing(
+                        serving);
         return new Plan(moves, moves.moved() ? route.withProgress() : route);
     }
 
@@ -136,16 +141,19 @@ public class NodeTrafficRouter {
             case SPLIT -> {
                 Set<String> current = fleet.stream().filter(NodeView::onCanary).map(NodeView::name)
                         .collect(Collectors.toSet());
-                if (!goal.growing()) {
-                    // A reached step keeps its nodes; only those that left the fleet go.
-                    yield members.stream().map(NodeView::name).filter(current::contains).sorted().toList();
-                }
                 List<NodePlacement.Node> candidates = members.stream().filter(NodeView::candidate)
                         .map(n -> new NodePlacement.Node(n.name(), n.labels(), List.of(), false, true)).toList();
                 Set<String> newcomers = members.stream().filter(n -> goal.stepStartedAt() != null
                         && n.created() != null && n.created().isAfter(goal.stepStartedAt()))
                         .map(NodeView::name).collect(Collectors.toSet());
                 int count = NodeSelection.count(goal.weight(), members.size(), candidates.size());
+                if (!goal.growing()) {
+                    // A reached step keeps the canary nodes that can still serve it, never fewer than its share: a
+                    // canary node that left, went NotReady or was cordoned is replaced at once (it goes back to the
+                    // primary), so the canary is never measured on fewer nodes than the step claims.
+                    count = Math.max(count, (int) members.stream()
+                            .filter(n -> n.candidate() && current.contains(n.name())).count());
+                }
                 yield NodeSelection.select(candidates, current, newcomers, count, goal.revision(),
                         goal.spreadBy());
             }

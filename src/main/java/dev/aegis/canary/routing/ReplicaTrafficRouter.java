@@ -63,9 +63,10 @@ public class ReplicaTrafficRouter implements TrafficRouter {
                     return RouteStatus.reached(split.effectiveWeight(), split.canary(), pods, PODS);
                 }
                 String waiting = !canaryReady
-                        ? "canary: " + Rollouts.updatedAvailable(target) + "/" + split.canary() + " pods ready"
+                        ? "canary: " + Rollouts.readiness(target, split.canary())
                         : "primary: scaling to " + split.primary() + " pods";
-                return RouteStatus.waiting(effective(target, primary), split.canary(), pods, PODS, waiting);
+                return RouteStatus.waiting(effective(target, primary), split.canary(), pods, PODS, waiting)
+                        .withCanaryServing(Rollouts.updatedAvailable(target));
             }
             case PROMOTE -> {
                 // The canary keeps serving while the primary rolls out the new template (see DeploymentWorkloads#promote).

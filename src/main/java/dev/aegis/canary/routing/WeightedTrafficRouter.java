@@ -69,13 +69,15 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 }
                 String waiting = !canaryReady
                         ? r.canaryServed() || Rollouts.updatedAvailable(target) < pods
-                                ? "canary: " + Rollouts.updatedAvailable(target) + "/" + pods + " pods ready"
+                                ? "canary: " + Rollouts.readiness(target, pods)
                                 : "canary Service: not yet selecting the canary's pods"
                         : now != intent.weight()
                                 ? what + " weight " + now + "%"
                                 : "primary: " + Rollouts.describe(
                                         primary);
-                return RouteStatus.waiting(now, pods, total, PODS, waiting);
+                return RouteStatus.waiting(now, pods, total, PODS, waiting).withCanaryServing(now == 0
+                        ? 0
+                        : Rollouts.updatedAvailable(target));
             }
             case STABLE -> {
                 int now = weights.current(r.canary());

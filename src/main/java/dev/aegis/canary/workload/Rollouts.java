@@ -61,6 +61,18 @@ public final class Rollouts {
         return updatedAvailable(d) + "/" + desired(d) + " pods ready";
     }
 
+    /**
+     * How far a Deployment is from {@code wanted} ready pods of its latest template, in that order: "0/1 pods
+     * ready", or "10 pods ready, scaling down to 1" while it still runs more than wanted.
+     */
+    public static String readiness(Deployment d, int wanted) {
+        int ready = updatedAvailable(d);
+        if (ready > wanted || desired(d) > wanted) {
+            return ready + " pods ready, scaling down to " + wanted;
+        }
+        return ready + "/" + wanted + " pods ready";
+    }
+
     private static int count(Integer n) {
         return n == null ? 0 : n;
     }

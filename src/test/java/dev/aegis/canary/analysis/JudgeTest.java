@@ -147,4 +147,49 @@ class JudgeTest {
             assertThat(r.getReason()).isEqualTo("why " + kind);
         }
     }
+
+    private static final Judge.Look LOOK = new Judge.Look(new SequentialJudge.Settings(0.005, 0.0025, 100), 99,
+            java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5));
+
+    private static QueryResult[] counts(QueryResult requests, QueryResult failed) {
+        return new QueryResult[]{requests, failed};
+    }
+
+    @Test
+    void aCountThatMatchesNoSeriesIsNoDataNamingThePartUnlessTheTemplateSaysItMeansZero() {
+        QueryResult none = new QueryResult.NoSamples();
+        QueryResult thousand = new QueryResult.Sample(1000);
+        // The slow-count template with a bound that is no bucket: its failed part matches nothing. It must not
+        // pass as "none slow".
+        MetricResult slow = Judge.judgeCounts("slow-requests", "slow", false, Judge.Absence.NONE_IS_ZERO, counts(
+                thousand, none), counts(thousand, new QueryResult.Sample(10)), null, LOOK, "q", NOW);
+        assertThat(slow.getResult()).isEqualTo(CheckResult.NoData);
+        assertThat(slow.getReason()).startsWith("no samples for the canary's slow requests: the query matched no "
+                + "series");
+
+        MetricResult primary = Judge.judgeCounts("slow-requests", "slow", false, Judge.Absence.NONE_IS_ZERO, counts(
+                thousand, new QueryResult.Sample(5)), counts(thousand, none), null, LOOK, "q", NOW);
+        assertThat(primary.getResult()).isEqualTo(CheckResult.NoData);
+        assertThat(primary.getReason()).startsWith("no samples for the primary's slow requests");
+
+        // An error counter never incremented has no series: the request-counts template declares that as zero.
+        MetricResult errors = Judge.judgeCounts("errors", "failed", false, new Judge.Absence(false, true), counts(
+                thousand, none), counts(thousand, none), null, LOOK, "q", NOW);
+        assertThat(errors.getResult()).isNotEqualTo(CheckResult.NoData);
+        assertThat(errors.getValue()).isEqualTo(0.0);
+
+        MetricResult noRequests = Judge.judgeCounts("errors", "failed", false, new Judge.Absence(false, true),
+                counts(none, none), counts(thousand, none), null, LOOK, "q", NOW);
+        assertThat(noRequests.getResult()).as("requests are never declared zero here").isEqualTo(CheckResult.NoData);
+        assertThat(noRequests.getReason()).startsWith("no samples for the canary's requests");
+    }
+
+    @Test
+    void atTheLastStepThePrimaryServingNothingIsNotMissingData() {
+        QueryResult none = new QueryResult.NoSamples();
+        MetricResult r = Judge.judgeCounts("errors", "failed", false, Judge.Absence.NONE_IS_ZERO, counts(
+                new QueryResult.Sample(1000), new QueryResult.Sample(1)), counts(none, none), 0.1, LOOK, "q", NOW);
+        assertThat(r.getResult()).isNotEqualTo(CheckResult.NoData);
+        assertThat(r.getBaseline()).isEqualTo(0.1);
+    }
 }

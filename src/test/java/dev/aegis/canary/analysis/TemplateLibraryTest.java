@@ -238,6 +238,42 @@ class TemplateLibraryTest {
         assertThat(value(slow.primaryFailed())).isCloseTo(0, within(0.5));
     }
 
+    /**
+     * The slow-counts template's bound must be a bucket bound the histogram has: Prometheus is asked for the le
+     * values the template's accepts.labelValues names, and a bound it lacks would leave the failed part matching no
+     * series (which the judge takes as no data, never as none slow).
+     */
+    @org.junit.jupiter.api.Test
+    void theSlowCountsBoundIsCheckedAgainstTheBucketsPrometheusHas() throws IOException {
+        AnalysisTemplate t = Serialization.unmarshal(Files.readString(Path.of("analysis-templates", "generic",
+                "request-slow-counts.yaml")), AnalysisTemplate.class);
+        var accepts = t.getSpec().getArgs().get(0).getAccepts();
+        String series = QueryTemplate.render(accepts.getLabelValues().getSeries(), Map.of("namespace", NS));
+        PrometheusEndpoint endpoint = new PrometheusEndpoint(prometheus.url(), null, Duration.ofSeconds(5));
+        List<String> le = PrometheusResponse.labelValues(client.get(endpoint, "/api/v1/label/" + accepts
+                .getLabelValues().getLabel() + "/values", Map.of("match[]", series)).await().atMost(Duration
+                        .ofSeconds(10)));
+        assertThat(le).contains("0.25", "0.5", "+Inf");
+        assertThat(ArgRules.labelRefusal("le", series, le, "0.5")).isNull();
+        assertThat(ArgRules.labelRefusal("le", series, le, "0.50")).startsWith("is not a value Prometheus has for "
+                + "label le of http_request_duration_seconds_bucket{namespace=\"" + NS + "\"}");
+        MetricQueries.CountQueries nonsense = counts("request-slow-counts", Map.of("bound", "0.50"));
+        QueryResult failed = client.query(endpoint, nonsense.canaryFailed(), AT).await().atMost(Duration.ofSeconds(
+                10));
+        assertThat(failed).as("a bound that is no bucket: the failed part matches nothing")
+                .isInstanceOf(QueryResult.NoSamples.class);
+    }
+
+    @org.junit.jupiter.api.Test
+    void prometheusTellsItsScrapeInterval() {
+        PrometheusEndpoint endpoint = new PrometheusEndpoint(prometheus.url(), null, Duration.ofSeconds(5));
+        assertThat(PrometheusResponse.scrapeInterval(client.get(endpoint, "/api/v1/status/config", Map.of()).await()
+                .atMost(Duration.ofSeconds(10)))).as("the test server's global scrape_interval").isEqualTo(Duration
+                        .ofMinutes(1));
+        assertThat(PrometheusResponse.scrapeInterval(client.get(endpoint, "/api/v1/status/nothing", Map.of())
+                .await().atMost(Duration.ofSeconds(10)))).as("no such API: nothing told").isNull();
+    }
+
     static MetricQueries.CountQueries counts(String name, Map<String, String> args) throws IOException {
         AnalysisTemplate t = Serialization.unmarshal(Files.readString(Path.of("analysis-templates", "generic", name
                 + ".yaml")), AnalysisTemplate.class);

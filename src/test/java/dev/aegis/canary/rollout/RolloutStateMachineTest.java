@@ -309,13 +309,13 @@ class RolloutStateMachineTest {
     }
 
     @Test
-    void noDataHoldsTheStepAndRollsBackAfterTheLimitInARow() {
+    void noDataHoldsTheStepAndRollsBackAfterTheLimitInWindows() {
         Run run = atFirstCheck();
         Decision d = run.tick(splitReached(10), noData());
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getWeight()).as("no data is not a pass").isEqualTo(1);
         assertThat(d.status().getNoDataChecks()).isEqualTo(1);
-        assertThat(d.status().getMessage()).contains("holding: check without data (1/3)")
+        assertThat(d.status().getMessage()).contains("holding: no data for 1m (1 check; rolled back at 3m)")
                 .contains("success-rate: no data (no samples");
         run.advance(INTERVAL);
         run.tick(splitReached(10), noData());
@@ -329,8 +329,104 @@ class RolloutStateMachineTest {
             d = run.tick(splitReached(10), noData());
         }
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
-        assertThat(d.status().getMessage()).contains("at step 2/4 (10%): 3 checks in a row without data (limit 3)")
-                .contains("no data");
+        assertThat(d.status().getMessage()).contains("at step 2/4 (10%): no data for 3m (limit 3m: noDataLimit 3 × "
+                + "window 1m)").contains("no data");
+    }
+
+    /** The sequential judge's cadence: a look every 2 s, Prometheus scraping every second (a 4 s window). */
+    static final RolloutPolicy SHORT_CADENCE = new RolloutPolicy(List.of(1, 10, 50, 100), Duration.ofSeconds(2),
+            Duration.ofMinutes(10), 0, 3, 3, new SequentialPolicy(0.5, 99, 100, Duration.ofMinutes(1), Duration
+                    .ofMinutes(5)),
+            Duration.ofSeconds(1));
+
+    @Test
+    void aShortCadenceNeitherShrinksTheWindowNorTurnsAScrapeGapIntoARollback() {
+        Run run = ready();
+        run.policy = SHORT_CADENCE;
+        assertThat(SHORT_CADENCE.window()).as("four scrapes, longer than the 2 s cadence").hasSeconds(4);
+        run.tick(idle(CANARY));
+        Decision d = run.tick(splitReached(10));
+        assertThat(d.status().getMessage()).contains("canary ready, first check in 4s");
+        run.advance(Duration.ofSeconds(2));
+        assertThat(run.due(splitReached(10))).as("the first look waits for a whole window of samples").isFalse();
+        run.advance(Duration.ofSeconds(2));
+        assertThat(run.due(splitReached(10))).isTrue();
+        run.tick(splitReached(10), inconclusive());
+        // A scrape gap: three looks in a row (6 s) find nothing, which a count of looks would have rolled back.
+        for (int i = 0; i < 3; i++) {
+            run.advance(Duration.ofSeconds(2));
+            assertThat(run.due(splitReached(10))).as("every 2 s after the first").isTrue();
+            d = run.tick(splitReached(10), noData());
+        }
+        assertThat(d.status().getPhase()).as("6 s without data is within 3 windows of 4 s").isEqualTo(
+                Phase.Progressing);
+        assertThat(d.status().getMessage()).contains("holding: no data for 6s (3 checks; rolled back at 12s)");
+        run.advance(Duration.ofSeconds(2));
+        d = run.tick(splitReached(10), inconclusive());
+        assertThat(d.status().getNoDataSince()).as("data is back").isNull();
+        for (int i = 0; i < 5; i++) {
+            run.advance(Duration.ofSeconds(2));
+            d = run.tick(splitReached(10), noData());
+        }
+        assertThat(d.status().getPhase()).as("10 s without data").isEqualTo(Phase.Progressing);
+        run.advance(Duration.ofSeconds(2));
+        d = run.tick(splitReached(10), noData());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).contains("no data for 12s (limit 12s: noDataLimit 3 × window 4s)");
+    }
+
+    static WorldView canaryGone() {
+        return world(CANARY, STABLE, true, RouteStatus.waiting(0, 1, 10, PODS, "canary: 0/1 pods ready")
+                .withCanaryServing(0));
+    }
+
+    @Test
+    void aCanaryWithNothingServingPausesChecksAndItsEvidenceStartsOverWhenItServesAgain() {
+        Run run = atFirstCheck();
+        run.tick(splitReached(10), pass());
+        run.tick(splitReached(10));
+        Decision d = run.tick(splitReached(10));
+        assertThat(d.status().getWeight()).isEqualTo(10);
+        Instant readyAt = Instant.parse(d.status().getStepReadyAt());
+        run.advance(Duration.ofSeconds(30));
+        d = run.tick(canaryGone());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.status().getMessage()).contains("no canary pods serving: checks wait");
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("CanaryUnavailable");
+        for (int i = 0; i < 8; i++) {
+            run.advance(INTERVAL);
+            assertThat(run.due(canaryGone())).as("no check while nothing of the canary serves").isFalse();
+            d = run.tick(canaryGone());
+            assertThat(d.status().getPhase()).as("no verdict on a canary that is not there").isEqualTo(
+                    Phase.Progressing);
+        }
+        assertThat(d.events()).as("told once").isEmpty();
+        run.advance(INTERVAL);
+        d = run.tick(splitReached(10));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("CanaryRestored");
+        assertThat(d.status().getMessage()).isEqualTo("step 2/4: 10% (1/10 pods), the canary serves again after 9m "
+                + "without; the step's evidence starts over, first check in 1m");
+        assertThat(Instant.parse(d.status().getStepReadyAt())).isAfter(readyAt);
+        assertThat(run.due(splitReached(10))).isFalse();
+        run.advance(INTERVAL);
+        assertThat(run.due(splitReached(10))).isTrue();
+        d = run.tick(splitReached(10), pass());
+        assertThat(d.status().getWeight()).isEqualTo(50);
+    }
+
+    @Test
+    void aCanaryGoneLongerThanTheProgressDeadlineIsRolledBackForReadinessNotData() {
+        Run run = atFirstCheck();
+        run.tick(splitReached(10), pass());
+        run.tick(splitReached(10));
+        run.advance(Duration.ofSeconds(30));
+        run.tick(canaryGone());
+        run.advance(Duration.ofMinutes(10).plusSeconds(1));
+        Decision d = run.tick(canaryGone());
+        assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(d.status().getMessage()).contains("canary not ready for more than 10m (progressDeadline): "
+                + "canary: 0/1 pods ready").doesNotContain("no data");
     }
 
     static CheckOutcome error() {

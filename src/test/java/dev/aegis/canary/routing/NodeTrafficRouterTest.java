@@ -107,22 +107,69 @@ class NodeTrafficRouterTest {
     }
 
     @Test
-    void aReachedStepKeepsItsNodesUntilTheNextStep() {
+    void aReachedStepReplacesACanaryNodeThatGoesDownAtOnce() {
         List<NodeView> nodes = fleet(10, 1);
         nodes.set(0, down(nodes.get(0)));
         nodes.add(new NodeView("joined", Map.of(), START.plusSeconds(5), true, true, false, false, Pod.NONE,
                 Pod.READY));
-        Plan frozen = NodeTrafficRouter.plan(nodes, Goal.split(10, "rev", null, false, START), 1, null);
-        assertThat(frozen.moves().moved()).as("the NotReady canary node stays until the next step").isFalse();
+        Plan replaced = NodeTrafficRouter.plan(nodes, Goal.split(10, "rev", null, false, START), 1, null);
+        assertThat(replaced.moves().toPrimary()).as("the NotReady canary node goes, for free").containsExactly(
+                "n00");
+        assertThat(replaced.moves().toCanary()).as("another takes its place, not one that joined mid-step")
+                .hasSize(1).doesNotContain("joined", "n00");
+        assertThat(replaced.route().reached()).isFalse();
+        assertThat(replaced.route().effectiveWeight()).as("no canary node serves yet").isZero();
+        assertThat(replaced.route().canaryServing()).isZero();
+        assertThat(replaced.route().detail()).isEqualTo("1/11 nodes");
 
         Plan next = NodeTrafficRouter.plan(nodes, Goal.split(20, "rev", null, true, START.plusSeconds(10)), 1,
                 null);
-        assertThat(next.moves().toPrimary()).as("replaced at the next step, for free").containsExactly("n00");
+        assertThat(next.moves().toPrimary()).as("the next step too").containsExactly("n00");
         assertThat(next.moves().toCanary()).hasSize(1);
 
         Plan sameStep = NodeTrafficRouter.plan(nodes, Goal.split(20, "rev", null, true, START), 5, null);
         assertThat(sameStep.moves().toCanary()).as("a node that joined during the step runs the primary")
                 .doesNotContain("joined").hasSize(3);
+    }
+
+    @Test
+    void whenAFifthOfTheFleetIsReplacedMidStepTheCanaryGetsItsShareBackOnNodesThatWereThere() {
+        // 100 nodes at 10%: n00..n09 run the canary. n00..n19 leave (every canary node among them), 20 join.
+        List<NodeView> nodes = new ArrayList<>();
+        for (NodeView n : fleet(100, 10)) {
+            int i = Integer.parseInt(n.name().substring(1));
+            nodes.add(i < 20
+                    ? new NodeView(n.name(), n.labels(), n.created(), false, false, false, n.onCanary(), Pod.NONE,
+                            Pod.NONE)
+                    : n);
+        }
+        for (int i = 0; i < 20; i++) {
+            nodes.add(new NodeView("new" + i, Map.of(), START.plusSeconds(30), true, true, false, false, Pod.NONE,
+                    Pod.READY));
+        }
+        Goal step = Goal.split(10, "rev", null, false, START);
+        Plan plan = NodeTrafficRouter.plan(nodes, step, 10, null);
+        assertThat(plan.moves().toPrimary()).as("the nodes that left lose their label").hasSize(10);
+        assertThat(plan.moves().toCanary()).as("ten others take the canary at once, none of those that just joined")
+                .hasSize(10).allSatisfy(n -> assertThat(n).startsWith("n"));
+        assertThat(plan.route().reached()).isFalse();
+        assertThat(plan.route().canaryGone()).as("nothing of the canary serves until they are ready").isTrue();
+        assertThat(plan.route().effectiveWeight()).isZero();
+
+        // The DaemonSet controllers follow: the chosen nodes run the canary, ready.
+        List<NodeView> after = new ArrayList<>();
+        for (NodeView n : nodes) {
+            after.add(plan.moves().toCanary().contains(n.name())
+                    ? new NodeView(n.name(), n.labels(), n.created(), true, true, false, true, Pod.READY, Pod.NONE)
+                    : plan.moves().toPrimary().contains(n.name())
+                            ? new NodeView(n.name(), n.labels(), n.created(), false, false, false, false, Pod.NONE,
+                                    Pod.NONE)
+                            : pods(n, Pod.NONE, Pod.READY));
+        }
+        RouteStatus restored = NodeTrafficRouter.plan(after, step, 10, null).route();
+        assertThat(restored.reached()).isTrue();
+        assertThat(restored.detail()).isEqualTo("10/100 nodes");
+        assertThat(restored.effectiveWeight()).isEqualTo(10);
     }
 
     @Test
