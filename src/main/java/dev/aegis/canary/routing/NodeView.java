@@ -35,7 +35,7 @@ public record NodeView(String name, Map<String, String> labels, Instant created,
         /** Ready, from the DaemonSet's current template. */
         READY;
 
-        boolean serving() {
+        public boolean serving() {
             return this == READY || this == STALE;
         }
     }
