@@ -3,12 +3,19 @@ package dev.aegis.canary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +29,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.aegis.canary.api.AnalysisSpec;
 import dev.aegis.canary.api.AnalysisTemplate;
 import dev.aegis.canary.api.AnalysisTemplateSpec;
 import dev.aegis.canary.api.CanarySpec;
@@ -140,6 +148,10 @@ class InvalidCanaryTest extends FleetTest {
                         "spec.analysis.metrics[0] (errors): variable {{range}} is used outside a quoted string, "
                                 + "where only names, numbers and durations are allowed; its value '1m]) or vector(1) "
                                 + "#' is not one (put the placeholder inside \"...\")"),
+                spec("arg outside what its template accepts", "podinfo", spec -> sequential(spec, "half"),
+                        "spec.analysis.metrics[1] (slow-requests): metrics[slow-requests].args.bound: 'half' is not "
+                                + "a number; the arg takes a decimal such as 0.5 or 100 (template AnalysisTemplate "
+                                + "request-slow-counts)"),
                 spec("undeclared arg", "podinfo", spec -> {
                     MetricSpec m = new MetricSpec("errors", new TemplateRef("request-success-rate", null),
                             new ThresholdRange(99.0, null));
@@ -147,6 +159,15 @@ class InvalidCanaryTest extends FleetTest {
                     spec.getAnalysis().setMetrics(List.of(m));
                 }, "spec.analysis.metrics[0] (errors): metrics[errors].args.service is not declared by template "
                         + "AnalysisTemplate request-success-rate (declared: none)"));
+    }
+
+    /** The sequential judge on errors and on requests slower than {@code bound}. */
+    static void sequential(CanarySpec spec, String bound) {
+        spec.getAnalysis().setJudge(AnalysisSpec.JudgeType.sequential);
+        MetricSpec slow = new MetricSpec("slow-requests", new TemplateRef("request-slow-counts", null), null);
+        slow.setArgs(Map.of("bound", bound));
+        spec.getAnalysis().setMetrics(List.of(new MetricSpec("errors", new TemplateRef("request-counts", null),
+                null), slow));
     }
 
     static TrafficSpec router(RouterType router) {
@@ -245,6 +266,32 @@ class InvalidCanaryTest extends FleetTest {
                 .inNamespace(fx.ns).withName("podinfo").get();
         assertThat(stored.getAdditionalProperties().get("spec")).isEqualTo(Map.of("targetRef", TARGET, "steps",
                 "ten"));
+    }
+
+    @ConfigProperty(name = "aegis.prometheus.url")
+    String prometheusUrl;
+
+    /**
+     * A number that is no bucket bound of the histogram: the slow part of the query would match nothing. Once
+     * Prometheus has the namespace's buckets, the Canary is Invalid at once, naming the metric, the arg and the
+     * bounds there are, and nothing changes.
+     */
+    @Test
+    void aBoundThatIsNoBucketOfTheHistogramMakesTheCanaryInvalid() {
+        Fixtures fx = world("nobucket");
+        String series = "http_request_duration_seconds_bucket{namespace=\"" + fx.ns + "\"}";
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(URI.create(prometheusUrl
+                + "/api/v1/label/le/values?match[]=" + URLEncoder.encode(series, StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString()).body().contains("\"0.5\""));
+        fx.canary("podinfo", "podinfo", spec -> sequential(spec, "0.75"));
+
+        awaitInvalid(fx, "podinfo", "spec.analysis.metrics[1] (slow-requests): metrics[slow-requests].args.bound: "
+                + "'0.75' is not a value Prometheus has for label le of " + series + "; it has ");
+        assertThat(fx.canaryNow("podinfo").getStatus().getMessage()).contains("0.5").contains("1.0")
+                .contains("(template AnalysisTemplate request-slow-counts)");
+        assertThat(fx.deploymentNow("podinfo-primary")).isNull();
+        assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isEqualTo(3);
     }
 
     private void awaitInvalid(Fixtures fx, String canary, String message) {
