@@ -209,13 +209,14 @@ class DeploymentRolloutTest extends FleetTest {
             assertThat(recorder.statuses()).anySatisfy(held -> {
                 assertThat(held.getPhase()).isEqualTo(Phase.Progressing);
                 assertThat(held.getNoDataChecks()).isEqualTo(1);
-                assertThat(held.getMessage()).contains("holding: check without data (1/2)");
+                assertThat(held.getMessage()).contains("holding: no data for ").contains("(1 check; rolled back at "
+                        + "8s)");
             });
             assertThat(s.getLastAnalysis()).singleElement().satisfies(r -> {
                 assertThat(r.getResult()).isEqualTo(CheckResult.NoData);
                 assertThat(r.getValue()).isNull();
             });
-            assertThat(s.getMessage()).contains("2 checks in a row without data (limit 2)")
+            assertThat(s.getMessage()).contains("(limit 8s: noDataLimit 2 × window 4s)")
                     .contains("throughput: no data (no samples");
             await().atMost(Duration.ofSeconds(10))
                     .untilAsserted(() -> assertThat(fx.deploymentNow("podinfo").getSpec().getReplicas()).isZero());
