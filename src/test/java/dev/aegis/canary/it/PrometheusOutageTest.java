@@ -276,7 +276,10 @@ class PrometheusOutageTest extends FleetTest {
 
         private void forward(HttpExchange e) throws IOException {
             try (e) {
-                lastQuery = URLDecoder.decode(e.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+                if (e.getRequestURI().getPath().endsWith("/api/v1/query")) {
+                    // The controller also asks for Prometheus' configuration (its scrape interval), with no query.
+                    lastQuery = URLDecoder.decode(e.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+                }
                 Thread.sleep(delay.toMillis());
                 HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create(upstream + e
                         .getRequestURI())).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
