@@ -1,10 +1,15 @@
 package dev.aegis.canary.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -106,6 +111,49 @@ class ScenarioTest {
                 timeline:
                   - {atStep: 10, controller: restart}
                 """).restartsController()).isTrue();
+    }
+
+    @Test
+    void aValueOfTheWrongKindNamesItsFieldAndWhatIsAllowedInOneLine(@TempDir Path dir) throws IOException {
+        assertThat(readProblem(dir, """
+                name: routers
+                replicas: 4
+                versions: {v1: {}}
+                initialVersion: v1
+                canary:
+                  traffic: {router: weighted}
+                """)).isEqualTo("canary.traffic.router must be one of replicas, nodes, gateway-api, nginx, got "
+                + "weighted");
+        assertThat(readProblem(dir, """
+                name: kinds
+                kind: StatefulSet
+                replicas: 4
+                """)).isEqualTo("kind must be one of Deployment, DaemonSet, got StatefulSet");
+        assertThat(readProblem(dir, """
+                name: steps
+                replicas: 4
+                timeline:
+                  - {atStep: ten, push: v2}
+                expect: {phase: Done}
+                """)).isEqualTo("timeline[0].atStep must be a whole number, got ten");
+        assertThat(readProblem(dir, """
+                name: phases
+                replicas: 4
+                expect: {phase: Done}
+                """)).startsWith("expect.phase must be one of Initializing, Ready, ").endsWith(", got Done");
+        assertThat(readProblem(dir, """
+                name: [a, list]
+                """)).isEqualTo("name must be a string");
+    }
+
+    /** What SimulateCommand.read says of a file: one line, after the file's name. */
+    private static String readProblem(Path dir, String yaml) throws IOException {
+        Path file = Files.writeString(dir.resolve("scenario.yaml"), yaml);
+        IllegalArgumentException e = catchThrowableOfType(IllegalArgumentException.class,
+                () -> SimulateCommand.read(file));
+        assertThat(e).as("refused").isNotNull();
+        assertThat(e.getMessage()).doesNotContain("\n").startsWith(file + ": ");
+        return e.getMessage().substring((file + ": ").length());
     }
 
     @Test
