@@ -74,6 +74,7 @@ public final class ScenarioRunner {
     private final LongSupplier controllerRequests;
     private final Controller controller;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Duration firstSight = FIRST_SIGHT;
 
     /** The controller the scenario plays against, for the events that happen to it. */
     public interface Controller {
@@ -98,6 +99,12 @@ public final class ScenarioRunner {
         this.controller = controller;
     }
 
+    /** How long a Canary may take to be first Ready; tests shorten it. */
+    ScenarioRunner firstSight(Duration wait) {
+        this.firstSight = wait;
+        return this;
+    }
+
     public static String image(Scenario s, String version) {
         return "registry.example/" + s.name() + ":" + version;
     }
@@ -106,14 +113,14 @@ public final class ScenarioRunner {
     public Summary run(Scenario s, String namespace) {
         List<String> problems = s.problems();
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("scenario " + s.name() + ": " + String.join("; ", problems));
+            throw new ScenarioMistake("scenario " + s.name() + ": " + String.join("; ", problems));
         }
         if (s.restartsController() && controller == null) {
-            throw new IllegalArgumentException("scenario " + s.name() + ": controller: restart needs the controller "
+            throw new ScenarioMistake("scenario " + s.name() + ": controller: restart needs the controller "
                     + "in a process of its own (java -jar target/quarkus-app/quarkus-run.jar simulate ...)");
         }
         setUp(s, namespace);
-        awaitReady(namespace);
+        awaitReady(s, namespace);
         say.accept(String.format("%-9s %s: %s of %s, Ready; t=0", "0.0s", s.name(), daemonSet(s)
                 ? s.nodes() + " nodes in " + s.zonesOrDefault() + " zones, one pod each"
                 : s.replicas() + " pods", s.initialVersion()));
@@ -149,15 +156,37 @@ public final class ScenarioRunner {
         client.resource(canary(s, namespace)).create();
     }
 
-    private void awaitReady(String namespace) {
-        long readyBy = System.nanoTime() + FIRST_SIGHT.toNanos();
-        while (phase(namespace) != Phase.Ready) {
+    /**
+     * Waits for the Canary's first Ready. An Invalid one will not become Ready until its spec changes, which a
+     * scenario never does: it ends the play at once, with the controller's message (which names the field).
+     */
+    private void awaitReady(Scenario s, String namespace) {
+        long readyBy = System.nanoTime() + firstSight.toNanos();
+        while (true) {
+            CanaryStatus st = status(namespace);
+            Phase phase = st == null ? null : st.getPhase();
+            if (phase == Phase.Ready) {
+                return;
+            }
+            if (phase == Phase.Invalid) {
+                // The controller's message starts "invalid: ", which the line already says.
+                throw new ScenarioMistake("scenario " + s.name() + ": the Canary is Invalid: "
+                        + String.valueOf(st.getMessage()).replaceFirst("^invalid: ", ""));
+            }
             if (System.nanoTime() > readyBy) {
-                throw new IllegalStateException("the Canary was not Ready " + FIRST_SIGHT.toSeconds()
-                        + "s after it was created: " + status(namespace));
+                throw new ScenarioMistake(notReady(s.name(), st, firstSight));
             }
             sleep(POLL);
         }
+    }
+
+    /** A Canary not Ready in time, said with where it stands. */
+    static String notReady(String scenario, CanaryStatus st, Duration waited) {
+        String where = st == null || st.getPhase() == null
+                ? "it has no status yet (is the controller running?)"
+                : "phase " + st.getPhase() + (st.getMessage() == null ? "" : ": " + st.getMessage());
+        return "scenario " + scenario + ": the Canary was not Ready " + waited.toSeconds() + "s after it was created; "
+                + where;
     }
 
     /** One play of a scenario from t=0: fires its events when due and records what the Canary does. */
@@ -567,7 +596,7 @@ public final class ScenarioRunner {
     private static AnalysisTemplate template(String path) {
         try (InputStream in = ScenarioRunner.class.getResourceAsStream("/analysis-templates/" + path)) {
             if (in == null) {
-                throw new IllegalArgumentException("templates: analysis-templates/" + path + " does not exist");
+                throw new ScenarioMistake("templates: analysis-templates/" + path + " does not exist");
             }
             return Serialization.unmarshal(in, AnalysisTemplate.class);
         } catch (IOException e) {
@@ -578,11 +607,6 @@ public final class ScenarioRunner {
     private CanaryStatus status(String namespace) {
         Canary c = client.resources(Canary.class).inNamespace(namespace).withName(APP).get();
         return c == null ? null : c.getStatus();
-    }
-
-    private Phase phase(String namespace) {
-        CanaryStatus s = status(namespace);
-        return s == null ? null : s.getPhase();
     }
 
     /** Queries Prometheus has answered since it started, from its own metrics; 0 when it cannot be asked. */

@@ -95,7 +95,7 @@ public class SimulateCommand {
         }
         try {
             return play(scenarios, new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
-                    env::controllerRequests, separate), out);
+                    env::controllerRequests, separate), out, err);
         } finally {
             if (separate != null) {
                 separate.close();
@@ -103,7 +103,11 @@ public class SimulateCommand {
         }
     }
 
-    private static int play(List<Scenario> scenarios, ScenarioRunner runner, PrintStream out) {
+    /**
+     * Plays the scenarios in turn: 0 when every outcome is the expected one, 1 when one is not, 2 at once for a
+     * scenario found wrong while playing it (its Canary Invalid), as for one found wrong when read.
+     */
+    static int play(List<Scenario> scenarios, ScenarioRunner runner, PrintStream out, PrintStream err) {
         List<Summary> summaries = new ArrayList<>();
         for (Scenario scenario : scenarios) {
             out.println();
@@ -112,7 +116,13 @@ public class SimulateCommand {
                     : ": " + scenario.description().strip()));
             out.printf("time scale %s: times are scenario time; the run takes 1/%s of it%n", scenario.scale(),
                     scenario.scale());
-            Summary summary = runner.run(scenario, "sim-" + scenario.name());
+            Summary summary;
+            try {
+                summary = runner.run(scenario, "sim-" + scenario.name());
+            } catch (ScenarioMistake e) {
+                err.println(e.getMessage());
+                return 2;
+            }
             out.println(Serialization.asJson(summary));
             summaries.add(summary);
         }
