@@ -2,9 +2,10 @@ package dev.aegis.canary.scenario;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
@@ -54,37 +55,78 @@ public record Scenario(String name, String description, Double timeScale, Worklo
     }
 
     /**
-     * One thing that happens. Exactly one of push, set, prometheus, nodes or controller.
+     * One thing that happens. Exactly one of push, set, prometheus, nodes, pods, metrics or controller.
      *
      * @param at scenario time since the Canary was first Ready, e.g. "2m"
      * @param atStep instead of a time: when the release reaches the step of this weight
      * @param push Git changes the Deployment to this version
      * @param set a version starts behaving so from now on (its name in {@code version})
      * @param prometheus "stop" or "start": the Prometheus the controller asks goes away or comes back
-     * @param nodes the DaemonSet's nodes join, leave, fail or recover
+     * @param nodes the DaemonSet's nodes join, leave, fail, recover, are cordoned or uncordoned
+     * @param pods the canary's pods are deleted, as an eviction would
+     * @param metrics the pods' metrics cannot be scraped for a while
      * @param controller "restart": the controller process is killed (SIGKILL) and a new one starts
      * @param fault true when this is where the trouble starts: fault timings and exposure count from here
      */
     @RegisterForReflection
     public record Event(String at, Integer atStep, String push, Change set, String prometheus, NodeChange nodes,
-            String controller, Boolean fault) {
+            PodChange pods, MetricsChange metrics, String controller, Boolean fault) {
+    }
+
+    /** Written instead of a count: every node that runs the canary; for metrics, the canary's pods only. */
+    static final String CANARY = "canary";
+    /** Written instead of a count: every canary pod; for metrics, every pod. */
+    static final String ALL = "all";
+
+    /**
+     * A change to the DaemonSet's nodes; exactly one field. Nodes that leave, fail or are cordoned are the canary's
+     * first (the hardest case: its share has to be found again elsewhere), then the primary's, in name order;
+     * {@code canary} instead of a count takes every node labelled as running the canary at that moment.
+     *
+     * @param add new nodes join, Ready, spread over the zones
+     * @param remove nodes are deleted, with their pods: a count, or canary
+     * @param notReady nodes turn NotReady (their pods stop serving): a count, or canary
+     * @param ready NotReady nodes become Ready again
+     * @param cordon nodes get spec.unschedulable (their pods keep running, as DaemonSet pods do): a count, or canary
+     * @param uncordon cordoned nodes are schedulable again
+     */
+    @RegisterForReflection
+    public record NodeChange(Integer add, String remove, String notReady, Integer ready, String cordon,
+            Integer uncordon) {
+
+        int fieldsSet() {
+            return (int) Stream.of(add, remove, notReady, ready, cordon, uncordon)
+                    .filter(Objects::nonNull).count();
+        }
+
+        /** Whether the nodes taken are every canary node rather than a count. */
+        boolean takesCanaryNodes() {
+            return CANARY.equals(remove) || CANARY.equals(notReady) || CANARY.equals(cordon);
+        }
     }
 
     /**
-     * A change to the DaemonSet's nodes; exactly one field. Nodes that leave or fail are the canary's first (the
-     * hardest case: its share has to be found again elsewhere), then the primary's, in name order.
+     * The canary's pods (the target's, not the primary's) are deleted, as an eviction would; their controller makes
+     * new ones, which become ready after their version's readyAfter.
      *
-     * @param add new nodes join, Ready, spread over the zones
-     * @param remove nodes are deleted, with their pods
-     * @param notReady nodes turn NotReady (their pods stop serving)
-     * @param ready NotReady nodes become Ready again
+     * @param deleteCanary how many: a count, or all
      */
     @RegisterForReflection
-    public record NodeChange(Integer add, Integer remove, Integer notReady, Integer ready) {
+    public record PodChange(String deleteCanary) {
+    }
 
-        int fieldsSet() {
-            return (add != null ? 1 : 0) + (remove != null ? 1 : 0) + (notReady != null ? 1 : 0)
-                    + (ready != null ? 1 : 0);
+    /**
+     * For a while every pod's /metrics answers 503: Prometheus records failed scrapes (up 0) and no samples, while
+     * the pods go on serving and counting, as when a scrape target or the network hiccups.
+     *
+     * @param gap how long, scenario time, e.g. "20s"
+     * @param pods whose scrapes fail: all (default) or canary (the target's pods)
+     */
+    @RegisterForReflection
+    public record MetricsChange(String gap, String pods) {
+
+        boolean canaryOnly() {
+            return CANARY.equals(pods);
         }
     }
 
@@ -186,23 +228,27 @@ public record Scenario(String name, String description, Double timeScale, Worklo
             } else if (canary != null && canary.getSteps() != null && !canary.getSteps().contains(e.atStep())) {
                 out.add(at + ".atStep must be one of canary.steps " + canary.getSteps() + ", got " + e.atStep());
             }
-            int kinds = (e.push() != null ? 1 : 0) + (e.set() != null ? 1 : 0) + (e.prometheus() != null ? 1 : 0)
-                    + (e.nodes() != null ? 1 : 0) + (e.controller() != null ? 1 : 0);
+            int kinds = (int) Stream.of(e.push(), e.set(), e.prometheus(), e.nodes(), e.pods(),
+                    e.metrics(), e.controller()).filter(Objects::nonNull).count();
             if (kinds != 1) {
-                out.add(at + " needs exactly one of push, set, prometheus, nodes, controller");
+                out.add(at + " needs exactly one of push, set, prometheus, nodes, pods, metrics, controller");
             }
             if (e.nodes() != null) {
-                if (kindOrDefault() != WorkloadKind.DaemonSet) {
-                    out.add(at + ".nodes needs kind: DaemonSet");
+                nodeChange(at + ".nodes", e.nodes(), out);
+            }
+            if (e.pods() != null) {
+                if (e.pods().deleteCanary() == null) {
+                    out.add(at + ".pods needs deleteCanary (a count, or all)");
                 }
-                if (e.nodes().fieldsSet() != 1) {
-                    out.add(at + ".nodes needs exactly one of add, remove, notReady, ready");
+                count(at + ".pods.deleteCanary", e.pods().deleteCanary(), 500, ALL, "every canary pod", out);
+            }
+            if (e.metrics() != null) {
+                duration(at + ".metrics.gap", e.metrics().gap(), out);
+                if (Duration.ZERO.equals(parsedOrNull(e.metrics().gap()))) {
+                    out.add(at + ".metrics.gap must be longer than 0s, got " + e.metrics().gap());
                 }
-                for (Integer n : Arrays.asList(e.nodes().add(), e.nodes().remove(), e.nodes().notReady(),
-                        e.nodes().ready())) {
-                    if (n != null && (n < 1 || n > 2000)) {
-                        out.add(at + ".nodes counts must be in 1..2000, got " + n);
-                    }
+                if (e.metrics().pods() != null && !List.of(ALL, CANARY).contains(e.metrics().pods())) {
+                    out.add(at + ".metrics.pods must be all or canary, got " + e.metrics().pods());
                 }
             }
             if (e.controller() != null && !e.controller().equals("restart")) {
@@ -219,6 +265,55 @@ public record Scenario(String name, String description, Double timeScale, Worklo
             }
         }
         return out;
+    }
+
+    private void nodeChange(String field, NodeChange n, List<String> out) {
+        if (kindOrDefault() != WorkloadKind.DaemonSet) {
+            out.add(field + " needs kind: DaemonSet");
+        }
+        if (n.fieldsSet() != 1) {
+            out.add(field + " needs exactly one of add, remove, notReady, ready, cordon, uncordon");
+        }
+        String everyCanaryNode = "every node that runs the canary";
+        count(field + ".remove", n.remove(), 2000, CANARY, everyCanaryNode, out);
+        count(field + ".notReady", n.notReady(), 2000, CANARY, everyCanaryNode, out);
+        count(field + ".cordon", n.cordon(), 2000, CANARY, everyCanaryNode, out);
+        range(field + ".add", n.add(), out);
+        range(field + ".ready", n.ready(), out);
+        range(field + ".uncordon", n.uncordon(), out);
+    }
+
+    private static void range(String field, Integer n, List<String> out) {
+        if (n != null && (n < 1 || n > 2000)) {
+            out.add(field + " must be in 1..2000, got " + n);
+        }
+    }
+
+    /** A count as written; null when it is not a number (the word that takes all, or nothing written). */
+    static Integer count(String value) {
+        try {
+            return value == null ? null : Integer.valueOf(value.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static void count(String field, String value, int max, String word, String meaning, List<String> out) {
+        if (value == null || value.equals(word)) {
+            return;
+        }
+        Integer n = count(value);
+        if (n == null || n < 1 || n > max) {
+            out.add(field + " must be in 1.." + max + " or " + word + " (" + meaning + "), got " + value);
+        }
+    }
+
+    private static Duration parsedOrNull(String value) {
+        try {
+            return value == null ? null : Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static void duration(String field, String value, List<String> out) {

@@ -20,12 +20,14 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -74,6 +76,7 @@ public final class ScenarioRunner {
     private final LongSupplier controllerRequests;
     private final Controller controller;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Duration firstSight = FIRST_SIGHT;
 
     /** The controller the scenario plays against, for the events that happen to it. */
     public interface Controller {
@@ -98,6 +101,12 @@ public final class ScenarioRunner {
         this.controller = controller;
     }
 
+    /** How long a Canary may take to be first Ready; tests shorten it. */
+    ScenarioRunner firstSight(Duration wait) {
+        this.firstSight = wait;
+        return this;
+    }
+
     public static String image(Scenario s, String version) {
         return "registry.example/" + s.name() + ":" + version;
     }
@@ -106,14 +115,14 @@ public final class ScenarioRunner {
     public Summary run(Scenario s, String namespace) {
         List<String> problems = s.problems();
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("scenario " + s.name() + ": " + String.join("; ", problems));
+            throw new ScenarioMistake("scenario " + s.name() + ": " + String.join("; ", problems));
         }
         if (s.restartsController() && controller == null) {
-            throw new IllegalArgumentException("scenario " + s.name() + ": controller: restart needs the controller "
+            throw new ScenarioMistake("scenario " + s.name() + ": controller: restart needs the controller "
                     + "in a process of its own (java -jar target/quarkus-app/quarkus-run.jar simulate ...)");
         }
         setUp(s, namespace);
-        awaitReady(namespace);
+        awaitReady(s, namespace);
         say.accept(String.format("%-9s %s: %s of %s, Ready; t=0", "0.0s", s.name(), daemonSet(s)
                 ? s.nodes() + " nodes in " + s.zonesOrDefault() + " zones, one pod each"
                 : s.replicas() + " pods", s.initialVersion()));
@@ -149,15 +158,37 @@ public final class ScenarioRunner {
         client.resource(canary(s, namespace)).create();
     }
 
-    private void awaitReady(String namespace) {
-        long readyBy = System.nanoTime() + FIRST_SIGHT.toNanos();
-        while (phase(namespace) != Phase.Ready) {
+    /**
+     * Waits for the Canary's first Ready. An Invalid one will not become Ready until its spec changes, which a
+     * scenario never does: it ends the play at once, with the controller's message (which names the field).
+     */
+    private void awaitReady(Scenario s, String namespace) {
+        long readyBy = System.nanoTime() + firstSight.toNanos();
+        while (true) {
+            CanaryStatus st = status(namespace);
+            Phase phase = st == null ? null : st.getPhase();
+            if (phase == Phase.Ready) {
+                return;
+            }
+            if (phase == Phase.Invalid) {
+                // The controller's message starts "invalid: ", which the line already says.
+                throw new ScenarioMistake("scenario " + s.name() + ": the Canary is Invalid: "
+                        + String.valueOf(st.getMessage()).replaceFirst("^invalid: ", ""));
+            }
             if (System.nanoTime() > readyBy) {
-                throw new IllegalStateException("the Canary was not Ready " + FIRST_SIGHT.toSeconds()
-                        + "s after it was created: " + status(namespace));
+                throw new ScenarioMistake(notReady(s.name(), st, firstSight));
             }
             sleep(POLL);
         }
+    }
+
+    /** A Canary not Ready in time, said with where it stands. */
+    static String notReady(String scenario, CanaryStatus st, Duration waited) {
+        String where = st == null || st.getPhase() == null
+                ? "it has no status yet (is the controller running?)"
+                : "phase " + st.getPhase() + (st.getMessage() == null ? "" : ": " + st.getMessage());
+        return "scenario " + scenario + ": the Canary was not Ready " + waited.toSeconds() + "s after it was created; "
+                + where;
     }
 
     /** One play of a scenario from t=0: fires its events when due and records what the Canary does. */
@@ -194,8 +225,7 @@ public final class ScenarioRunner {
             this.scale = s.scale();
             Set<String> before = fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
                     .collect(Collectors.toSet());
-            this.canaryPods = pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-")
-                    && !before.contains(pod);
+            this.canaryPods = pod -> canaryPod(pod) && !before.contains(pod);
             this.start = fleet.served(namespace, canaryPods);
             this.queriesBefore = prometheusQueries();
             this.requestsBefore = controllerRequests == null ? null : controllerRequests.getAsLong();
@@ -271,8 +301,9 @@ public final class ScenarioRunner {
         }
 
         private void fire(Scenario.Event e, double now) {
-            say.accept(String.format("%-9s %s", seconds(now), describe(e)));
-            apply(s, namespace, e);
+            List<String> chosen = chosen(s, namespace, e);
+            say.accept(String.format("%-9s %s", seconds(now), describe(e, chosen.size())));
+            apply(s, namespace, e, chosen);
             if (e.push() != null) {
                 pushed = true;
                 runSeen = false;
@@ -329,14 +360,37 @@ public final class ScenarioRunner {
     /** The target's own pods (the primary's are named web-primary-…): the canary's, whatever the workload. */
     private int canaryPodsRunning(String namespace) {
         return (int) fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
-                .filter(pod -> pod.startsWith(APP + "-") && !pod.startsWith(APP + "-primary-")).count();
+                .filter(ScenarioRunner::canaryPod).count();
+    }
+
+    static boolean canaryPod(String name) {
+        return name.startsWith(APP + "-") && !name.startsWith(APP + "-primary-");
     }
 
     private static boolean daemonSet(Scenario s) {
         return s.kindOrDefault() == WorkloadKind.DaemonSet;
     }
 
-    private void apply(Scenario s, String namespace, Scenario.Event e) {
+    /**
+     * The nodes or pods an event acts on, chosen when it fires (the canary's move as the release goes); empty for
+     * other events.
+     */
+    private List<String> chosen(Scenario s, String namespace, Scenario.Event e) {
+        if (e.nodes() != null) {
+            return nodesTaken(s, namespace, e.nodes());
+        }
+        if (e.pods() != null) {
+            Integer n = Scenario.count(e.pods().deleteCanary());
+            // The serving ones first, as those are what an eviction costs.
+            return fleet.pods(namespace).stream().filter(p -> canaryPod(p.name()))
+                    .sorted(Comparator.comparing((FleetSimulator.RunningPod p) -> !p.ready())
+                            .thenComparing(FleetSimulator.RunningPod::name))
+                    .limit(n == null ? Long.MAX_VALUE : n).map(FleetSimulator.RunningPod::name).toList();
+        }
+        return List.of();
+    }
+
+    private void apply(Scenario s, String namespace, Scenario.Event e, List<String> chosen) {
         if (e.push() != null) {
             // As Git would: a write of the field, not a read-modify-write that the controller's writes could refuse.
             String patch = "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\""
@@ -349,7 +403,12 @@ public final class ScenarioRunner {
                         PatchType.JSON), patch);
             }
         } else if (e.nodes() != null) {
-            changeNodes(s, namespace, e.nodes());
+            changeNodes(s, e.nodes(), chosen);
+        } else if (e.pods() != null) {
+            chosen.forEach(pod -> fleet.deletePod(namespace, pod));
+        } else if (e.metrics() != null) {
+            fleet.failScrapes(namespace, e.metrics().canaryOnly() ? ScenarioRunner::canaryPod : pod -> true,
+                    scaled(Durations.parse(e.metrics().gap()), s.scale()));
         } else if (e.controller() != null) {
             controller.restart();
         } else if (e.set() != null) {
@@ -369,7 +428,8 @@ public final class ScenarioRunner {
         }
     }
 
-    private static String describe(Scenario.Event e) {
+    /** What the timeline says of an event; {@code taken} is how many nodes or pods it acts on. */
+    private static String describe(Scenario.Event e, int taken) {
         String what;
         if (e.push() != null) {
             what = "push " + e.push();
@@ -379,17 +439,31 @@ public final class ScenarioRunner {
             what = "Prometheus " + (e.prometheus().equals("stop") ? "stopped" : "started");
         } else if (e.nodes() != null) {
             Scenario.NodeChange n = e.nodes();
+            String nodes = (n.takesCanaryNodes() ? "the canary's " : "") + count(taken, "node");
             what = n.add() != null
-                    ? n.add() + " nodes join"
+                    ? count(n.add(), "node") + " join"
                     : n.remove() != null
-                            ? n.remove() + " nodes removed"
+                            ? nodes + " removed"
                             : n.notReady() != null
-                                    ? n.notReady() + " nodes NotReady"
-                                    : n.ready() + " nodes Ready again";
+                                    ? nodes + " NotReady"
+                                    : n.cordon() != null
+                                            ? nodes + " cordoned"
+                                            : n.uncordon() != null
+                                                    ? nodes + " uncordoned"
+                                                    : nodes + " Ready again";
+        } else if (e.pods() != null) {
+            what = count(taken, "canary pod") + " deleted, as by an eviction; their controller makes new ones";
+        } else if (e.metrics() != null) {
+            what = "scrapes of " + (e.metrics().canaryOnly() ? "the canary's pods" : "every pod") + " fail for "
+                    + e.metrics().gap() + " (503); the pods go on counting";
         } else {
             what = "controller killed (SIGKILL); a new one starts";
         }
         return what + (Boolean.TRUE.equals(e.fault()) ? "  (fault onset)" : "");
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String change(Scenario.Change c) {
@@ -453,41 +527,91 @@ public final class ScenarioRunner {
                 .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    /** Nodes join, leave, fail or recover; those that leave or fail are the canary's first. */
-    private void changeNodes(Scenario s, String namespace, Scenario.NodeChange change) {
+    private static boolean cordoned(Node n) {
+        return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+    }
+
+    /**
+     * The nodes a change acts on, by name: those that leave, fail or are cordoned are the canary's first, then the
+     * primary's, in name order; {@code canary} takes every node labelled as running the canary now. Empty for nodes
+     * that join.
+     */
+    private List<String> nodesTaken(Scenario s, String namespace, Scenario.NodeChange change) {
         List<Node> all = nodes(s);
+        if (change.ready() != null) {
+            return names(all.stream().filter(n -> !ready(n)).limit(change.ready()));
+        }
+        if (change.uncordon() != null) {
+            return names(all.stream().filter(ScenarioRunner::cordoned).limit(change.uncordon()));
+        }
+        String written = change.remove() != null
+                ? change.remove()
+                : change.notReady() != null ? change.notReady() : change.cordon();
+        if (written == null) {
+            return List.of();
+        }
+        String label = DaemonSetWorkloads.nodeLabel(canary(s, namespace));
+        Predicate<Node> onCanary = n -> n.getMetadata().getLabels() != null
+                && DaemonSetWorkloads.CANARY.equals(n.getMetadata().getLabels().get(label));
+        Integer count = Scenario.count(written);
+        Predicate<Node> changes;
+        if (change.cordon() != null) {
+            changes = n -> !cordoned(n);
+        } else if (change.notReady() != null) {
+            changes = ScenarioRunner::ready;
+        } else {
+            // Counted removals take nodes that serve; "canary" takes every canary node, serving or not.
+            changes = count == null ? n -> true : ScenarioRunner::ready;
+        }
+        return names(all.stream().filter(changes).filter(count == null ? onCanary : n -> true)
+                .sorted(Comparator.comparing((Node n) -> !onCanary.test(n)).thenComparing(n -> n.getMetadata()
+                        .getName()))
+                .limit(count == null ? Long.MAX_VALUE : count));
+    }
+
+    private static List<String> names(Stream<Node> nodes) {
+        return nodes.map(n -> n.getMetadata().getName()).toList();
+    }
+
+    /** Nodes join, leave, fail, recover, are cordoned or uncordoned: the chosen ones, or new ones. */
+    private void changeNodes(Scenario s, Scenario.NodeChange change, List<String> chosen) {
         if (change.add() != null) {
-            int last = all.stream().mapToInt(n -> Integer.parseInt(n.getMetadata().getName().substring(
+            int last = nodes(s).stream().mapToInt(n -> Integer.parseInt(n.getMetadata().getName().substring(
                     n.getMetadata().getName().lastIndexOf('-') + 1))).max().orElse(0);
             for (int i = 1; i <= change.add(); i++) {
                 client.resource(node(s, last + i)).create();
             }
             return;
         }
-        if (change.ready() != null) {
-            all.stream().filter(n -> !ready(n)).limit(change.ready()).forEach(n -> setReady(n, true));
-            return;
-        }
-        String label = DaemonSetWorkloads.nodeLabel(canary(s, namespace));
-        List<Node> chosen = all.stream().filter(ScenarioRunner::ready)
-                .sorted(Comparator.comparing((Node n) -> !DaemonSetWorkloads.CANARY.equals(n.getMetadata()
-                        .getLabels().get(label))).thenComparing(n -> n.getMetadata().getName()))
-                .limit(change.remove() != null ? change.remove() : change.notReady()).toList();
-        for (Node n : chosen) {
+        for (String name : chosen) {
             if (change.remove() != null) {
-                client.resource(n).delete();
+                client.nodes().withName(name).delete();
+            } else if (change.notReady() != null || change.ready() != null) {
+                setReady(name, change.ready() != null);
             } else {
-                setReady(n, false);
+                // As kubectl cordon and uncordon do: the field alone, whatever else the controller writes.
+                client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"unschedulable\":" + (change.cordon() != null) + "}}");
             }
         }
     }
 
-    private void setReady(Node node, boolean ready) {
-        client.nodes().withName(node.getMetadata().getName()).editStatus(n -> {
-            n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-                    .forEach(c -> c.setStatus(ready ? "True" : "False"));
-            return n;
-        });
+    /**
+     * Sets the node's Ready condition, as its kubelet would: a patch of that field alone, which the simulator's and
+     * the controller's writes to the node (taints, labels) cannot make conflict.
+     */
+    private void setReady(String node, boolean ready) {
+        List<NodeCondition> conditions = client.nodes().withName(node).get()
+                .getStatus().getConditions();
+        for (int i = 0; i < conditions.size(); i++) {
+            if ("Ready".equals(conditions.get(i).getType())) {
+                String at = "/status/conditions/" + i;
+                client.nodes().withName(node).subresource("status").patch(PatchContext.of(PatchType.JSON),
+                        "[{\"op\":\"test\",\"path\":\"" + at + "/type\",\"value\":\"Ready\"},"
+                                + "{\"op\":\"replace\",\"path\":\"" + at + "/status\",\"value\":\""
+                                + (ready ? "True" : "False") + "\"}]");
+            }
+        }
     }
 
     private DaemonSet daemonSet(Scenario s, String namespace) {
@@ -567,7 +691,7 @@ public final class ScenarioRunner {
     private static AnalysisTemplate template(String path) {
         try (InputStream in = ScenarioRunner.class.getResourceAsStream("/analysis-templates/" + path)) {
             if (in == null) {
-                throw new IllegalArgumentException("templates: analysis-templates/" + path + " does not exist");
+                throw new ScenarioMistake("templates: analysis-templates/" + path + " does not exist");
             }
             return Serialization.unmarshal(in, AnalysisTemplate.class);
         } catch (IOException e) {
@@ -578,11 +702,6 @@ public final class ScenarioRunner {
     private CanaryStatus status(String namespace) {
         Canary c = client.resources(Canary.class).inNamespace(namespace).withName(APP).get();
         return c == null ? null : c.getStatus();
-    }
-
-    private Phase phase(String namespace) {
-        CanaryStatus s = status(namespace);
-        return s == null ? null : s.getPhase();
     }
 
     /** Queries Prometheus has answered since it started, from its own metrics; 0 when it cannot be asked. */

@@ -5,10 +5,17 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -29,7 +36,10 @@ public class SimulateCommand {
         try {
             s = Serialization.unmarshal(Files.readString(file), Scenario.class);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + " is not a scenario: " + rootMessage(e));
+            String field = fieldProblem(e);
+            throw new IllegalArgumentException(field != null
+                    ? file + ": " + field
+                    : file + " is not a scenario: " + rootMessage(e));
         }
         if (s == null) {
             throw new IllegalArgumentException(file + " is empty");
@@ -85,7 +95,7 @@ public class SimulateCommand {
         }
         try {
             return play(scenarios, new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
-                    env::controllerRequests, separate), out);
+                    env::controllerRequests, separate), out, err);
         } finally {
             if (separate != null) {
                 separate.close();
@@ -93,7 +103,11 @@ public class SimulateCommand {
         }
     }
 
-    private static int play(List<Scenario> scenarios, ScenarioRunner runner, PrintStream out) {
+    /**
+     * Plays the scenarios in turn: 0 when every outcome is the expected one, 1 when one is not, 2 at once for a
+     * scenario found wrong while playing it (its Canary Invalid), as for one found wrong when read.
+     */
+    static int play(List<Scenario> scenarios, ScenarioRunner runner, PrintStream out, PrintStream err) {
         List<Summary> summaries = new ArrayList<>();
         for (Scenario scenario : scenarios) {
             out.println();
@@ -102,7 +116,13 @@ public class SimulateCommand {
                     : ": " + scenario.description().strip()));
             out.printf("time scale %s: times are scenario time; the run takes 1/%s of it%n", scenario.scale(),
                     scenario.scale());
-            Summary summary = runner.run(scenario, "sim-" + scenario.name());
+            Summary summary;
+            try {
+                summary = runner.run(scenario, "sim-" + scenario.name());
+            } catch (ScenarioMistake e) {
+                err.println(e.getMessage());
+                return 2;
+            }
             out.println(Serialization.asJson(summary));
             summaries.add(summary);
         }
@@ -130,6 +150,61 @@ public class SimulateCommand {
 
     private static String seconds(Double v) {
         return v == null ? "-" : String.format(Locale.ROOT, "%.1fs", v);
+    }
+
+    /**
+     * For a value of the wrong type or outside an enum, the field's path and what it may be; null for other
+     * failures, whose parser's own words say where (a YAML syntax error).
+     */
+    static String fieldProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MismatchedInputException m && !m.getPath().isEmpty() && m.getTargetType() != null) {
+                String got = m instanceof InvalidFormatException f ? ", got " + f.getValue() : "";
+                Class<?> type = m.getTargetType();
+                return path(m.getPath()) + " must be " + (type.isEnum()
+                        ? "one of " + String.join(", ", written(type))
+                        : expected(type)) + got;
+            }
+        }
+        return null;
+    }
+
+    /** A field's path as the file writes it: canary.traffic.router, timeline[2].nodes. */
+    private static String path(List<JsonMappingException.Reference> references) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference r : references) {
+            if (r.getFieldName() != null) {
+                out.append(out.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                out.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    /** An enum's values as a scenario writes them, which is how they serialize. */
+    private static List<String> written(Class<?> enumType) {
+        return Arrays.stream(enumType.getEnumConstants())
+                .map(c -> Serialization.jsonMapper().valueToTree(c).asText()).toList();
+    }
+
+    private static String expected(Class<?> type) {
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "a map of names to values";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return type == String.class ? "a string" : "a map of fields";
     }
 
     private static String rootMessage(Throwable e) {

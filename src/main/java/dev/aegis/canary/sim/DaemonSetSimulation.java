@@ -42,11 +42,12 @@ final class DaemonSetSimulation {
     static final String TEMPLATE_GENERATION_LABEL = "pod-template-generation";
     static final String TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
     static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+    static final String UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
     /** Tolerated with effect NoExecute by every DaemonSet pod: their pods stay on a node that goes down. */
     private static final Set<String> TOLERATED_NO_EXECUTE = Set.of(NOT_READY_TAINT,
             "node.kubernetes.io/unreachable");
     /** Tolerated with effect NoSchedule by every DaemonSet pod. */
-    private static final Set<String> TOLERATED_NO_SCHEDULE = Set.of("node.kubernetes.io/unschedulable",
+    private static final Set<String> TOLERATED_NO_SCHEDULE = Set.of(UNSCHEDULABLE_TAINT,
             "node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure",
             "node.kubernetes.io/pid-pressure");
     /** Tolerated with effect NoSchedule by host-network DaemonSet pods only. */
@@ -68,7 +69,11 @@ final class DaemonSetSimulation {
     }
 
     void reconcile(List<DaemonSet> daemonSets, List<Node> nodes) {
-        markNotReadyNodes(nodes);
+        taintNodes(nodes);
+        for (SimDaemonSet set : sets.values()) {
+            // Pods deleted from outside (an eviction) are seen gone, and replaced below.
+            set.podsByNode.values().removeIf(p -> !cluster.pods.containsKey(SimCluster.key(p.namespace, p.name)));
+        }
         Map<String, DaemonSet> live = new LinkedHashMap<>();
         daemonSets.forEach(d -> live.put(d.getMetadata().getUid(), d));
         for (String uid : new ArrayList<>(sets.keySet())) {
@@ -81,21 +86,35 @@ final class DaemonSetSimulation {
         live.values().forEach(d -> reconcile(d, byName));
     }
 
-    /** The node lifecycle controller: a NotReady node is tainted not-ready (both effects); a Ready one is not. */
-    private void markNotReadyNodes(List<Node> nodes) {
+    /**
+     * The node lifecycle controller: a NotReady node is tainted not-ready (both effects), a cordoned one (spec
+     * unschedulable) unschedulable NoSchedule, which DaemonSet pods tolerate; taints that no longer hold go.
+     */
+    private void taintNodes(List<Node> nodes) {
         for (Node n : nodes) {
             List<Taint> taints = n.getSpec() == null || n.getSpec().getTaints() == null
                     ? List.of()
                     : n.getSpec().getTaints();
-            boolean tainted = taints.stream().anyMatch(t -> NOT_READY_TAINT.equals(t.getKey()));
-            if (tainted == !isReady(n)) {
+            boolean notReady = !isReady(n);
+            boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+            boolean notReadyTainted = taints.stream().anyMatch(t -> NOT_READY_TAINT.equals(t.getKey()));
+            boolean cordonTainted = taints.stream().anyMatch(t -> UNSCHEDULABLE_TAINT.equals(t.getKey()));
+            if (notReadyTainted == notReady && cordonTainted == cordoned) {
                 continue;
             }
-            List<Taint> updated = new ArrayList<>(taints.stream().filter(t -> !NOT_READY_TAINT.equals(t.getKey()))
-                    .toList());
-            if (!isReady(n)) {
-                updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoSchedule").build());
-                updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoExecute").build());
+            List<Taint> updated = new ArrayList<>(taints);
+            if (notReadyTainted != notReady) {
+                updated.removeIf(t -> NOT_READY_TAINT.equals(t.getKey()));
+                if (notReady) {
+                    updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoSchedule").build());
+                    updated.add(new TaintBuilder().withKey(NOT_READY_TAINT).withEffect("NoExecute").build());
+                }
+            }
+            if (cordonTainted != cordoned) {
+                updated.removeIf(t -> UNSCHEDULABLE_TAINT.equals(t.getKey()));
+                if (cordoned) {
+                    updated.add(new TaintBuilder().withKey(UNSCHEDULABLE_TAINT).withEffect("NoSchedule").build());
+                }
             }
             try {
                 cluster.client.nodes().withName(n.getMetadata().getName()).edit(node -> {

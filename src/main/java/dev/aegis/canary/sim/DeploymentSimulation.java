@@ -85,6 +85,10 @@ final class DeploymentSimulation {
         for (Deployment d : deployments) {
             live.put(d.getMetadata().getUid(), d);
         }
+        for (SimReplicaSet rs : replicaSets.values()) {
+            // Pods deleted from outside (an eviction) are seen gone, and replaced below.
+            rs.pods.removeIf(p -> !cluster.pods.containsKey(SimCluster.key(p.namespace, p.name)));
+        }
         // Garbage collection: the ReplicaSets (and pods) of deleted Deployments go.
         for (SimReplicaSet rs : new ArrayList<>(replicaSets.values())) {
             if (!live.containsKey(rs.deploymentUid)) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,7 @@ public final class FleetSimulator implements AutoCloseable {
     private final HttpServer http;
     private final Map<String, VersionBehaviour> behaviours = new ConcurrentHashMap<>();
     private volatile VersionBehaviour defaultBehaviour = VersionBehaviour.healthy();
+    private final List<ScrapeGap> scrapeGaps = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile SimCluster cluster;
     private DeploymentSimulation deploymentSimulation;
@@ -181,6 +183,45 @@ public final class FleetSimulator implements AutoCloseable {
         return new Served(requests, failures);
     }
 
+    /**
+     * Deletes a running pod, as an eviction would: it stops serving at once, and its ReplicaSet or DaemonSet makes a
+     * new one on their next round. False when there is no such pod.
+     */
+    public boolean deletePod(String namespace, String name) {
+        SimCluster c = cluster;
+        if (c == null) {
+            return false;
+        }
+        synchronized (lock) {
+            SimPod pod = c.pods.get(SimCluster.key(namespace, name));
+            if (pod != null) {
+                c.deletePod(pod);
+            }
+            return pod != null;
+        }
+    }
+
+    /** Scrapes of the namespace's pods whose name matches fail until then. */
+    private record ScrapeGap(String namespace, Predicate<String> podName, long untilNanos) {
+    }
+
+    /**
+     * For {@code length} from now, the /metrics of the namespace's pods whose name matches answer 503: Prometheus
+     * records failed scrapes (up 0) and no samples, while the pods go on serving and counting, so their counters
+     * have grown when scraping resumes.
+     */
+    public void failScrapes(String namespace, Predicate<String> podName, Duration length) {
+        long now = System.nanoTime();
+        scrapeGaps.removeIf(g -> g.untilNanos() <= now);
+        scrapeGaps.add(new ScrapeGap(namespace, podName, now + length.toNanos()));
+    }
+
+    private boolean inScrapeGap(SimPod pod) {
+        long now = System.nanoTime();
+        return scrapeGaps.stream().anyMatch(g -> now < g.untilNanos() && g.namespace().equals(pod.namespace)
+                && g.podName().test(pod.name));
+    }
+
     /** A pod as the simulated kubelet runs it. */
     public record RunningPod(String name, String node, String image, boolean ready) {
     }
@@ -258,6 +299,10 @@ public final class FleetSimulator implements AutoCloseable {
                 : null;
         if (pod == null) {
             respond(exchange, 404, "text/plain", "no such pod\n");
+            return;
+        }
+        if (inScrapeGap(pod)) {
+            respond(exchange, 503, "text/plain", "scrape gap (simulated)\n");
             return;
         }
         respond(exchange, 200, "text/plain; version=0.0.4", pod.metrics.exposition());

@@ -1,10 +1,15 @@
 package dev.aegis.canary.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -39,7 +44,7 @@ class ScenarioTest {
                 "canary (the Canary's spec) is required",
                 "timeline[0].at must be a duration such as 90s or 2m, got soon",
                 "timeline[0].push must be one of versions, got v3",
-                "timeline[1] needs exactly one of push, set, prometheus, nodes, controller",
+                "timeline[1] needs exactly one of push, set, prometheus, nodes, pods, metrics, controller",
                 "timeline[2].prometheus must be stop or start, got pause");
     }
 
@@ -84,8 +89,8 @@ class ScenarioTest {
                 "nodes must be in 1..2000 for a DaemonSet, got null",
                 "replicas is for a Deployment; a DaemonSet runs one pod on each of its nodes",
                 "zones must be in 1..26, got 30",
-                "timeline[0].nodes needs exactly one of add, remove, notReady, ready",
-                "timeline[1].nodes counts must be in 1..2000, got 0",
+                "timeline[0].nodes needs exactly one of add, remove, notReady, ready, cordon, uncordon",
+                "timeline[1].nodes.notReady must be in 1..2000 or canary (every node that runs the canary), got 0",
                 "timeline[2].controller must be restart, got stop");
         Scenario deployment = parse("""
                 name: churn
@@ -106,6 +111,136 @@ class ScenarioTest {
                 timeline:
                   - {atStep: 10, controller: restart}
                 """).restartsController()).isTrue();
+    }
+
+    @Test
+    void nodesPodsAndScrapeGapsAreReadInEveryFormTheREADMEGives() {
+        Scenario daemonSet = parse("""
+                name: edge
+                kind: DaemonSet
+                nodes: 10
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {steps: [10, 50, 100]}
+                timeline:
+                  - {atStep: 10, nodes: {notReady: canary}}
+                  - {atStep: 10, nodes: {remove: 2}}
+                  - {atStep: 50, nodes: {cordon: canary}}
+                  - {atStep: 50, nodes: {cordon: 3}}
+                  - {at: 2m, nodes: {uncordon: 3}}
+                  - {at: 2m, nodes: {remove: canary}}
+                  - {at: 1m, metrics: {gap: 20s}}
+                  - {atStep: 50, metrics: {gap: 1m30s, pods: canary}}
+                  - {atStep: 10, pods: {deleteCanary: all}}
+                """);
+        assertThat(daemonSet.problems()).isEmpty();
+        assertThat(daemonSet.timeline().get(0).nodes().takesCanaryNodes()).isTrue();
+        assertThat(daemonSet.timeline().get(1).nodes().takesCanaryNodes()).isFalse();
+        assertThat(Scenario.count(daemonSet.timeline().get(1).nodes().remove())).isEqualTo(2);
+        assertThat(daemonSet.timeline().get(6).metrics().canaryOnly()).isFalse();
+        assertThat(daemonSet.timeline().get(7).metrics().canaryOnly()).isTrue();
+        Scenario deployment = parse("""
+                name: evictions
+                replicas: 10
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {at: 1m, pods: {deleteCanary: 2}}
+                  - {at: 2m, pods: {deleteCanary: all}}
+                """);
+        assertThat(deployment.problems()).isEmpty();
+        assertThat(Scenario.count(deployment.timeline().get(0).pods().deleteCanary())).isEqualTo(2);
+        assertThat(Scenario.count(deployment.timeline().get(1).pods().deleteCanary())).isNull();
+    }
+
+    @Test
+    void aWrongNodePodOrScrapeGapEventNamesItsFieldAndWhatIsAllowed() {
+        Scenario s = parse("""
+                name: mistakes
+                replicas: 4
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {at: 1m, nodes: {cordon: 2}}
+                  - {at: 1m, pods: {deleteCanary: primary}}
+                  - {at: 1m, pods: {deleteCanary: 0}}
+                  - {at: 1m, pods: {}}
+                  - {at: 1m, metrics: {gap: 0s}}
+                  - {at: 1m, metrics: {gap: soon, pods: primary}}
+                  - {at: 1m, metrics: {pods: canary}}
+                """);
+        assertThat(s.problems()).containsExactly(
+                "timeline[0].nodes needs kind: DaemonSet",
+                "timeline[1].pods.deleteCanary must be in 1..500 or all (every canary pod), got primary",
+                "timeline[2].pods.deleteCanary must be in 1..500 or all (every canary pod), got 0",
+                "timeline[3].pods needs deleteCanary (a count, or all)",
+                "timeline[4].metrics.gap must be longer than 0s, got 0s",
+                "timeline[5].metrics.gap must be a duration such as 90s or 2m, got soon",
+                "timeline[5].metrics.pods must be all or canary, got primary",
+                "timeline[6].metrics.gap is required (a duration such as 90s or 2m)");
+        Scenario nodes = parse("""
+                name: mistakes
+                kind: DaemonSet
+                nodes: 4
+                versions: {v1: {}}
+                initialVersion: v1
+                canary: {}
+                timeline:
+                  - {at: 1m, nodes: {cordon: all}}
+                  - {at: 1m, nodes: {remove: primary}}
+                  - {at: 1m, nodes: {uncordon: 0}}
+                  - {at: 1m, nodes: {cordon: 1, uncordon: 1}}
+                """);
+        assertThat(nodes.problems()).containsExactly(
+                "timeline[0].nodes.cordon must be in 1..2000 or canary (every node that runs the canary), got all",
+                "timeline[1].nodes.remove must be in 1..2000 or canary (every node that runs the canary), got primary",
+                "timeline[2].nodes.uncordon must be in 1..2000, got 0",
+                "timeline[3].nodes needs exactly one of add, remove, notReady, ready, cordon, uncordon");
+    }
+
+    @Test
+    void aValueOfTheWrongKindNamesItsFieldAndWhatIsAllowedInOneLine(@TempDir Path dir) throws IOException {
+        assertThat(readProblem(dir, """
+                name: routers
+                replicas: 4
+                versions: {v1: {}}
+                initialVersion: v1
+                canary:
+                  traffic: {router: weighted}
+                """)).isEqualTo("canary.traffic.router must be one of replicas, nodes, gateway-api, nginx, got "
+                + "weighted");
+        assertThat(readProblem(dir, """
+                name: kinds
+                kind: StatefulSet
+                replicas: 4
+                """)).isEqualTo("kind must be one of Deployment, DaemonSet, got StatefulSet");
+        assertThat(readProblem(dir, """
+                name: steps
+                replicas: 4
+                timeline:
+                  - {atStep: ten, push: v2}
+                expect: {phase: Done}
+                """)).isEqualTo("timeline[0].atStep must be a whole number, got ten");
+        assertThat(readProblem(dir, """
+                name: phases
+                replicas: 4
+                expect: {phase: Done}
+                """)).startsWith("expect.phase must be one of Initializing, Ready, ").endsWith(", got Done");
+        assertThat(readProblem(dir, """
+                name: [a, list]
+                """)).isEqualTo("name must be a string");
+    }
+
+    /** What SimulateCommand.read says of a file: one line, after the file's name. */
+    private static String readProblem(Path dir, String yaml) throws IOException {
+        Path file = Files.writeString(dir.resolve("scenario.yaml"), yaml);
+        IllegalArgumentException e = catchThrowableOfType(IllegalArgumentException.class,
+                () -> SimulateCommand.read(file));
+        assertThat(e).as("refused").isNotNull();
+        assertThat(e.getMessage()).doesNotContain("\n").startsWith(file + ": ");
+        return e.getMessage().substring((file + ": ").length());
     }
 
     @Test
