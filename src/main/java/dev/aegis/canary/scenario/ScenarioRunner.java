@@ -122,7 +122,14 @@ public final class ScenarioRunner {
                     + "in a process of its own (java -jar target/quarkus-app/quarkus-run.jar simulate ...)");
         }
         setUp(s, namespace);
-        awaitReady(s, namespace);
+        CanaryStatus invalid = awaitReady(s, namespace);
+        if (invalid != null) {
+            // The scenario expects the controller to refuse its Canary: it did, and nothing else happens.
+            say.accept(String.format("%-9s phase Invalid: %s", "0.0s", invalid.getMessage()));
+            return new Summary(s.name(), true, Phase.Invalid, invalid.getMessage(), Phase.Invalid, s.scale(), 0, 0,
+                    List.of(new Summary.At(Phase.Invalid, 0)), List.of(), null, new Summary.Exposure(0, 0, 0, 0),
+                    new Summary.Checks(0, 0, 0, 0), 0, null);
+        }
         say.accept(String.format("%-9s %s: %s of %s, Ready; t=0", "0.0s", s.name(), daemonSet(s)
                 ? s.nodes() + " nodes in " + s.zonesOrDefault() + " zones, one pod each"
                 : s.replicas() + " pods", s.initialVersion()));
@@ -161,14 +168,19 @@ public final class ScenarioRunner {
     /**
      * Waits for the Canary's first Ready. An Invalid one will not become Ready until its spec changes, which a
      * scenario never does: it ends the play at once, with the controller's message (which names the field).
+     *
+     * @return null once Ready; the status when the Canary is Invalid and the scenario expects just that
      */
-    private void awaitReady(Scenario s, String namespace) {
+    private CanaryStatus awaitReady(Scenario s, String namespace) {
         long readyBy = System.nanoTime() + firstSight.toNanos();
         while (true) {
             CanaryStatus st = status(namespace);
             Phase phase = st == null ? null : st.getPhase();
             if (phase == Phase.Ready) {
-                return;
+                return null;
+            }
+            if (phase == Phase.Invalid && s.expect() != null && s.expect().phase() == Phase.Invalid) {
+                return st;
             }
             if (phase == Phase.Invalid) {
                 // The controller's message starts "invalid: ", which the line already says.

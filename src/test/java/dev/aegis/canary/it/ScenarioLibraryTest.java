@@ -108,6 +108,12 @@ class ScenarioLibraryTest extends FleetTest {
 
         assertThat(summary.finalPhase()).isEqualTo(s.expect().phase());
         assertThat(summary.passed()).isTrue();
+        if (s.expect().phase() == Phase.Invalid) {
+            assertThat(summary.message()).as("refused at once, naming the metric and the arg").startsWith(
+                    "invalid: ").contains("metrics[").contains(".args.");
+            assertThat(summary.steps()).as("nothing of it ran").isEmpty();
+            return;
+        }
         List<Integer> planned = s.canary().getSteps();
         List<Integer> reached = summary.steps().stream().map(Summary.Step::weight).toList();
         assertThat(planned).as("steps are reached in the order of the spec, none skipped")
