@@ -179,7 +179,8 @@ class InvalidCanaryTest extends FleetTest {
     /** What every case's namespace holds: the target (3 pods), templates good and bad, an HTTPRoute. */
     Fixtures world(String prefix) {
         Fixtures fx = new Fixtures(client, prefix);
-        fx.applyShippedTemplates();
+        fx.applyShippedTemplates(List.of("generic/request-success-rate.yaml", "generic/request-duration-p99.yaml",
+                "generic/request-counts.yaml", "generic/request-slow-counts.yaml"));
         fx.template("typo", "sum(rate(x{pod=~\"{{canaryPod}}\"}[1m]))");
         fx.template("unclosed", "sum(rate(http_requests_total{pod=~\"{{canaryPods}}\"}[1m])");
         AnalysisTemplateSpec windowed = new AnalysisTemplateSpec();
