@@ -49,12 +49,21 @@ public record RolloutPolicy(List<Integer> steps, Duration interval, Duration pro
     }
 
     /**
-     * The least range a query looks over ({@code {{interval}}}), and the least time between the canary being ready
-     * at a step and the step's first check: the interval, but never fewer than {@link #SCRAPES_PER_WINDOW} scrapes.
-     * The cadence (interval) may be shorter; it never shrinks the window.
+     * The least range a query looks over ({@code {{interval}}}): the interval, but never fewer than
+     * {@link #SCRAPES_PER_WINDOW} scrapes. The cadence (interval) may be shorter; it never shrinks the window.
      */
     public Duration window() {
         Duration least = scrapeInterval.multipliedBy(SCRAPES_PER_WINDOW);
+        return least.compareTo(interval) > 0 ? least : interval;
+    }
+
+    /**
+     * The least time from the canary being ready at a step to the step's first check: the interval, and never
+     * before Prometheus can hold two scrapes of the new pods (what rate() and increase() need). The query still
+     * looks over the whole {@link #window}.
+     */
+    public Duration firstLook() {
+        Duration least = scrapeInterval.multipliedBy(2);
         return least.compareTo(interval) > 0 ? least : interval;
     }
 

@@ -233,8 +233,8 @@ public final class RolloutStateMachine {
     }
 
     /**
-     * The time the next check is due at the current step: a whole window after the canary was ready (so the first
-     * look finds samples of its pods over all of its range), then every interval.
+     * The time the next check is due at the current step: once Prometheus can hold samples of the new pods after
+     * the canary was ready ({@link RolloutPolicy#firstLook}), then every interval.
      */
     public static Instant nextCheckAt(RolloutPolicy policy, CanaryStatus status) {
         Instant ready = Instant.parse(status.getStepReadyAt());
@@ -244,7 +244,7 @@ public final class RolloutStateMachine {
                 return last.plus(policy.interval());
             }
         }
-        return ready.plus(policy.window());
+        return ready.plus(policy.firstLook());
     }
 
     /** Where a Canary coming back from Invalid or Suspended (or seen for the first time) picks up. */
@@ -515,8 +515,8 @@ public final class RolloutStateMachine {
             }
             s.setStepReadyAt(t.nowText);
             t.message(stepMessage(policy, s, route, "canary ready, first check in " + Durations.format(policy
-                    .window())));
-            t.requeue(policy.window());
+                    .firstLook())));
+            t.requeue(policy.firstLook());
             return;
         }
         // The canary was ready at this step. If it is not now, checks go on while some of it serves; while none of
@@ -534,10 +534,10 @@ public final class RolloutStateMachine {
                 s.setNoDataChecks(0);
                 String restored = "the canary serves again after " + Durations.format(gone)
                         + " without; the step's evidence starts over, first check in " + Durations.format(
-                                policy.window());
+                                policy.firstLook());
                 t.event(RolloutEvent.normal("CanaryRestored", restored));
                 t.message(stepMessage(policy, s, route, restored));
-                t.requeue(policy.window());
+                t.requeue(policy.firstLook());
                 return;
             }
         } else {

@@ -333,23 +333,23 @@ class RolloutStateMachineTest {
                 + "window 1m)").contains("no data");
     }
 
-    /** The sequential judge's cadence: a look every 2 s, Prometheus scraping every second (a 4 s window). */
+    /** The sequential judge's cadence: a look every 2 s, Prometheus scraping every 1.5 s (a 6 s window). */
     static final RolloutPolicy SHORT_CADENCE = new RolloutPolicy(List.of(1, 10, 50, 100), Duration.ofSeconds(2),
             Duration.ofMinutes(10), 0, 3, 3, new SequentialPolicy(0.5, 99, 100, Duration.ofMinutes(1), Duration
                     .ofMinutes(5)),
-            Duration.ofSeconds(1));
+            Duration.ofMillis(1500));
 
     @Test
     void aShortCadenceNeitherShrinksTheWindowNorTurnsAScrapeGapIntoARollback() {
         Run run = ready();
         run.policy = SHORT_CADENCE;
-        assertThat(SHORT_CADENCE.window()).as("four scrapes, longer than the 2 s cadence").hasSeconds(4);
+        assertThat(SHORT_CADENCE.window()).as("four scrapes, longer than the 2 s cadence").hasSeconds(6);
         run.tick(idle(CANARY));
         Decision d = run.tick(splitReached(10));
-        assertThat(d.status().getMessage()).contains("canary ready, first check in 4s");
+        assertThat(d.status().getMessage()).contains("canary ready, first check in 3s");
         run.advance(Duration.ofSeconds(2));
-        assertThat(run.due(splitReached(10))).as("the first look waits for a whole window of samples").isFalse();
-        run.advance(Duration.ofSeconds(2));
+        assertThat(run.due(splitReached(10))).as("the first look waits for two scrapes of the new pods").isFalse();
+        run.advance(Duration.ofSeconds(1));
         assertThat(run.due(splitReached(10))).isTrue();
         run.tick(splitReached(10), inconclusive());
         // A scrape gap: three looks in a row (6 s) find nothing, which a count of looks would have rolled back.
@@ -358,21 +358,21 @@ class RolloutStateMachineTest {
             assertThat(run.due(splitReached(10))).as("every 2 s after the first").isTrue();
             d = run.tick(splitReached(10), noData());
         }
-        assertThat(d.status().getPhase()).as("6 s without data is within 3 windows of 4 s").isEqualTo(
+        assertThat(d.status().getPhase()).as("6 s without data is within 3 windows of 6 s").isEqualTo(
                 Phase.Progressing);
-        assertThat(d.status().getMessage()).contains("holding: no data for 6s (3 checks; rolled back at 12s)");
+        assertThat(d.status().getMessage()).contains("holding: no data for 6s (3 checks; rolled back at 18s)");
         run.advance(Duration.ofSeconds(2));
         d = run.tick(splitReached(10), inconclusive());
         assertThat(d.status().getNoDataSince()).as("data is back").isNull();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 8; i++) {
             run.advance(Duration.ofSeconds(2));
             d = run.tick(splitReached(10), noData());
         }
-        assertThat(d.status().getPhase()).as("10 s without data").isEqualTo(Phase.Progressing);
+        assertThat(d.status().getPhase()).as("16 s without data").isEqualTo(Phase.Progressing);
         run.advance(Duration.ofSeconds(2));
         d = run.tick(splitReached(10), noData());
         assertThat(d.status().getPhase()).isEqualTo(Phase.RolledBack);
-        assertThat(d.status().getMessage()).contains("no data for 12s (limit 12s: noDataLimit 3 × window 4s)");
+        assertThat(d.status().getMessage()).contains("no data for 18s (limit 18s: noDataLimit 3 × window 6s)");
     }
 
     static WorldView canaryGone() {
