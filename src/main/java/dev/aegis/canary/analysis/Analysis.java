@@ -264,38 +264,46 @@ public class Analysis {
     }
 
     private List<String> labelValues(Canary canary, ResolvedMetric m, String label, String series) {
-        String key = address(m) + " " + label + " " + series;
-        Known<List<String>> known = labelValues.get(key);
+        return remembered(labelValues, address(m) + " " + label + " " + series, canary, m,
+                endpoint -> PrometheusResponse
+                        .labelValues(ask(endpoint, "/api/v1/label/" + label + "/values", Map.of("match[]", series))),
+                values -> values != null && !values.isEmpty());
+    }
+
+    /**
+     * What a Prometheus told, remembered for a while (briefly when it told nothing): asked at most that often, so
+     * the template's Secrets are read no more often either.
+     */
+    private <T> T remembered(Map<String, Known<T>> memo, String key, Canary canary, ResolvedMetric m,
+            java.util.function.Function<PrometheusEndpoint, T> ask, java.util.function.Predicate<T> told) {
+        Known<T> known = memo.get(key);
         Instant now = Instant.now();
         if (known == null || now.isAfter(known.until())) {
             PrometheusEndpoint endpoint;
             try {
-                endpoint = endpoint(canary, m); // reads the template's Secrets, at most once per REMEMBER
+                endpoint = endpoint(canary, m);
             } catch (RuntimeException e) {
                 return null; // its Secret is checked, and named, when the query runs
             }
-            List<String> values = PrometheusResponse.labelValues(prometheus.get(endpoint, "/api/v1/label/" + label
-                    + "/values", Map.of("match[]", series)).await().atMost(endpoint.timeout().plus(Duration
-                            .ofSeconds(1))));
-            known = new Known<>(values, now.plus(values == null || values.isEmpty() ? REMEMBER_UNKNOWN : REMEMBER));
-            labelValues.put(key, known);
+            T value = ask.apply(endpoint);
+            known = new Known<>(value, now.plus(told.test(value) ? REMEMBER : REMEMBER_UNKNOWN));
+            memo.put(key, known);
         }
         return known.value();
     }
 
-    /** How often Prometheus scrapes, and where that figure comes from (for people). */
-    public record ScrapeInterval(Duration interval, String source) {
+    private String ask(PrometheusEndpoint endpoint, String path, Map<String, String> params) {
+        return prometheus.get(endpoint, path, params).await().atMost(endpoint.timeout().plus(Duration.ofSeconds(1)));
     }
 
     /**
      * How often the Prometheus servers this Canary's metrics ask scrape their targets (the longest, when several):
      * the setting aegis.prometheus.scrape-interval, else what each server's configuration says (global
-     * scrape_interval), else aegis.prometheus.assumed-scrape-interval.
+     * scrape_interval, logged when asked), else aegis.prometheus.assumed-scrape-interval.
      */
-    public ScrapeInterval scrapeInterval(Canary canary, List<ResolvedMetric> metrics) {
+    public Duration scrapeInterval(Canary canary, List<ResolvedMetric> metrics) {
         if (config.prometheus().scrapeInterval().isPresent()) {
-            return new ScrapeInterval(config.prometheus().scrapeInterval().get(),
-                    "aegis.prometheus.scrape-interval");
+            return config.prometheus().scrapeInterval().get();
         }
         Duration longest = null;
         for (ResolvedMetric m : metrics) {
@@ -304,33 +312,23 @@ public class Analysis {
                 longest = told;
             }
         }
-        return longest != null
-                ? new ScrapeInterval(longest, "Prometheus' global scrape_interval")
-                : new ScrapeInterval(config.prometheus().assumedScrapeInterval(),
-                        "assumed: Prometheus did not tell it; set aegis.prometheus.scrape-interval");
+        return longest != null ? longest : config.prometheus().assumedScrapeInterval();
     }
 
     private Duration scrapeInterval(Canary canary, ResolvedMetric m) {
-        Known<Duration> known = scrapeIntervals.get(address(m));
-        Instant now = Instant.now();
-        if (known == null || now.isAfter(known.until())) {
-            PrometheusEndpoint endpoint;
-            try {
-                endpoint = endpoint(canary, m); // reads the template's Secrets, at most once per REMEMBER
-            } catch (RuntimeException e) {
-                return null;
-            }
-            Duration told = PrometheusResponse.scrapeInterval(prometheus.get(endpoint, "/api/v1/status/config", Map
-                    .of()).await().atMost(endpoint.timeout().plus(Duration.ofSeconds(1))));
-            if (told != null && (known == null || !told.equals(known.value()))) {
+        return remembered(scrapeIntervals, address(m), canary, m, endpoint -> {
+            Duration told = PrometheusResponse.scrapeInterval(ask(endpoint, "/api/v1/status/config", Map.of()));
+            if (told != null) {
                 LOG.infof("Prometheus at %s scrapes every %s (its global scrape_interval): queries look over at "
                         + "least %d of those", endpoint.baseUrl(), Durations.format(told),
                         dev.aegis.canary.rollout.RolloutPolicy.SCRAPES_PER_WINDOW);
+            } else {
+                LOG.infof("Prometheus at %s does not tell its scrape interval; taking %s "
+                        + "(aegis.prometheus.assumed-scrape-interval; set aegis.prometheus.scrape-interval)",
+                        endpoint.baseUrl(), Durations.format(config.prometheus().assumedScrapeInterval()));
             }
-            known = new Known<>(told, now.plus(told == null ? REMEMBER_UNKNOWN : REMEMBER));
-            scrapeIntervals.put(address(m), known);
-        }
-        return known.value();
+            return told;
+        }, told -> told != null);
     }
 
     /** The primary's values at the previous check of this run, for metrics that compare with it. */

@@ -155,7 +155,8 @@ public final class Unreadable {
         return field + " cannot be read" + found + ": " + e.getOriginalMessage();
     }
 
-    private static String expected(Class<?> type) {
+    /** What a field of this Java type holds, in a user's words: "a list", "an integer", "a string", ... */
+    public static String expected(Class<?> type) {
         if (Collection.class.isAssignableFrom(type) || type.isArray()) {
             return "a list";
         }

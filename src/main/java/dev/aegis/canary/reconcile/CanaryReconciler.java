@@ -376,7 +376,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
         if (!resolution.metrics().isEmpty()) {
             // Queries look over at least a few scrapes, however short the interval between looks.
-            policy = policy.withScrapeInterval(analysis.scrapeInterval(canary, resolution.metrics()).interval());
+            policy = policy.withScrapeInterval(analysis.scrapeInterval(canary, resolution.metrics()));
         }
         Workloads.Found found = workloads.find(canary, status, cache);
         if (found.problem() != null) {

@@ -6,10 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -163,7 +161,7 @@ public class SimulateCommand {
                 Class<?> type = m.getTargetType();
                 return path(m.getPath()) + " must be " + (type.isEnum()
                         ? "one of " + String.join(", ", written(type))
-                        : expected(type)) + got;
+                        : dev.aegis.canary.api.Unreadable.expected(type)) + got;
             }
         }
         return null;
@@ -186,25 +184,6 @@ public class SimulateCommand {
     private static List<String> written(Class<?> enumType) {
         return Arrays.stream(enumType.getEnumConstants())
                 .map(c -> Serialization.jsonMapper().valueToTree(c).asText()).toList();
-    }
-
-    private static String expected(Class<?> type) {
-        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
-            return "a list";
-        }
-        if (Map.class.isAssignableFrom(type)) {
-            return "a map of names to values";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "a whole number";
-        }
-        if (Number.class.isAssignableFrom(type) || type == double.class) {
-            return "a number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        return type == String.class ? "a string" : "a map of fields";
     }
 
     private static String rootMessage(Throwable e) {

@@ -222,7 +222,7 @@ class ScenarioTest {
                 timeline:
                   - {atStep: ten, push: v2}
                 expect: {phase: Done}
-                """)).isEqualTo("timeline[0].atStep must be a whole number, got ten");
+                """)).isEqualTo("timeline[0].atStep must be an integer, got ten");
         assertThat(readProblem(dir, """
                 name: phases
                 replicas: 4
