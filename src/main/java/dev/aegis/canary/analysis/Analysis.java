@@ -286,7 +286,11 @@ public class Analysis {
                 return null; // its Secret is checked, and named, when the query runs
             }
             T value = ask.apply(endpoint);
-            known = new Known<>(value, now.plus(told.test(value) ? REMEMBER : REMEMBER_UNKNOWN));
+            boolean fresh = told.test(value);
+            if (!fresh && known != null && told.test(known.value())) {
+                value = known.value(); // a Prometheus that does not answer now has not changed its mind
+            }
+            known = new Known<>(value, now.plus(fresh ? REMEMBER : REMEMBER_UNKNOWN));
             memo.put(key, known);
         }
         return known.value();
