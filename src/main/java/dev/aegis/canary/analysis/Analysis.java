@@ -327,7 +327,7 @@ public class Analysis {
                         + "least %d of those", endpoint.baseUrl(), Durations.format(told),
                         dev.aegis.canary.rollout.RolloutPolicy.SCRAPES_PER_WINDOW);
             } else {
-                LOG.infof("Prometheus at %s does not tell its scrape interval; taking %s "
+                LOG.infof("Prometheus at %s did not tell its scrape interval; what it told before stands, else %s "
                         + "(aegis.prometheus.assumed-scrape-interval; set aegis.prometheus.scrape-interval)",
                         endpoint.baseUrl(), Durations.format(config.prometheus().assumedScrapeInterval()));
             }
