@@ -37,7 +37,10 @@ class ControllerReadsIT extends ProcessClusterTest {
 
             fx.setImage("podinfo", "rd-2");
             await("the first check passed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> fx.canaryNow("podinfo").getStatus().getPassedChecks() >= 1);
+                    .until(() -> { // Ready, before the run starts, has no count of checks yet
+                        Integer passed = fx.canaryNow("podinfo").getStatus().getPassedChecks();
+                        return passed != null && passed >= 1;
+                    });
             int afterFirstCheck = lists(c, replicaSets);
             CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, Duration.ofSeconds(90));
 
