@@ -229,7 +229,7 @@ PIDS+=($!)
 
 "$BIN/kwok" \
   --kubeconfig="$WORK/kwok.kubeconfig" \
-  --config="$HERE/kwok/stages-fast.yaml" \
+  --config="$BIN/../kwok-stages.yaml" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 \
