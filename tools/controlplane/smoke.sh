@@ -233,6 +233,7 @@ PIDS+=($!)
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 \
+  --node-lease-duration-seconds=40 \
   --cidr=10.244.0.0/16 \
   >"$LOGS/kwok.log" 2>&1 &
 PIDS+=($!)
