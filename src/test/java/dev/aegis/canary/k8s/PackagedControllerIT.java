@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -83,7 +84,10 @@ class PackagedControllerIT {
                 assertThat(applied.exitCode()).as(applied.output()).isZero();
 
                 Awaitility.await("Canary podinfo Ready").atMost(Duration.ofSeconds(90))
-                        .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                        .pollInterval(Duration.ofMillis(250))
+                        .failFast("the Canary is Failed or Invalid; see " + log(),
+                                () -> Set.of("Failed", "Invalid").contains(String.valueOf(phase(client, ns))))
+                        .untilAsserted(() -> {
                             assertThat(controller.isAlive()).as("controller alive; see %s", log()).isTrue();
                             assertThat(phase(client, ns)).as("phase; controller log %s", log()).isEqualTo("Ready");
                         });
