@@ -6,23 +6,34 @@
 # into ${AEGIS_CACHE:-$HOME/.cache/aegis-canary}/controlplane/<k8s>-<etcd>-<kwok>/bin/.
 #
 # Progress goes to stderr; stdout gets exactly one line: the bin dir (also the last line).
+# Beside bin/: kwok-stages.yaml, kwok's Stage config (pass with kwok --config), made from the
+# stage files of the pinned kwok module.
 # A warm run (stamp present and matching the hash of our go.mod/go.sum files and build
 # flags) only checks the stamp and does not need `go` at all.
 # Go's output goes to <cache dir>/logs/*.log; on failure one line on stderr names the log.
 #
-# Usage: tools/controlplane/build.sh [--force]
+# Usage: tools/controlplane/build.sh [--force] [--link <path>]
+#   --link <path>: also make <path> a symlink to the bin dir (the Maven build points the tests at it).
 # Needs: go >= 1.26.0 and the Go module proxy (GOPROXY); nothing else is downloaded.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 FORCE=0
-case "${1:-}" in
-  --force) FORCE=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--force]" >&2; exit 2 ;;
-esac
+LINK=""
+while (($#)); do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --link) [[ -n "${2:-}" ]] || { echo "usage: $0 [--force] [--link <path>]" >&2; exit 2; }; LINK="$2"; shift ;;
+    *) echo "usage: $0 [--force] [--link <path>]" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 die() { echo "build.sh: $*" >&2; exit 1; }
+link() { # points $LINK (if asked for) at the bin dir
+  [[ -z "$LINK" ]] && return 0
+  mkdir -p "$(dirname "$LINK")" && ln -sfn "$BIN" "$LINK" || die "cannot link $LINK to $BIN"
+}
 say() { echo "$*" >&2; }
 
 # Versions come from the pinned go.mod files (single source of truth).
@@ -70,14 +81,27 @@ HASH="$(hash_inputs)"
 
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
 
+# kwok's Stage config (nodes Ready at once with lease heartbeats; pods Ready, completed, deleted),
+# made from the stage files shipped in the pinned kwok module: never committed here.
+STAGES="$OUT/kwok-stages.yaml"
+KWOK_STAGE_FILES=(
+  kustomize/stage/node/fast/node-initialize.yaml
+  kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
+  kustomize/stage/pod/fast/pod-ready.yaml
+  kustomize/stage/pod/fast/pod-complete.yaml
+  kustomize/stage/pod/fast/pod-delete.yaml
+)
+
 all_present() {
   local b
   for b in "${BINARIES[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
+  [[ -s "$STAGES" ]]
 }
 
 # Warm path: no lock, no go.
 if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH" ]] && all_present; then
   say "control plane $K8S_VERSION / etcd $ETCD_VERSION / kwok $KWOK_VERSION: up to date"
+  link
   echo "$BIN"
   exit 0
 fi
@@ -90,6 +114,7 @@ if command -v flock >/dev/null 2>&1; then
   # Another process may have finished the build while we waited.
   if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH" ]] && all_present; then
     say "control plane $K8S_VERSION / etcd $ETCD_VERSION / kwok $KWOK_VERSION: up to date"
+    link
     echo "$BIN"
     exit 0
   fi
@@ -133,6 +158,20 @@ build_one kubectl                 "$HERE"      k8s.io/kubernetes/cmd/kubectl    
 build_one etcd                    "$HERE/etcd" aegis.dev/tools/controlplane/etcd             "$ETCD_VERSION" "$ETCD_LDFLAGS"
 build_one kwok                    "$HERE/kwok" sigs.k8s.io/kwok/cmd/kwok                     "$KWOK_VERSION" "$KWOK_LDFLAGS"
 
+KWOK_MOD_DIR="$(cd "$HERE/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok 2>>"$LOGS/kwok-stages.log")" \
+  || die "cannot find the sigs.k8s.io/kwok module dir (go list -m); see $LOGS/kwok-stages.log"
+{
+  echo "# kwok Stage config assembled by tools/controlplane/build.sh from sigs.k8s.io/kwok $KWOK_VERSION:"
+  for f in "${KWOK_STAGE_FILES[@]}"; do
+    [[ -s "$KWOK_MOD_DIR/$f" ]] || die "kwok $KWOK_VERSION has no $f in $KWOK_MOD_DIR"
+    echo "---"
+    cat "$KWOK_MOD_DIR/$f"
+  done
+} >"$STAGES.tmp.$$"
+mv -f "$STAGES.tmp.$$" "$STAGES"
+say "kwok stages: $STAGES"
+
 echo "$HASH" >"$STAMP"
+link
 say "control plane ready in $BIN"
 echo "$BIN"

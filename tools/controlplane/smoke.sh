@@ -229,10 +229,11 @@ PIDS+=($!)
 
 "$BIN/kwok" \
   --kubeconfig="$WORK/kwok.kubeconfig" \
-  --config="$HERE/kwok/stages-fast.yaml" \
+  --config="$BIN/../kwok-stages.yaml" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 \
+  --node-lease-duration-seconds=40 \
   --cidr=10.244.0.0/16 \
   >"$LOGS/kwok.log" 2>&1 &
 PIDS+=($!)

@@ -8,12 +8,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MetricSpec {
 
+    /** Bounded: the CEL rule "metric names must be unique" compares every pair, within the API server's cost budget. */
+    public static final int NAME_MAX_LENGTH = 63;
+
     @Required
     @Pattern("^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$")
+    @Size(max = NAME_MAX_LENGTH)
     private String name;
 
     @Required

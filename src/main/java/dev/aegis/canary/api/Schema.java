@@ -12,8 +12,13 @@ public final class Schema {
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 
-    /** A Service port name (IANA_SVC_NAME). */
-    public static final String PORT_NAME = "^(?=.{1,15}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+    /**
+     * A Service port name (IANA_SVC_NAME), at most {@link #PORT_NAME_MAX_LENGTH} characters. The length is a separate
+     * constraint: the API server compiles patterns as Go (RE2) regular expressions, which have no lookahead.
+     */
+    public static final String PORT_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    public static final int PORT_NAME_MAX_LENGTH = 15;
 
     private Schema() {
     }

@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ServiceSpec {
@@ -26,6 +27,7 @@ public class ServiceSpec {
     private Integer targetPort;
 
     @Pattern(Schema.PORT_NAME)
+    @Size(min = 1, max = Schema.PORT_NAME_MAX_LENGTH)
     @JsonPropertyDescription("Name of the Service port; default: http.")
     private String portName;
 

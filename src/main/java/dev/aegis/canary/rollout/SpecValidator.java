@@ -105,7 +105,8 @@ public final class SpecValidator {
                 errors.add("spec.service.port must be in 1..65535, got " + port);
             }
             String portName = spec.getService().getPortName();
-            if (portName != null && !portName.matches(dev.aegis.canary.api.Schema.PORT_NAME)) {
+            if (portName != null && (portName.length() > dev.aegis.canary.api.Schema.PORT_NAME_MAX_LENGTH
+                    || !portName.matches(dev.aegis.canary.api.Schema.PORT_NAME))) {
                 errors.add("spec.service.portName must be a port name (lowercase letters, digits and '-', at most 15, "
                         + "starting and ending with a letter or digit), got '" + portName + "'");
             }
@@ -294,6 +295,9 @@ public final class SpecValidator {
             String at = "spec.analysis.metrics[" + i + "]";
             if (m.getName() == null || m.getName().isBlank()) {
                 errors.add(at + ".name is required");
+            } else if (m.getName().length() > MetricSpec.NAME_MAX_LENGTH) {
+                errors.add(at + ".name must be at most " + MetricSpec.NAME_MAX_LENGTH + " characters, got "
+                        + m.getName().length());
             } else if (!names.add(m.getName())) {
                 errors.add(at + ".name '" + m.getName() + "' is used twice; metric names must be unique");
             }

@@ -98,6 +98,12 @@ class SpecValidatorTest {
                     svc.setPortName("HTTP_Port");
                     s.setService(svc);
                 }, "spec.service.portName must be a port name"),
+                new Bad("port name over 15 characters", s -> {
+                    dev.aegis.canary.api.ServiceSpec svc = new dev.aegis.canary.api.ServiceSpec();
+                    svc.setPort(80);
+                    svc.setPortName("a-very-long-name");
+                    s.setService(svc);
+                }, "spec.service.portName must be a port name"),
                 new Bad("nodes router on a Deployment", s -> router(s, RouterType.NODES),
                         "spec.traffic.router nodes needs a DaemonSet target"),
                 new Bad("metric without range", s -> analysis(s).setMetrics(List.of(new MetricSpec("m",
@@ -141,6 +147,9 @@ class SpecValidatorTest {
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)),
                         new MetricSpec("m", new TemplateRef("t", null), new ThresholdRange(1.0, null)))),
                         "spec.analysis.metrics[1].name 'm' is used twice"),
+                new Bad("metric name over 63 characters", s -> analysis(s).setMetrics(List.of(new MetricSpec(
+                        "m".repeat(64), new TemplateRef("t", null), new ThresholdRange(1.0, null)))),
+                        "spec.analysis.metrics[0].name must be at most 63 characters, got 64"),
                 new Bad("gateway-api without a route", s -> router(s, RouterType.GATEWAY_API),
                         "spec.traffic.gatewayAPI.httpRouteRef.name is required by the gateway-api router"),
                 new Bad("nginx without a Service", s -> router(s, RouterType.NGINX),

@@ -1,0 +1,250 @@
+package dev.aegis.canary.k8s;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok
+ * with three fake nodes (zones a, b, c), started in that order and stopped in reverse. One per test JVM
+ * ({@link #shared()}), stopped at JVM exit. The binaries come from one directory, the system property
+ * {@value #BIN_PROPERTY} (the Maven build sets it to what tools/controlplane/build.sh built); kwok's Stage config is
+ * the kwok-stages.yaml build.sh writes beside that directory. Certificates, kubeconfigs and etcd's data go to
+ * target/controlplane/work, every component's log and the audit log to target/controlplane/logs.
+ */
+public final class ControlPlane {
+
+    public static final String BIN_PROPERTY = "controlplane.bin";
+    static final Path ROOT = Path.of("target", "controlplane").toAbsolutePath();
+    static final int NODES = 3;
+
+    private static ControlPlane shared;
+
+    private final Path bin;
+    private final Path work = ROOT.resolve("work");
+    private final Path logs = ROOT.resolve("logs");
+    private final Pki pki;
+    private final List<ComponentProcess> started = new ArrayList<>();
+    private KubeApiServer apiServer;
+    private Duration startTime;
+
+    private ControlPlane(Path bin) {
+        this.bin = bin;
+        this.pki = new Pki(work.resolve("pki"));
+    }
+
+    /** The control plane of this JVM, started on first use. */
+    public static synchronized ControlPlane shared() {
+        if (shared == null) {
+            ControlPlane plane = new ControlPlane(binDir());
+            Runtime.getRuntime().addShutdownHook(new Thread(plane::stop, "controlplane-stop"));
+            plane.start();
+            shared = plane;
+        }
+        return shared;
+    }
+
+    /** The bin dir of the system property, with every binary in it: or an error naming what is missing. */
+    static Path binDir() {
+        String setting = System.getProperty(BIN_PROPERTY);
+        if (setting == null || setting.isBlank()) {
+            throw new IllegalStateException("the system property " + BIN_PROPERTY + " is not set: it names the "
+                    + "directory of the control plane binaries that tools/controlplane/build.sh builds "
+                    + "(./mvnw verify runs it and sets the property)");
+        }
+        Path dir = Path.of(setting);
+        List<String> missing = Stream.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                "kubectl", "kwok").filter(b -> !Files.isExecutable(dir.resolve(b))).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(BIN_PROPERTY + "=" + dir + " lacks " + String.join(", ", missing)
+                    + ": run tools/controlplane/build.sh (it needs Go >= 1.26.0 for a first build)");
+        }
+        return dir;
+    }
+
+    private void start() {
+        long t0 = System.nanoTime();
+        try {
+            deleteTree(work.resolve("etcd"));
+            Files.createDirectories(logs);
+            Files.deleteIfExists(logs.resolve("audit.log"));
+            Files.createDirectories(work.resolve("etcd"));
+            Path stages = bin.toRealPath().getParent().resolve("kwok-stages.yaml");
+            if (!Files.isRegularFile(stages)) {
+                throw new IllegalStateException("kwok's Stage config " + stages
+                        + " is missing: tools/controlplane/build.sh writes it");
+            }
+            Etcd etcd = new Etcd(bin, work.resolve("etcd"), logs);
+            startAndAwait(etcd);
+            apiServer = new KubeApiServer(bin, etcd, pki, work, logs);
+            kubeconfig("admin", "aegis-admin", "system:masters");
+            Path kcm = kubeconfig("kube-controller-manager", "system:kube-controller-manager");
+            Path scheduler = kubeconfig("kube-scheduler", "system:kube-scheduler");
+            Path kwok = kubeconfig("kwok", "kwok-controller", "system:masters");
+            startAndAwait(apiServer);
+            ComponentProcess[] rest = {new KubeControllerManager(bin, kcm, pki, logs),
+                    new KubeScheduler(bin, scheduler, logs), new Kwok(bin, stages, kwok, logs)};
+            for (ComponentProcess p : rest) {
+                p.start();
+                started.add(p);
+            }
+            for (ComponentProcess p : rest) {
+                p.awaitReady();
+            }
+            try (KubernetesClient client = client()) {
+                for (int i = 0; i < NODES; i++) {
+                    client.nodes().resource(fakeNode(i)).create();
+                }
+                Awaitility.await("nodes Ready and the default ServiceAccount").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                        .until(() -> client.nodes().list().getItems().stream()
+                                .filter(n -> n.getStatus().getConditions().stream()
+                                        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
+                                .count() == NODES
+                                && client.serviceAccounts().inNamespace("default").withName("default").get() != null);
+            }
+        } catch (IOException e) {
+            stop();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+        startTime = Duration.ofNanos(System.nanoTime() - t0);
+        System.err.printf("control plane ready in %.1f s at %s (logs in %s)%n", startTime.toMillis() / 1000.0,
+                apiServer.url(), logs);
+    }
+
+    private void startAndAwait(ComponentProcess p) {
+        p.start();
+        started.add(p);
+        p.awaitReady();
+    }
+
+    /** Stops every process, newest first. */
+    synchronized void stop() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).stop();
+        }
+        started.clear();
+    }
+
+    /** How long {@link #shared()} took to start it (binaries cached). */
+    public Duration startTime() {
+        return startTime;
+    }
+
+    public String url() {
+        return apiServer.url();
+    }
+
+    /** The admin's client config (group system:masters). */
+    public Config adminConfig() {
+        return Config.fromKubeconfig(null, read(adminKubeconfig()), adminKubeconfig().toString());
+    }
+
+    public KubernetesClient client() {
+        return new KubernetesClientBuilder().withConfig(adminConfig()).build();
+    }
+
+    public Path adminKubeconfig() {
+        return work.resolve("admin.kubeconfig");
+    }
+
+    /** The kubectl built with the control plane. */
+    public Path kubectl() {
+        return bin.resolve("kubectl");
+    }
+
+    public Path auditLog() {
+        return apiServer.auditLog;
+    }
+
+    public Path caCert() {
+        return pki.caCert();
+    }
+
+    /** A new namespace of a unique name starting with prefix. */
+    public String newNamespace(String prefix) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (KubernetesClient client = client()) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                    .create();
+        }
+        return name;
+    }
+
+    private Path kubeconfig(String name, String user, String... groups) throws IOException {
+        pki.client(name, user, groups);
+        Path file = work.resolve(name + ".kubeconfig");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: aegis
+                  cluster:
+                    server: %s
+                    certificate-authority: %s
+                users:
+                - name: %s
+                  user:
+                    client-certificate: %s
+                    client-key: %s
+                contexts:
+                - name: aegis
+                  context: {cluster: aegis, user: %s}
+                current-context: aegis
+                """.formatted(apiServer.url(), pki.caCert(), user, pki.cert(name), pki.key(name), user));
+        return file;
+    }
+
+    private static io.fabric8.kubernetes.api.model.Node fakeNode(int i) {
+        String name = "kwok-node-" + i;
+        Map<String, Quantity> capacity = Map.of("cpu", new Quantity("8"), "memory", new Quantity("32Gi"), "pods",
+                new Quantity("110"));
+        return new NodeBuilder().withNewMetadata().withName(name)
+                .addToAnnotations(Kwok.NODE_ANNOTATION, "fake").addToAnnotations("node.alpha.kubernetes.io/ttl", "0")
+                .addToLabels("type", "kwok").addToLabels("kubernetes.io/arch", "amd64")
+                .addToLabels("kubernetes.io/os", "linux").addToLabels("kubernetes.io/hostname", name)
+                .addToLabels("topology.kubernetes.io/zone", "zone-" + (char) ('a' + i)).endMetadata()
+                .withNewStatus().withAllocatable(capacity).withCapacity(capacity).withNewNodeInfo()
+                .withArchitecture("amd64").withOperatingSystem("linux").withKubeletVersion("fake").endNodeInfo()
+                .endStatus().build();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.aegis.canary.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * deploy/, analysis-templates/ and deploy/examples/ applied to a real Kubernetes control plane as a user applies them
+ * (the built kubectl, server-side apply): the CRDs become Established, every object of deploy/ exists, the
+ * controller's Deployment gets pods from the real ReplicaSet controller (admitted by PodSecurity "restricted", which
+ * deploy/namespace.yaml enforces), and the shipped templates and examples are accepted.
+ */
+class RealClusterManifestsIT {
+
+    static ControlPlane plane;
+
+    @BeforeAll
+    static void start() {
+        plane = ControlPlane.shared();
+    }
+
+    @Test
+    void deployAppliesAndTheControllerDeploymentGetsReadyPods() {
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-k", "deploy/");
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+
+        Manifests.awaitEstablished(plane);
+        List<HasMetadata> expected = Manifests.kustomize(plane, "deploy/");
+        assertThat(expected).hasSizeGreaterThanOrEqualTo(13);
+        try (KubernetesClient client = plane.client()) {
+            for (HasMetadata object : expected) {
+                var kind = client.genericKubernetesResources(object.getApiVersion(), object.getKind());
+                String namespace = object.getMetadata().getNamespace();
+                GenericKubernetesResource found = (namespace == null ? kind : kind.inNamespace(namespace))
+                        .withName(object.getMetadata().getName()).get();
+                assertThat(found).as("%s %s/%s", object.getKind(), object.getMetadata().getNamespace(),
+                        object.getMetadata().getName()).isNotNull();
+            }
+            Awaitility.await("the controller's Deployment has its 2 pods ready").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                        Deployment d = client.apps().deployments().inNamespace("aegis-system")
+                                .withName("aegis-canary").get();
+                        assertThat(d.getStatus().getReadyReplicas()).as(
+                                "ready replicas; ReplicaSet events: %s", events(client, "aegis-system"))
+                                .isEqualTo(2);
+                    });
+        }
+    }
+
+    @Test
+    void everyAnalysisTemplateIsAccepted() {
+        Manifests.installCrds(plane);
+        String namespace = plane.newNamespace("templates");
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-n", namespace, "-k",
+                "analysis-templates/");
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+
+        List<String> shipped = Manifests.kustomize(plane, "analysis-templates/").stream()
+                .map(o -> o.getKind() + "/" + o.getMetadata().getName()).sorted().toList();
+        assertThat(shipped).isNotEmpty().allMatch(s -> s.startsWith("AnalysisTemplate/"));
+        try (KubernetesClient client = plane.client()) {
+            List<String> stored = client.genericKubernetesResources("canary.aegis.dev/v1alpha1", "AnalysisTemplate")
+                    .inNamespace(namespace).list().getItems().stream()
+                    .map(o -> o.getKind() + "/" + o.getMetadata().getName()).sorted().toList();
+            assertThat(stored).containsExactlyElementsOf(shipped);
+        }
+    }
+
+    @Test
+    void theExamplesAreAccepted() {
+        Manifests.installCrds(plane);
+        try (KubernetesClient client = plane.client()) {
+            // the examples name their namespace
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("podinfo").endMetadata()
+                    .build()).serverSideApply();
+        }
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", "deploy/examples/");
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+        assertThat(applied.output()).contains("canary.canary.aegis.dev/podinfo serverside-applied",
+                "notificationprovider.canary.aegis.dev/slack-ops serverside-applied",
+                "secret/slack-ops serverside-applied");
+        try (KubernetesClient client = plane.client()) {
+            assertThat(client.genericKubernetesResources("canary.aegis.dev/v1alpha1", "Canary").inNamespace("podinfo")
+                    .withName("podinfo").get().getAdditionalProperties().get("spec")).isNotNull();
+        }
+    }
+
+    static String events(KubernetesClient client, String namespace) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .map(e -> e.getInvolvedObject().getKind() + " " + e.getReason() + ": " + e.getMessage()).toList()
+                .toString();
+    }
+}
