@@ -190,7 +190,7 @@ class SimulatedEventsTest {
         play(s, ns);
         primary(ns, 2);
         await().atMost(Duration.ofSeconds(20)).until(() -> ready(ns, "web-primary-").size() == 2
-                && ready(ns, "web-").size() == 5);
+                && ready(ns, "web-").size() == 5 && target(ns).size() == 3);
         Set<String> primary = ready(ns, "web-primary-");
         Set<String> before = target(ns);
 
