@@ -11,6 +11,7 @@ import dev.aegis.canary.analysis.QueryResult.FailureKind;
 public final class PrometheusResponse {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
     private static final int MAX_REASON = 300;
 
     private PrometheusResponse() {
@@ -27,7 +28,7 @@ public final class PrometheusResponse {
             if (root == null || !"success".equals(root.path("status").asText())) {
                 return null;
             }
-            JsonNode config = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(root
+            JsonNode config = YAML.readTree(root
                     .path("data").path("yaml").asText(""));
             String value = config == null ? null : config.path("global").path("scrape_interval").asText(null);
             return value == null ? null : dev.aegis.canary.rollout.Durations.parse(value);

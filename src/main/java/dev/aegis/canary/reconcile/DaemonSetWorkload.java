@@ -268,8 +268,7 @@ final class DaemonSetWorkload implements Workload {
     public RouteStatus current(String waitingFor) {
         int members = (int) fleet.stream().filter(NodeView::belongs).count();
         int canaryNodes = (int) fleet.stream().filter(n -> n.belongs() && n.onCanary()).count();
-        int serving = (int) fleet.stream().filter(n -> n.belongs() && n.onCanary() && n.up() && n.canaryPod()
-                .serving()).count();
+        int serving = (int) fleet.stream().filter(NodeView::servesCanary).count();
         int effective = members == 0 ? 0 : (int) Math.round(100.0 * serving / members);
         return RouteStatus.waiting(effective, canaryNodes, members, NODES, waitingFor);
     }

@@ -122,8 +122,7 @@ public class NodeTrafficRouter {
         moves.toPrimary().forEach(canaryAfter::remove);
         int total = members.size();
         // The canary's real share: its nodes that serve it now, not those labelled for it.
-        int serving = (int) members.stream().filter(n -> n.onCanary() && n.up() && n.canaryPod().serving())
-                .count();
+        int serving = (int) members.stream().filter(NodeView::servesCanary).count();
         int effective = total == 0 ? 0 : (int) Math.round(100.0 * serving / total);
         String waiting = waitingFor(members, goal, desired, moves, maxUnavailable, notCaughtUp);
         RouteStatus route = waiting == null

@@ -35,7 +35,7 @@ public record NodeView(String name, Map<String, String> labels, Instant created,
         /** Ready, from the DaemonSet's current template. */
         READY;
 
-        public boolean serving() {
+        boolean serving() {
             return this == READY || this == STALE;
         }
     }
@@ -67,6 +67,11 @@ public record NodeView(String name, Map<String, String> labels, Instant created,
     /** Done moving: its version's current pod is ready and the other version's pod is gone. */
     public boolean settled() {
         return expected() == Pod.READY && other() == Pod.NONE;
+    }
+
+    /** Serves the canary now: a member of the fleet, up, labelled for the canary and its canary pod ready. */
+    public boolean servesCanary() {
+        return belongs && up && onCanary && canaryPod.serving();
     }
 
     /** Counts against maxUnavailable: a node the DaemonSet runs on that does not serve. */
