@@ -24,6 +24,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -77,6 +78,8 @@ public final class FleetSimulator implements AutoCloseable {
     private DeploymentSimulation deploymentSimulation;
     private DaemonSetSimulation daemonSetSimulation;
     private volatile RouterSimulation routerSimulation;
+    private PodTraffic podTraffic;
+    private SharedIndexInformer<Pod> realPods;
     private SharedIndexInformer<Deployment> deployments;
     private SharedIndexInformer<DaemonSet> daemonSets;
     private SharedIndexInformer<Node> nodes;
@@ -138,6 +141,34 @@ public final class FleetSimulator implements AutoCloseable {
         });
         loop.scheduleWithFixedDelay(this::tick, 0, options.tick().toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Plays only the pods' traffic on a real cluster, whose controllers, scheduler and kubelets make and run the pods:
+     * every pod the API server lists as Ready serves requests as its image's behaviour says, at its /metrics here.
+     * Prometheus finds these pods through the API server itself ({@link PrometheusProcess#startKubernetes}). A
+     * version's {@code readyAfter} and {@code neverReady} do not apply: the kubelets decide readiness.
+     */
+    public synchronized FleetSimulator observe(KubernetesClient client) {
+        if (this.cluster != null) {
+            return this;
+        }
+        this.cluster = new SimCluster(client, this::behaviourOf);
+        this.podTraffic = new PodTraffic(cluster);
+        this.realPods = client.pods().inAnyNamespace().inform();
+        this.lastTickNanos = System.nanoTime();
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fleet-traffic");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.scheduleWithFixedDelay(this::tick, 0, options.tick().toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The loopback address (host:port) where every pod's /metrics is served, at /pods/namespace/name/metrics. */
+    public String metricsAddress() {
+        return "127.0.0.1:" + http.getAddress().getPort();
     }
 
     /** How pods running this image behave from now on. */
@@ -242,16 +273,22 @@ public final class FleetSimulator implements AutoCloseable {
                 long now = System.nanoTime();
                 double seconds = (now - lastTickNanos) / 1e9;
                 lastTickNanos = now;
-                deploymentSimulation.reconcile(deployments.getStore().list());
-                daemonSetSimulation.reconcile(daemonSets.getStore().list(), nodes.getStore().list());
+                if (podTraffic != null) {
+                    podTraffic.reconcile(realPods.getStore().list());
+                } else {
+                    deploymentSimulation.reconcile(deployments.getStore().list());
+                    daemonSetSimulation.reconcile(daemonSets.getStore().list(), nodes.getStore().list());
+                }
                 for (SimPod p : cluster.pods.values()) {
                     if (p.ready) {
                         VersionBehaviour b = behaviourOf(p.image);
                         p.metrics.serve(options.requestsPerSecondPerPod() * b.trafficShare(), seconds, b);
                     }
                 }
-                routerSimulation.serve(routes.getStore().list(), ingresses.getStore().list(),
-                        services.getStore().list(), seconds);
+                if (routerSimulation != null) {
+                    routerSimulation.serve(routes.getStore().list(), ingresses.getStore().list(),
+                            services.getStore().list(), seconds);
+                }
             }
         } catch (RuntimeException e) {
             // The API server may be going away (end of a test or the demo); the next tick tries again. A failure
@@ -323,7 +360,7 @@ public final class FleetSimulator implements AutoCloseable {
             loop.shutdownNow();
         }
         for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[]{deployments, daemonSets, nodes, services,
-                routes, ingresses}) {
+                routes, ingresses, realPods}) {
             if (informer != null) {
                 informer.close();
             }

@@ -70,6 +70,64 @@ public final class PrometheusProcess implements AutoCloseable {
         }
     }
 
+    /** How Prometheus reaches a Kubernetes API server: its URL and the client certificate it presents. */
+    public record ApiServerAccess(String url, Path caFile, Path certFile, Path keyFile) {
+    }
+
+    /**
+     * Starts Prometheus finding the pods as it does in production: {@code kubernetes_sd_configs} (role pod) against
+     * the API server, the usual relabelling to {@code namespace}, {@code pod} and {@code node}, only pods that are
+     * Running; the scrape address is rewritten to where the simulator serves that pod's /metrics
+     * ({@code metricsAddress}/pods/namespace/name/metrics), since the pods themselves serve nothing.
+     */
+    public static PrometheusProcess startKubernetes(Path binary, ApiServerAccess apiServer, String metricsAddress,
+            Duration scrapeInterval) {
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException(binary + " is missing: a Prometheus with Kubernetes service discovery is "
+                    + "needed (tools/prometheus/build.sh builds one; Debian's has none)");
+        }
+        try {
+            Path dir = Files.createTempDirectory("aegis-prometheus-");
+            String interval = scrapeInterval.toMillis() + "ms";
+            String timeout = Math.max(100, scrapeInterval.toMillis() * 9 / 10) + "ms";
+            Files.writeString(dir.resolve("prometheus.yml"), """
+                    global:
+                      scrape_interval: %1$s
+                      evaluation_interval: %1$s
+                    scrape_configs:
+                      - job_name: kubernetes-pods
+                        scrape_interval: %1$s
+                        scrape_timeout: %2$s
+                        kubernetes_sd_configs:
+                          - role: pod
+                            api_server: %3$s
+                            tls_config: {ca_file: %4$s, cert_file: %5$s, key_file: %6$s}
+                        relabel_configs:
+                          - source_labels: [__meta_kubernetes_pod_phase]
+                            regex: Running
+                            action: keep
+                          - source_labels: [__meta_kubernetes_namespace]
+                            target_label: namespace
+                          - source_labels: [__meta_kubernetes_pod_name]
+                            target_label: pod
+                          - source_labels: [__meta_kubernetes_pod_node_name]
+                            target_label: node
+                          - source_labels: [__meta_kubernetes_namespace, __meta_kubernetes_pod_name]
+                            separator: /
+                            target_label: __metrics_path__
+                            replacement: /pods/$1/metrics
+                          - target_label: __address__
+                            replacement: %7$s
+                    """.formatted(interval, timeout, apiServer.url(), apiServer.caFile(), apiServer.certFile(),
+                    apiServer.keyFile(), metricsAddress));
+            PrometheusProcess prometheus = new PrometheusProcess(binary, dir, dir.resolve("data"), freePort());
+            prometheus.startProcess();
+            return prometheus;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Prometheus' working directory", e);
+        }
+    }
+
     /**
      * Starts Prometheus on existing data and nothing to scrape: past series written with {@link #backfill}, for
      * tests and backtests of queries.

@@ -17,9 +17,12 @@ import org.awaitility.Awaitility;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import dev.aegis.canary.sim.PrometheusProcess;
 
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok
@@ -98,6 +101,7 @@ public final class ControlPlane {
             Path kcm = kubeconfig("kube-controller-manager", "system:kube-controller-manager");
             Path scheduler = kubeconfig("kube-scheduler", "system:kube-scheduler");
             Path kwok = kubeconfig("kwok", "kwok-controller", "system:masters");
+            pki.client("prometheus", "prometheus"); // bound to the built-in view ClusterRole below
             startAndAwait(apiServer);
             ComponentProcess[] rest = {new KubeControllerManager(bin, kcm, pki, logs),
                     new KubeScheduler(bin, scheduler, logs), new Kwok(bin, stages, kwok, logs)};
@@ -110,8 +114,14 @@ public final class ControlPlane {
             }
             try (KubernetesClient client = client()) {
                 for (int i = 0; i < NODES; i++) {
-                    client.nodes().resource(fakeNode(i)).create();
+                    client.nodes().resource(fakeNode("kwok-node-" + i, Map.of("topology.kubernetes.io/zone",
+                            "zone-" + (char) ('a' + i)))).create();
                 }
+                client.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
+                        .withName("prometheus-view").endMetadata().withNewRoleRef()
+                        .withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("view")
+                        .endRoleRef().addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User")
+                        .withName("prometheus").endSubject().build()).create();
                 Awaitility.await("nodes Ready and the default ServiceAccount").atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                         .until(() -> client.nodes().list().getItems().stream()
@@ -215,15 +225,30 @@ public final class ControlPlane {
         return file;
     }
 
-    private static io.fabric8.kubernetes.api.model.Node fakeNode(int i) {
-        String name = "kwok-node-" + i;
+    /**
+     * Prometheus' way in: the API server and the client certificate of user {@code prometheus}, which may read (the
+     * view ClusterRole) what kubernetes_sd_configs watches.
+     */
+    public PrometheusProcess.ApiServerAccess prometheusAccess() {
+        return new PrometheusProcess.ApiServerAccess(url(), pki.caCert(), pki.cert("prometheus"),
+                pki.key("prometheus"));
+    }
+
+    /** Adds a node kwok runs (Ready within a second or so), with these labels besides the usual ones. */
+    public void addNode(String name, Map<String, String> labels) {
+        try (KubernetesClient client = client()) {
+            client.nodes().resource(fakeNode(name, labels)).create();
+        }
+    }
+
+    static io.fabric8.kubernetes.api.model.Node fakeNode(String name, Map<String, String> labels) {
         Map<String, Quantity> capacity = Map.of("cpu", new Quantity("8"), "memory", new Quantity("32Gi"), "pods",
                 new Quantity("110"));
         return new NodeBuilder().withNewMetadata().withName(name)
                 .addToAnnotations(Kwok.NODE_ANNOTATION, "fake").addToAnnotations("node.alpha.kubernetes.io/ttl", "0")
                 .addToLabels("type", "kwok").addToLabels("kubernetes.io/arch", "amd64")
                 .addToLabels("kubernetes.io/os", "linux").addToLabels("kubernetes.io/hostname", name)
-                .addToLabels("topology.kubernetes.io/zone", "zone-" + (char) ('a' + i)).endMetadata()
+                .addToLabels(labels).endMetadata()
                 .withNewStatus().withAllocatable(capacity).withCapacity(capacity).withNewNodeInfo()
                 .withArchitecture("amd64").withOperatingSystem("linux").withKubeletVersion("fake").endNodeInfo()
                 .endStatus().build();

@@ -37,6 +37,15 @@ public final class Manifests {
         awaitEstablished(plane);
     }
 
+    /** Applies deploy/ as a user does (`kubectl apply --server-side -k deploy/`), then waits for its CRDs. */
+    public static void applyDeploy(ControlPlane plane) {
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-k", "deploy/");
+        if (applied.exitCode() != 0) {
+            throw new IllegalStateException("kubectl apply --server-side -k deploy/ failed:\n" + applied.output());
+        }
+        awaitEstablished(plane);
+    }
+
     /** Waits until every CRD of the canary.aegis.dev group is Established. */
     public static void awaitEstablished(ControlPlane plane) {
         try (KubernetesClient client = plane.client()) {

@@ -1,0 +1,297 @@
+package dev.aegis.canary.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.aegis.canary.api.Canary;
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Phase;
+import dev.aegis.canary.sim.VersionBehaviour;
+
+/**
+ * A DaemonSet node by node on the real control plane: 30 kwok nodes in 3 zones, the real DaemonSet controller and
+ * scheduler placing pods by the controller's node-affinity term, traffic per pod judged through Prometheus' Kubernetes
+ * discovery. Node counts per step, spread over the zones, at most maxUnavailable nodes without a ready pod at any
+ * sampled moment (first sight included), a canary node turning NotReady and another cordoned mid-step, a healthy
+ * version promoted and a bad one rolled back at the first step.
+ */
+class RealDaemonSetCanaryIT {
+
+    static final int NODES = 30;
+    static final int MAX_UNAVAILABLE = 3;
+    static final String ZONE = "topology.kubernetes.io/zone";
+    static final String NAME = "river-proxy";
+
+    static RealFleet fleet;
+    static ControlPlane plane;
+    static PackagedController controller;
+
+    /** One sampled moment: the phase and weight, each fleet node's ready pod image (null: none), the canary nodes. */
+    record Sample(Phase phase, Integer weight, Map<String, String> readyImageByNode, Set<String> canaryNodes) {
+
+        List<String> unavailable() {
+            return readyImageByNode.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey)
+                    .toList();
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        fleet = RealFleet.shared();
+        plane = fleet.plane;
+        Manifests.applyDeploy(plane);
+        controller = PackagedController.start(plane, "controller-daemonset", fleet.prometheus.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (controller != null) {
+            controller.close();
+        }
+        Audit.assertNoneRefused(plane, PackagedControllerIT.USER);
+    }
+
+    @Test
+    void nodeByNodeOnThirtyNodesInThreeZonesThroughNodeFaultsThenABadVersionRolledBack() throws Exception {
+        String ns = plane.newNamespace("edge");
+        String image = "registry.invalid/" + ns + "/river-proxy:";
+        fleet.traffic.setBehaviour(image + "2.1.0", VersionBehaviour.healthy().withErrorRatio(0.3));
+        List<String> nodes = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            String node = ns + "-" + i;
+            plane.addNode(node, Map.of("fleet", ns, ZONE, "eu-" + "abc".charAt(i % 3)));
+            nodes.add(node);
+        }
+        Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
+        assertThat(templates.exitCode()).as(templates.output()).isZero();
+        try (KubernetesClient client = plane.client()) {
+            client.apps().daemonSets().inNamespace(ns).resource(daemonSet(ns, image + "2.0.0")).create();
+            Awaitility.await("a ready pod on each of the 30 nodes").atMost(Duration.ofSeconds(90))
+                    .until(() -> sample(client, ns, nodes).unavailable().isEmpty());
+            List<Sample> samples = new CopyOnWriteArrayList<>();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns, nodes)), 0, 150,
+                    TimeUnit.MILLISECONDS);
+            try {
+                apply(canary(ns));
+                awaitPhase(client, ns, Phase.Ready);
+                assertThat(sample(client, ns, nodes).readyImageByNode()).as("after first sight")
+                        .allSatisfy((node, running) -> assertThat(running).isEqualTo(image + "2.0.0"));
+
+                setImage(ns, image + "2.0.1");
+                Sample first = Awaitility.await("step 1: 3 canary nodes, one per zone, serving 2.0.1")
+                        .atMost(Duration.ofSeconds(60)).until(() -> sample(client, ns, nodes),
+                                s -> s.weight() != null && s.weight() == 10 && servingCanary(s, image + "2.0.1")
+                                        .size() == 3);
+                assertThat(zones(first.canaryNodes())).containsExactlyInAnyOrder("eu-a", "eu-b", "eu-c");
+
+                // mid-step, one canary node goes NotReady (its kubelet stops reporting) and another is cordoned
+                List<String> canaryNodes = List.copyOf(first.canaryNodes());
+                String notReady = canaryNodes.get(0);
+                String cordoned = canaryNodes.get(1);
+                takeDown(client, notReady);
+                client.nodes().withName(cordoned).edit(n -> {
+                    n.getSpec().setUnschedulable(true);
+                    return n;
+                });
+                Sample replaced = Awaitility.await("both replaced: 3 serving canary nodes, neither of them")
+                        .atMost(Duration.ofSeconds(60)).until(() -> sample(client, ns, nodes),
+                                s -> s.weight() != null && s.weight() == 10
+                                        && servingCanary(s, image + "2.0.1").size() == 3
+                                        && !s.canaryNodes().contains(notReady)
+                                        && !s.canaryNodes().contains(cordoned));
+                assertThat(replaced.canaryNodes()).hasSize(3);
+
+                awaitPhase(client, ns, Phase.Succeeded);
+                CanaryStatus promoted = status(client, ns);
+                assertThat(promoted.getFailedChecks()).isZero();
+                assertThat(samples).extracting(Sample::weight).containsSubsequence(10, 50, 100);
+                // 50% of the fleet's 30 nodes (the NotReady and the cordoned one stay in it, never chosen)
+                List<Sample> half = samples.stream().filter(s -> Integer.valueOf(50).equals(s.weight())).toList();
+                assertThat(half).extracting(s -> s.canaryNodes().size()).contains(15)
+                        .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(15));
+                assertThat(half).allSatisfy(s -> assertThat(s.canaryNodes()).doesNotContain(notReady, cordoned));
+                Awaitility.await("every node that serves runs 2.0.1").atMost(Duration.ofSeconds(90))
+                        .untilAsserted(() -> assertThat(sample(client, ns, nodes).readyImageByNode())
+                                .allSatisfy((node, running) -> {
+                                    if (!node.equals(notReady)) {
+                                        assertThat(running).as(node).isEqualTo(image + "2.0.1");
+                                    }
+                                }));
+
+                setImage(ns, image + "2.1.0");
+                int mark = samples.size();
+                awaitPhase(client, ns, Phase.RolledBack);
+                assertThat(status(client, ns).getMessage()).contains("success-rate");
+                List<Sample> badRun = samples.subList(mark, samples.size());
+                assertThat(badRun).extracting(Sample::weight).doesNotContain(50, 100);
+                assertThat(badRun).anySatisfy(s -> assertThat(servingCanary(s, image + "2.1.0")).hasSize(3));
+                assertThat(badRun).allSatisfy(s -> assertThat(s.readyImageByNode().values()
+                        .stream().filter((image + "2.1.0")::equals).count()).isLessThanOrEqualTo(3));
+                Awaitility.await("every node that serves runs 2.0.1 again").atMost(Duration.ofSeconds(90))
+                        .untilAsserted(() -> assertThat(sample(client, ns, nodes).readyImageByNode())
+                                .allSatisfy((node, running) -> {
+                                    if (!node.equals(notReady)) {
+                                        assertThat(running).as(node).isEqualTo(image + "2.0.1");
+                                    }
+                                }));
+            } finally {
+                sampler.shutdownNow();
+                // the fleet goes, so no later test's pods land on a node nothing runs
+                nodes.forEach(n -> client.nodes().withName(n).delete());
+            }
+            assertThat(samples).isNotEmpty().allSatisfy(s -> assertThat(s.unavailable())
+                    .as("nodes without a ready pod at %s (maxUnavailable %d)", s, MAX_UNAVAILABLE)
+                    .hasSizeLessThanOrEqualTo(MAX_UNAVAILABLE));
+        }
+    }
+
+    /** The canary-labelled nodes whose ready pod runs that image. */
+    static Set<String> servingCanary(Sample s, String image) {
+        Set<String> serving = new TreeSet<>();
+        for (String node : s.canaryNodes()) {
+            if (image.equals(s.readyImageByNode().get(node))) {
+                serving.add(node);
+            }
+        }
+        return serving;
+    }
+
+    static List<String> zones(Set<String> nodes) {
+        return nodes.stream().map(n -> "eu-" + "abc".charAt(Integer.parseInt(n.substring(n.lastIndexOf('-') + 1))
+                % 3)).toList();
+    }
+
+    /**
+     * As a kubelet that stops working: kwok no longer plays this node (its annotation removed, so nothing renews
+     * its status), and its Ready condition turns False; the node lifecycle controller then marks its pods not ready.
+     */
+    static void takeDown(KubernetesClient client, String node) {
+        client.nodes().withName(node).edit(n -> {
+            n.getMetadata().getAnnotations().remove(Kwok.NODE_ANNOTATION);
+            return n;
+        });
+        Node current = client.nodes().withName(node).get();
+        for (NodeCondition c : current.getStatus().getConditions()) {
+            if (c.getType().equals("Ready")) {
+                c.setStatus("False");
+                c.setReason("KubeletNotReady");
+                c.setMessage("taken down by the test");
+                c.setLastTransitionTime(java.time.Instant.now().toString());
+                c.setLastHeartbeatTime(java.time.Instant.now().toString());
+            }
+        }
+        client.nodes().resource(current).updateStatus();
+    }
+
+    static Sample sample(KubernetesClient client, String ns, List<String> nodes) {
+        Canary canary = client.resources(Canary.class).inNamespace(ns).withName(NAME).get();
+        CanaryStatus status = canary == null ? null : canary.getStatus();
+        Map<String, String> ready = new TreeMap<>();
+        nodes.forEach(n -> ready.put(n, null));
+        for (Pod pod : client.pods().inNamespace(ns).list().getItems()) {
+            if (pod.getMetadata().getDeletionTimestamp() == null && pod.getSpec().getNodeName() != null
+                    && pod.getStatus().getConditions().stream()
+                            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"))) {
+                ready.put(pod.getSpec().getNodeName(), pod.getSpec().getContainers().get(0).getImage());
+            }
+        }
+        String label = "canary.aegis.dev/" + ns + "." + NAME;
+        Set<String> canaryNodes = new TreeSet<>();
+        for (Node node : client.nodes().withLabel("fleet", ns).list().getItems()) {
+            if ("canary".equals(node.getMetadata().getLabels().get(label))) {
+                canaryNodes.add(node.getMetadata().getName());
+            }
+        }
+        return new Sample(status == null ? null : status.getPhase(), status == null ? null : status.getWeight(),
+                new HashMap<>(ready), canaryNodes);
+    }
+
+    static CanaryStatus status(KubernetesClient client, String ns) {
+        return client.resources(Canary.class).inNamespace(ns).withName(NAME).get().getStatus();
+    }
+
+    static Phase phaseOf(KubernetesClient client, String ns) {
+        Canary canary = client.resources(Canary.class).inNamespace(ns).withName(NAME).get();
+        return canary == null || canary.getStatus() == null ? null : canary.getStatus().getPhase();
+    }
+
+    void awaitPhase(KubernetesClient client, String ns, Phase phase) {
+        Awaitility.await("Canary " + NAME + " " + phase).atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(250))
+                .failFast("the Canary is Failed or Invalid; see " + controller.log,
+                        () -> phaseOf(client, ns) == Phase.Failed || phaseOf(client, ns) == Phase.Invalid)
+                .untilAsserted(() -> {
+                    assertThat(controller.isAlive()).as("controller alive; see %s", controller.log).isTrue();
+                    assertThat(phaseOf(client, ns)).as("phase; controller log %s", controller.log).isEqualTo(phase);
+                });
+    }
+
+    void apply(String yaml) throws Exception {
+        Path file = Files.createTempFile(ControlPlane.ROOT.resolve("work"), "canary-", ".yaml");
+        Files.writeString(file, yaml);
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", file.toString());
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+    }
+
+    static String canary(String ns) {
+        return """
+                apiVersion: canary.aegis.dev/v1alpha1
+                kind: Canary
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  targetRef: {apiVersion: apps/v1, kind: DaemonSet, name: %s}
+                  traffic: {router: nodes, nodes: {spreadBy: %s}}
+                  steps: [10, 50, 100]
+                  analysis:
+                    interval: 8s
+                    metrics:
+                      - name: success-rate
+                        templateRef: {name: request-success-rate}
+                        thresholdRange: {min: 99}
+                  progressDeadline: 2m
+                """.formatted(NAME, ns, NAME, ZONE);
+    }
+
+    static DaemonSet daemonSet(String ns, String image) {
+        return new DaemonSetBuilder().withNewMetadata().withName(NAME).withNamespace(ns).endMetadata().withNewSpec()
+                .withNewSelector().addToMatchLabels("app", NAME).endSelector().withNewUpdateStrategy()
+                .withType("RollingUpdate").withNewRollingUpdate()
+                .withNewMaxUnavailable(MAX_UNAVAILABLE).endRollingUpdate().endUpdateStrategy().withNewTemplate()
+                .withNewMetadata().addToLabels("app", NAME).endMetadata().withNewSpec()
+                .addToNodeSelector("fleet", ns).addNewContainer().withName("proxy").withImage(image).addNewPort()
+                .withContainerPort(8080).endPort().endContainer().endSpec().endTemplate().endSpec().build();
+    }
+
+    /** As a Git change would: the image only, no resourceVersion (kubectl set image). */
+    static void setImage(String ns, String image) {
+        Kubectl.Result set = Kubectl.run(plane, "set", "image", "-n", ns, "daemonset/" + NAME, "proxy=" + image);
+        assertThat(set.exitCode()).as(set.output()).isZero();
+    }
+}
