@@ -261,6 +261,12 @@ class RealDaemonSetCanaryIT {
     }
 
     static String canary(String ns) {
+        return canary(ns, "\n      - {name: success-rate, templateRef: {name: request-success-rate}, "
+                + "thresholdRange: {min: 99}}");
+    }
+
+    /** The Canary with these metrics: a YAML list's items, each on a line of its own indented by six. */
+    static String canary(String ns, String metrics) {
         return """
                 apiVersion: canary.aegis.dev/v1alpha1
                 kind: Canary
@@ -271,12 +277,9 @@ class RealDaemonSetCanaryIT {
                   steps: [10, 50, 100]
                   analysis:
                     interval: 8s
-                    metrics:
-                      - name: success-rate
-                        templateRef: {name: request-success-rate}
-                        thresholdRange: {min: 99}
+                    metrics:%s
                   progressDeadline: 2m
-                """.formatted(NAME, ns, NAME, ZONE);
+                """.formatted(NAME, ns, NAME, ZONE, metrics);
     }
 
     static DaemonSet daemonSet(String ns, String image) {
