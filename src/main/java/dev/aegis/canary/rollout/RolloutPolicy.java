@@ -67,6 +67,26 @@ public record RolloutPolicy(List<Integer> steps, Duration interval, Duration pro
         return least.compareTo(interval) > 0 ? least : interval;
     }
 
+    /** How often Prometheus' service discovery hands new targets over to its scrapers (its discovery manager). */
+    public static final Duration DISCOVERY_BATCH = Duration.ofSeconds(5);
+
+    /**
+     * How long after the first look a step may still be waiting for the canary's first samples: Prometheus' discovery
+     * batch and two scrapes, so rate() has two points.
+     */
+    public Duration firstSamplesGrace() {
+        return DISCOVERY_BATCH.plus(scrapeInterval.multipliedBy(2));
+    }
+
+    /**
+     * How soon to look again while the canary's first samples are awaited: one scrape (at least a second), never
+     * later than the interval.
+     */
+    public Duration relook() {
+        Duration scrape = scrapeInterval.compareTo(Duration.ofSeconds(1)) > 0 ? scrapeInterval : Duration.ofSeconds(1);
+        return scrape.compareTo(interval) < 0 ? scrape : interval;
+    }
+
     /** How long checks may find no data before the run rolls back: noDataLimit windows, however often one looks. */
     public Duration noDataAllowance() {
         return window().multipliedBy(noDataLimit);

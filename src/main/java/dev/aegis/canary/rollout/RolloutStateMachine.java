@@ -241,10 +241,21 @@ public final class RolloutStateMachine {
         if (status.getLastCheckAt() != null) {
             Instant last = Instant.parse(status.getLastCheckAt());
             if (last.isAfter(ready)) {
-                return last.plus(policy.interval());
+                return last.plus(awaitingFirstSamples(policy, status, last) ? policy.relook() : policy.interval());
             }
         }
         return ready.plus(policy.firstLook());
+    }
+
+    /**
+     * True while every look at this step has found no data and {@link RolloutPolicy#firstSamplesGrace} after the
+     * first look has not passed at {@code at}: Prometheus may not have discovered the new pods yet (its service
+     * discovery hands targets over in batches, every 5 s) nor scraped them twice. Such a look is a "not yet", looked
+     * at again after one scrape, with no Warning; the no-data limit still counts from the step being ready.
+     */
+    static boolean awaitingFirstSamples(RolloutPolicy policy, CanaryStatus s, Instant at) {
+        return s.getStepReadyAt() != null && s.getStepReadyAt().equals(s.getNoDataSince()) && at.isBefore(Instant
+                .parse(s.getStepReadyAt()).plus(policy.firstLook()).plus(policy.firstSamplesGrace()));
     }
 
     /** Where a Canary coming back from Invalid or Suspended (or seen for the first time) picks up. */
@@ -653,6 +664,14 @@ public final class RolloutStateMachine {
                 t.requeue(policy.interval());
             }
             case NO_DATA -> {
+                if (awaitingFirstSamples(policy, s, t.now) && Duration.between(Instant.parse(s.getNoDataSince()),
+                        t.now).compareTo(policy.noDataAllowance()) < 0) {
+                    s.setErrorChecks(0);
+                    t.message(stepMessage(policy, s, route, prefix + "waiting for the canary's first samples ("
+                            + check.summary() + "); looking again in " + Durations.format(policy.relook())));
+                    t.requeue(policy.relook());
+                    return;
+                }
                 int inARow = count(s.getNoDataChecks()) + 1;
                 s.setNoDataChecks(inARow);
                 s.setErrorChecks(0);

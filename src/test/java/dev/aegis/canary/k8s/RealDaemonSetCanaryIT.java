@@ -130,6 +130,10 @@ class RealDaemonSetCanaryIT {
 
                 awaitPhase(client, ns, Phase.Succeeded);
                 CanaryStatus promoted = status(client, ns);
+                // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
+                // yet" looked at again after a scrape, never a Warning
+                assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
+                        .isNotEmpty().doesNotContain("CheckNoData");
                 assertThat(promoted.getFailedChecks()).isZero();
                 assertThat(samples).extracting(Sample::weight).containsSubsequence(10, 50, 100);
                 // 50% of the fleet's 30 nodes (the NotReady and the cordoned one stay in it, never chosen)

@@ -309,14 +309,50 @@ class RolloutStateMachineTest {
     }
 
     @Test
+    void aFirstLookBeforePrometheusHasTheNewPodsIsLookedAtAgainAfterAScrapeWithoutAWarning() {
+        Run run = atFirstCheck();
+        run.policy = POLICY.withScrapeInterval(Duration.ofSeconds(15));
+        Decision d = run.tick(splitReached(10), noData());
+        assertThat(d.status().getMessage()).contains("waiting for the canary's first samples").contains(
+                "looking again in 15s");
+        assertThat(d.requeueAfter()).hasSeconds(15);
+        run.advance(Duration.ofSeconds(14));
+        assertThat(run.due(splitReached(10))).isFalse();
+        run.advance(Duration.ofSeconds(1));
+        assertThat(run.due(splitReached(10))).as("one scrape later, not a whole interval").isTrue();
+        d = run.tick(splitReached(10), pass());
+        assertThat(d.status().getWeight()).isEqualTo(10);
+        assertThat(d.status().getNoDataChecks()).isZero();
+        assertThat(d.status().getNoDataSince()).isNull();
+        assertThat(d.events()).extracting(RolloutEvent::reason).doesNotContain("CheckNoData");
+    }
+
+    @Test
     void noDataHoldsTheStepAndRollsBackAfterTheLimitInWindows() {
         Run run = atFirstCheck();
         Decision d = run.tick(splitReached(10), noData());
         assertThat(d.status().getPhase()).isEqualTo(Phase.Progressing);
         assertThat(d.status().getWeight()).as("no data is not a pass").isEqualTo(1);
-        assertThat(d.status().getNoDataChecks()).isEqualTo(1);
-        assertThat(d.status().getMessage()).contains("holding: no data for 1m (1 check; rolled back at 3m)")
+        // Prometheus may not have discovered and scraped the new pods yet: looked at again after a scrape (1 s
+        // when the scrape interval is unknown), no Warning, for discovery's 5 s batch and two scrapes
+        assertThat(d.status().getNoDataChecks()).isZero();
+        assertThat(d.status().getMessage()).contains("waiting for the canary's first samples (success-rate: no data "
+                + "(no samples").contains("looking again in 1s");
+        assertThat(d.events()).isEmpty();
+        assertThat(d.requeueAfter()).hasSeconds(1);
+        for (int i = 0; i < 4; i++) {
+            run.advance(Duration.ofSeconds(1));
+            assertThat(run.due(splitReached(10))).as("a second later").isTrue();
+            d = run.tick(splitReached(10), noData());
+            assertThat(d.status().getMessage()).contains("waiting for the canary's first samples");
+        }
+        run.advance(Duration.ofSeconds(1));
+        d = run.tick(splitReached(10), noData());
+        assertThat(d.status().getNoDataChecks()).as("5 s after the first look, no data is no data").isEqualTo(1);
+        assertThat(d.status().getMessage()).contains("holding: no data for 1m5s (1 check; rolled back at 3m)")
                 .contains("success-rate: no data (no samples");
+        assertThat(d.events()).extracting(RolloutEvent::reason).containsExactly("CheckNoData");
+        assertThat(run.due(splitReached(10))).isFalse();
         run.advance(INTERVAL);
         run.tick(splitReached(10), noData());
         run.advance(INTERVAL);
