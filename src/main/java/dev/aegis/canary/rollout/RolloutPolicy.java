@@ -71,11 +71,15 @@ public record RolloutPolicy(List<Integer> steps, Duration interval, Duration pro
     public static final Duration DISCOVERY_BATCH = Duration.ofSeconds(5);
 
     /**
-     * How long after the first look a step may still be waiting for the canary's first samples: Prometheus' discovery
-     * batch and two scrapes, so rate() has two points.
+     * Until when, counted from the canary being ready at a step, a look that finds no series at all may still be
+     * awaiting the canary's first samples: the first look, Prometheus' discovery batch and two scrapes (so rate() has
+     * two points); but never past half the no-data allowance, so a metric that never comes is warned about
+     * (CheckNoData) before it rolls the run back.
      */
-    public Duration firstSamplesGrace() {
-        return DISCOVERY_BATCH.plus(scrapeInterval.multipliedBy(2));
+    public Duration firstSamplesBy() {
+        Duration expected = firstLook().plus(DISCOVERY_BATCH).plus(scrapeInterval.multipliedBy(2));
+        Duration half = noDataAllowance().dividedBy(2);
+        return expected.compareTo(half) < 0 ? expected : half;
     }
 
     /**

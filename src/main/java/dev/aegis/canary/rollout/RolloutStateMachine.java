@@ -248,14 +248,14 @@ public final class RolloutStateMachine {
     }
 
     /**
-     * True while every look at this step has found no data and {@link RolloutPolicy#firstSamplesGrace} after the
-     * first look has not passed at {@code at}: Prometheus may not have discovered the new pods yet (its service
-     * discovery hands targets over in batches, every 5 s) nor scraped them twice. Such a look is a "not yet", looked
-     * at again after one scrape, with no Warning; the no-data limit still counts from the step being ready.
+     * True while every look at this step has found no data and {@link RolloutPolicy#firstSamplesBy} has not passed
+     * at {@code at}: Prometheus may not have discovered the new pods yet (its service discovery hands targets over in
+     * batches, every 5 s) nor scraped them twice. Such a look is a "not yet", looked at again after one scrape, with
+     * no Warning; the no-data limit still counts from the step being ready.
      */
     static boolean awaitingFirstSamples(RolloutPolicy policy, CanaryStatus s, Instant at) {
         return s.getStepReadyAt() != null && s.getStepReadyAt().equals(s.getNoDataSince()) && at.isBefore(Instant
-                .parse(s.getStepReadyAt()).plus(policy.firstLook()).plus(policy.firstSamplesGrace()));
+                .parse(s.getStepReadyAt()).plus(policy.firstSamplesBy()));
     }
 
     /** Where a Canary coming back from Invalid or Suspended (or seen for the first time) picks up. */

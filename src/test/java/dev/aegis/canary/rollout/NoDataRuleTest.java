@@ -151,12 +151,14 @@ class NoDataRuleTest {
     @Test
     void aRangeAsShortAsTheCadenceWouldHaveRolledManyBack() {
         // What the controller did before: the query's range was the interval, whatever the scrape interval. This
-        // shows the model has gaps enough to matter: the same scrapes, ranges of one look.
+        // shows the model has gaps enough to matter: the same scrapes, ranges of one look. (103 and 94 of 1,000 were
+        // rolled back before a step's first looks without any series were looked at again a scrape later; 25 and 88
+        // since: that rule alone saves most short-cadence runs, not the long ones.)
         List<Outcome> shortCadence = releases(SHORT, Duration.ofSeconds(1), false, 1);
         List<Outcome> longCadence = releases(LONG, Duration.ofSeconds(30), false, 2);
         System.out.printf("range = interval: %d of %d healthy releases rolled back at 2 s / 1 s scrapes, %d at 1 m / "
                 + "30 s scrapes%n", rolledBack(shortCadence), RELEASES, rolledBack(longCadence));
-        assertThat(rolledBack(shortCadence)).isGreaterThan(RELEASES / 20);
+        assertThat(rolledBack(shortCadence)).isGreaterThan(RELEASES / 50);
         assertThat(rolledBack(longCadence)).isGreaterThan(RELEASES / 20);
     }
 
