@@ -133,13 +133,7 @@ public final class FleetSimulator implements AutoCloseable {
         this.services = client.services().inAnyNamespace().inform();
         this.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform();
         this.ingresses = client.network().v1().ingresses().inAnyNamespace().inform();
-        this.lastTickNanos = System.nanoTime();
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-simulator");
-            t.setDaemon(true);
-            return t;
-        });
-        loop.scheduleWithFixedDelay(this::tick, 0, options.tick().toMillis(), TimeUnit.MILLISECONDS);
+        startTicking("fleet-simulator");
         return this;
     }
 
@@ -156,14 +150,18 @@ public final class FleetSimulator implements AutoCloseable {
         this.cluster = new SimCluster(client, this::behaviourOf);
         this.podTraffic = new PodTraffic(cluster);
         this.realPods = client.pods().inAnyNamespace().inform();
+        startTicking("fleet-traffic");
+        return this;
+    }
+
+    private void startTicking(String threadName) {
         this.lastTickNanos = System.nanoTime();
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-traffic");
+            Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
         loop.scheduleWithFixedDelay(this::tick, 0, options.tick().toMillis(), TimeUnit.MILLISECONDS);
-        return this;
     }
 
     /** The loopback address (host:port) where every pod's /metrics is served, at /pods/namespace/name/metrics. */

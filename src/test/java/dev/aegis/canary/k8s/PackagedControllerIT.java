@@ -2,23 +2,21 @@ package dev.aegis.canary.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.aegis.canary.api.Phase;
 
 /**
  * The packaged controller (target/quarkus-app) as deploy/ runs it: as ServiceAccount aegis-system/aegis-canary, with a
@@ -44,39 +42,12 @@ class PackagedControllerIT {
     @Test
     void aCanaryOnARealDeploymentBecomesReadyWithItsPrimaryServingAndNoRequestRefused() throws Exception {
         String ns = plane.newNamespace("e2e");
-        Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
-        assertThat(templates.exitCode()).as(templates.output()).isZero();
+        CanaryRuns.applyTemplates(plane, ns);
         try (KubernetesClient client = plane.client();
                 PackagedController controller = PackagedController.start(plane, "controller", "http://127.0.0.1:9")) {
             client.apps().deployments().inNamespace(ns).resource(podinfo(ns)).create();
-            Path canary = Files.writeString(ControlPlane.ROOT.resolve("work").resolve(ns + "-canary.yaml"), """
-                    apiVersion: canary.aegis.dev/v1alpha1
-                    kind: Canary
-                    metadata: {name: podinfo, namespace: %s}
-                    spec:
-                      targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
-                      service: {port: 80, targetPort: 9898}
-                      steps: [10, 50, 100]
-                      analysis:
-                        interval: 4s
-                        metrics:
-                          - name: success-rate
-                            templateRef: {name: request-success-rate}
-                            thresholdRange: {min: 99}
-                      progressDeadline: 1m
-                    """.formatted(ns));
-            Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", canary.toString());
-            assertThat(applied.exitCode()).as(applied.output()).isZero();
-
-            Awaitility.await("Canary podinfo Ready").atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(250))
-                    .failFast("the Canary is Failed or Invalid; see " + controller.log,
-                            () -> Set.of("Failed", "Invalid").contains(String.valueOf(phase(client, ns))))
-                    .untilAsserted(() -> {
-                        assertThat(controller.isAlive()).as("controller alive; see %s", controller.log).isTrue();
-                        assertThat(phase(client, ns)).as("phase; controller log %s", controller.log)
-                                .isEqualTo("Ready");
-                    });
+            CanaryRuns.apply(plane, RealDeploymentCanaryIT.canary(ns));
+            CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, controller, Duration.ofSeconds(90));
             Awaitility.await("podinfo-primary has 2 ready pods").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                         Deployment primary = client.apps().deployments().inNamespace(ns)
@@ -112,11 +83,4 @@ class PackagedControllerIT {
                 .withContainerPort(9898).endPort().endContainer().endSpec().endTemplate().endSpec().build();
     }
 
-    @SuppressWarnings("unchecked")
-    static String phase(KubernetesClient client, String ns) {
-        GenericKubernetesResource canary = client.genericKubernetesResources("canary.aegis.dev/v1alpha1", "Canary")
-                .inNamespace(ns).withName("podinfo").get();
-        Object status = canary == null ? null : canary.getAdditionalProperties().get("status");
-        return status == null ? null : String.valueOf(((Map<String, Object>) status).get("phase"));
-    }
 }

@@ -2,8 +2,6 @@ package dev.aegis.canary.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,8 +86,7 @@ class RealDaemonSetCanaryIT {
             plane.addNode(node, Map.of("fleet", ns, ZONE, "eu-" + "abc".charAt(i % 3)));
             nodes.add(node);
         }
-        Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
-        assertThat(templates.exitCode()).as(templates.output()).isZero();
+        CanaryRuns.applyTemplates(plane, ns);
         try (KubernetesClient client = plane.client()) {
             client.apps().daemonSets().inNamespace(ns).resource(daemonSet(ns, image + "2.0.0")).create();
             Awaitility.await("a ready pod on each of the 30 nodes").atMost(Duration.ofSeconds(90))
@@ -99,8 +96,8 @@ class RealDaemonSetCanaryIT {
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns, nodes)), 0, 150,
                     TimeUnit.MILLISECONDS);
             try {
-                apply(canary(ns));
-                awaitPhase(client, ns, Phase.Ready);
+                CanaryRuns.apply(plane, canary(ns));
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Ready, controller, Duration.ofSeconds(180));
                 assertThat(sample(client, ns, nodes).readyImageByNode()).as("after first sight")
                         .allSatisfy((node, running) -> assertThat(running).isEqualTo(image + "2.0.0"));
 
@@ -128,8 +125,8 @@ class RealDaemonSetCanaryIT {
                                         && !s.canaryNodes().contains(cordoned));
                 assertThat(replaced.canaryNodes()).hasSize(3);
 
-                awaitPhase(client, ns, Phase.Succeeded);
-                CanaryStatus promoted = status(client, ns);
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Succeeded, controller, Duration.ofSeconds(180));
+                CanaryStatus promoted = CanaryRuns.status(client, ns, NAME);
                 // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
                 // yet" looked at again after a scrape, never a Warning
                 assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
@@ -151,8 +148,8 @@ class RealDaemonSetCanaryIT {
 
                 setImage(ns, image + "2.1.0");
                 int mark = samples.size();
-                awaitPhase(client, ns, Phase.RolledBack);
-                assertThat(status(client, ns).getMessage()).contains("success-rate");
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.RolledBack, controller, Duration.ofSeconds(180));
+                assertThat(CanaryRuns.status(client, ns, NAME).getMessage()).contains("success-rate");
                 List<Sample> badRun = samples.subList(mark, samples.size());
                 assertThat(badRun).extracting(Sample::weight).doesNotContain(50, 100);
                 assertThat(badRun).anySatisfy(s -> assertThat(servingCanary(s, image + "2.1.0")).hasSize(3));
@@ -235,33 +232,6 @@ class RealDaemonSetCanaryIT {
         }
         return new Sample(status == null ? null : status.getPhase(), status == null ? null : status.getWeight(),
                 new HashMap<>(ready), canaryNodes);
-    }
-
-    static CanaryStatus status(KubernetesClient client, String ns) {
-        return client.resources(Canary.class).inNamespace(ns).withName(NAME).get().getStatus();
-    }
-
-    static Phase phaseOf(KubernetesClient client, String ns) {
-        Canary canary = client.resources(Canary.class).inNamespace(ns).withName(NAME).get();
-        return canary == null || canary.getStatus() == null ? null : canary.getStatus().getPhase();
-    }
-
-    void awaitPhase(KubernetesClient client, String ns, Phase phase) {
-        Awaitility.await("Canary " + NAME + " " + phase).atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofMillis(250))
-                .failFast("the Canary is Failed or Invalid; see " + controller.log,
-                        () -> phaseOf(client, ns) == Phase.Failed || phaseOf(client, ns) == Phase.Invalid)
-                .untilAsserted(() -> {
-                    assertThat(controller.isAlive()).as("controller alive; see %s", controller.log).isTrue();
-                    assertThat(phaseOf(client, ns)).as("phase; controller log %s", controller.log).isEqualTo(phase);
-                });
-    }
-
-    void apply(String yaml) throws Exception {
-        Path file = Files.createTempFile(ControlPlane.ROOT.resolve("work"), "canary-", ".yaml");
-        Files.writeString(file, yaml);
-        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", file.toString());
-        assertThat(applied.exitCode()).as(applied.output()).isZero();
     }
 
     static String canary(String ns) {

@@ -2,8 +2,6 @@ package dev.aegis.canary.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +70,7 @@ class RealDeploymentCanaryIT {
         String ns = plane.newNamespace("deploy");
         String image = "registry.invalid/" + ns + "/podinfo:";
         fleet.traffic.setBehaviour(image + "6.0.2", VersionBehaviour.healthy().withErrorRatio(0.3));
-        Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
-        assertThat(templates.exitCode()).as(templates.output()).isZero();
+        CanaryRuns.applyTemplates(plane, ns);
         try (KubernetesClient client = plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(podinfo(ns, image + "6.0.0")).create();
             Awaitility.await("podinfo's 4 pods ready").atMost(Duration.ofSeconds(60))
@@ -82,12 +79,12 @@ class RealDeploymentCanaryIT {
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns)), 0, 100, TimeUnit.MILLISECONDS);
             try {
-                apply(canary(ns));
-                awaitPhase(client, ns, Phase.Ready);
+                CanaryRuns.apply(plane, canary(ns));
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, controller, Duration.ofSeconds(120));
 
                 setImage(ns, image + "6.0.1");
-                awaitPhase(client, ns, Phase.Succeeded);
-                CanaryStatus promoted = status(client, ns);
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Succeeded, controller, Duration.ofSeconds(120));
+                CanaryStatus promoted = CanaryRuns.status(client, ns, "podinfo");
                 // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
                 // yet" looked at again after a scrape, never a Warning
                 assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
@@ -100,8 +97,8 @@ class RealDeploymentCanaryIT {
 
                 samples.clear();
                 setImage(ns, image + "6.0.2");
-                awaitPhase(client, ns, Phase.RolledBack);
-                CanaryStatus rolledBack = status(client, ns);
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.RolledBack, controller, Duration.ofSeconds(120));
+                CanaryStatus rolledBack = CanaryRuns.status(client, ns, "podinfo");
                 assertThat(rolledBack.getMessage()).contains("success-rate");
                 assertThat(samples).extracting(Sample::weight).contains(25).doesNotContain(50, 100);
                 // the check measured the canary's own pods, by the names the real ReplicaSet gave them
@@ -127,12 +124,11 @@ class RealDeploymentCanaryIT {
     void deletingTheCanaryMidRunLeavesThePrimaryServingAloneAfterTheGarbageCollectorActed() throws Exception {
         String ns = plane.newNamespace("delete");
         String image = "registry.invalid/" + ns + "/podinfo:";
-        Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
-        assertThat(templates.exitCode()).as(templates.output()).isZero();
+        CanaryRuns.applyTemplates(plane, ns);
         try (KubernetesClient client = plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(podinfo(ns, image + "6.0.0")).create();
-            apply(canary(ns).replace("interval: 4s", "interval: 1m"));
-            awaitPhase(client, ns, Phase.Ready);
+            CanaryRuns.apply(plane, canary(ns).replace("interval: 8s", "interval: 1m"));
+            CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, controller, Duration.ofSeconds(120));
             setImage(ns, image + "6.0.1");
             // the replicas router at 25% of 4 pods: one canary pod, the primary the other three
             Awaitility.await("step 1 reached: 1 canary pod and 3 of the primary ready").atMost(Duration.ofSeconds(60))
@@ -193,33 +189,6 @@ class RealDeploymentCanaryIT {
                 ready);
     }
 
-    static CanaryStatus status(KubernetesClient client, String ns) {
-        return client.resources(Canary.class).inNamespace(ns).withName("podinfo").get().getStatus();
-    }
-
-    void awaitPhase(KubernetesClient client, String ns, Phase phase) {
-        Awaitility.await("Canary podinfo " + phase).atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(250))
-                .failFast("the Canary is Failed or Invalid; see " + controller.log,
-                        () -> phaseOf(client, ns) == Phase.Failed || phaseOf(client, ns) == Phase.Invalid)
-                .untilAsserted(() -> {
-                    assertThat(controller.isAlive()).as("controller alive; see %s", controller.log).isTrue();
-                    assertThat(phaseOf(client, ns)).as("phase; controller log %s", controller.log).isEqualTo(phase);
-                });
-    }
-
-    static Phase phaseOf(KubernetesClient client, String ns) {
-        Canary canary = client.resources(Canary.class).inNamespace(ns).withName("podinfo").get();
-        return canary == null || canary.getStatus() == null ? null : canary.getStatus().getPhase();
-    }
-
-    void apply(String yaml) throws Exception {
-        Path file = Files.createTempFile(ControlPlane.ROOT.resolve("work"), "canary-", ".yaml");
-        Files.writeString(file, yaml);
-        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", file.toString());
-        assertThat(applied.exitCode()).as(applied.output()).isZero();
-    }
-
     static String canary(String ns) {
         return """
                 apiVersion: canary.aegis.dev/v1alpha1
@@ -230,7 +199,7 @@ class RealDeploymentCanaryIT {
                   service: {port: 80, targetPort: 9898}
                   steps: [25, 50, 100]
                   analysis:
-                    interval: 4s
+                    interval: 8s
                     metrics:
                       - name: success-rate
                         templateRef: {name: request-success-rate}
