@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -167,19 +168,44 @@ public final class PrometheusProcess implements AutoCloseable {
     }
 
     private static Path findBinary() {
+        return locate().orElseThrow(() -> new IllegalStateException(NOT_FOUND));
+    }
+
+    /** The one line that says what is missing and the commands that fix it. */
+    public static final String NOT_FOUND = "Prometheus not found: not on the PATH, not built in target/prometheus "
+            + "or ~/.cache/aegis-canary/prometheus; install Debian's (sudo apt-get install -y prometheus), or build "
+            + "one with tools/prometheus/build.sh (needs Go 1.26+), or set " + BINARY_ENV + " to a prometheus binary";
+
+    /**
+     * Where the prometheus binary is: {@value #BINARY_ENV} if set, else {@code prometheus} on the PATH, else the one
+     * tools/prometheus/build.sh built (linked at target/prometheus/bin, or the highest version in its cache).
+     */
+    public static Optional<Path> locate() {
         String configured = System.getenv(BINARY_ENV);
         if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
+            return Optional.of(Path.of(configured));
         }
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : path.split(java.io.File.pathSeparator)) {
             Path candidate = Path.of(dir, "prometheus");
             if (Files.isExecutable(candidate)) {
-                return candidate;
+                return Optional.of(candidate);
             }
         }
-        throw new IllegalStateException("Prometheus is not installed. Install Debian's package with "
-                + "'sudo apt-get install -y prometheus', or set " + BINARY_ENV + " to a prometheus binary.");
+        Path linked = Path.of("target", "prometheus", "bin", "prometheus");
+        if (Files.isExecutable(linked)) {
+            return Optional.of(linked.toAbsolutePath());
+        }
+        String cacheRoot = System.getenv("AEGIS_CACHE");
+        Path cache = (cacheRoot == null || cacheRoot.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".cache", "aegis-canary")
+                : Path.of(cacheRoot)).resolve("prometheus");
+        try (Stream<Path> versions = Files.isDirectory(cache) ? Files.list(cache) : Stream.empty()) {
+            return versions.map(v -> v.resolve("bin").resolve("prometheus")).filter(Files::isExecutable)
+                    .max(Comparator.comparing(Path::toString));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     private static int freePort() throws IOException {
