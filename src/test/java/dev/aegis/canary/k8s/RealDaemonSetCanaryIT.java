@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -92,6 +93,9 @@ class RealDaemonSetCanaryIT {
             Awaitility.await("a ready pod on each of the 30 nodes").atMost(Duration.ofSeconds(90))
                     .until(() -> sample(client, ns, nodes).unavailable().isEmpty());
             List<Sample> samples = new CopyOnWriteArrayList<>();
+            // A node this test takes down serves nothing from then on whatever anyone does, and the DaemonSet
+            // controller no longer counts it (its not-ready taint keeps new pods off): the budget is about the others.
+            Set<String> takenDown = ConcurrentHashMap.newKeySet();
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns, nodes)), 0, 150,
                     TimeUnit.MILLISECONDS);
@@ -112,6 +116,7 @@ class RealDaemonSetCanaryIT {
                 List<String> canaryNodes = List.copyOf(first.canaryNodes());
                 String notReady = canaryNodes.get(0);
                 String cordoned = canaryNodes.get(1);
+                takenDown.add(notReady);
                 takeDown(client, notReady);
                 client.nodes().withName(cordoned).edit(n -> {
                     n.getSpec().setUnschedulable(true);
@@ -167,8 +172,9 @@ class RealDaemonSetCanaryIT {
                 // the fleet goes, so no later test's pods land on a node nothing runs
                 nodes.forEach(n -> client.nodes().withName(n).delete());
             }
-            assertThat(samples).isNotEmpty().allSatisfy(s -> assertThat(s.unavailable())
-                    .as("nodes without a ready pod at %s (maxUnavailable %d)", s, MAX_UNAVAILABLE)
+            assertThat(samples).isNotEmpty().allSatisfy(s -> assertThat(s.unavailable()).filteredOn(n -> !takenDown
+                    .contains(n)).as("nodes without a ready pod at %s (maxUnavailable %d; taken down: %s)", s,
+                            MAX_UNAVAILABLE, takenDown)
                     .hasSizeLessThanOrEqualTo(MAX_UNAVAILABLE));
         }
     }
