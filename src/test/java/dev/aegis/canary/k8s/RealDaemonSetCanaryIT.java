@@ -17,9 +17,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -47,9 +46,8 @@ class RealDaemonSetCanaryIT {
     static final String ZONE = "topology.kubernetes.io/zone";
     static final String NAME = "river-proxy";
 
-    static RealFleet fleet;
-    static ControlPlane plane;
-    static PackagedController controller;
+    @RegisterExtension
+    static final RealController REAL = new RealController("controller-daemonset");
 
     /** One sampled moment: the phase and weight, each fleet node's ready pod image (null: none), the canary nodes. */
     record Sample(Phase phase, Integer weight, Map<String, String> readyImageByNode, Set<String> canaryNodes) {
@@ -60,35 +58,19 @@ class RealDaemonSetCanaryIT {
         }
     }
 
-    @BeforeAll
-    static void start() {
-        fleet = RealFleet.shared();
-        plane = fleet.plane;
-        Manifests.applyDeploy(plane);
-        controller = PackagedController.start(plane, "controller-daemonset", fleet.prometheus.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (controller != null) {
-            controller.close();
-        }
-        Audit.assertNoneRefused(plane, PackagedControllerIT.USER);
-    }
-
     @Test
     void nodeByNodeOnThirtyNodesInThreeZonesThroughNodeFaultsThenABadVersionRolledBack() throws Exception {
-        String ns = plane.newNamespace("edge");
+        String ns = REAL.plane.newNamespace("edge");
         String image = "registry.invalid/" + ns + "/river-proxy:";
-        fleet.traffic.setBehaviour(image + "2.1.0", VersionBehaviour.healthy().withErrorRatio(0.3));
+        REAL.fleet.traffic.setBehaviour(image + "2.1.0", VersionBehaviour.healthy().withErrorRatio(0.3));
         List<String> nodes = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             String node = ns + "-" + i;
-            plane.addNode(node, Map.of("fleet", ns, ZONE, "eu-" + "abc".charAt(i % 3)));
+            REAL.plane.addNode(node, Map.of("fleet", ns, ZONE, "eu-" + "abc".charAt(i % 3)));
             nodes.add(node);
         }
-        CanaryRuns.applyTemplates(plane, ns);
-        try (KubernetesClient client = plane.client()) {
+        CanaryRuns.applyTemplates(REAL.plane, ns);
+        try (KubernetesClient client = REAL.plane.client()) {
             client.apps().daemonSets().inNamespace(ns).resource(daemonSet(ns, image + "2.0.0")).create();
             Awaitility.await("a ready pod on each of the 30 nodes").atMost(Duration.ofSeconds(90))
                     .until(() -> sample(client, ns, nodes).unavailable().isEmpty());
@@ -100,8 +82,8 @@ class RealDaemonSetCanaryIT {
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns, nodes)), 0, 150,
                     TimeUnit.MILLISECONDS);
             try {
-                CanaryRuns.apply(plane, canary(ns));
-                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Ready, controller, Duration.ofSeconds(180));
+                CanaryRuns.apply(REAL.plane, canary(ns));
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Ready, REAL.controller, Duration.ofSeconds(180));
                 assertThat(sample(client, ns, nodes).readyImageByNode()).as("after first sight")
                         .allSatisfy((node, running) -> assertThat(running).isEqualTo(image + "2.0.0"));
 
@@ -130,7 +112,7 @@ class RealDaemonSetCanaryIT {
                                         && !s.canaryNodes().contains(cordoned));
                 assertThat(replaced.canaryNodes()).hasSize(3);
 
-                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Succeeded, controller, Duration.ofSeconds(180));
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.Succeeded, REAL.controller, Duration.ofSeconds(180));
                 CanaryStatus promoted = CanaryRuns.status(client, ns, NAME);
                 // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
                 // yet" looked at again after a scrape, never a Warning
@@ -153,7 +135,7 @@ class RealDaemonSetCanaryIT {
 
                 setImage(ns, image + "2.1.0");
                 int mark = samples.size();
-                CanaryRuns.awaitPhase(client, ns, NAME, Phase.RolledBack, controller, Duration.ofSeconds(180));
+                CanaryRuns.awaitPhase(client, ns, NAME, Phase.RolledBack, REAL.controller, Duration.ofSeconds(180));
                 assertThat(CanaryRuns.status(client, ns, NAME).getMessage()).contains("success-rate");
                 List<Sample> badRun = samples.subList(mark, samples.size());
                 assertThat(badRun).extracting(Sample::weight).doesNotContain(50, 100);
@@ -274,7 +256,7 @@ class RealDaemonSetCanaryIT {
 
     /** As a Git change would: the image only, no resourceVersion (kubectl set image). */
     static void setImage(String ns, String image) {
-        Kubectl.Result set = Kubectl.run(plane, "set", "image", "-n", ns, "daemonset/" + NAME, "proxy=" + image);
+        Kubectl.Result set = Kubectl.run(REAL.plane, "set", "image", "-n", ns, "daemonset/" + NAME, "proxy=" + image);
         assertThat(set.exitCode()).as(set.output()).isZero();
     }
 }

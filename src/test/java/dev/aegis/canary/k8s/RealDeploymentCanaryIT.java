@@ -11,9 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -37,9 +36,8 @@ class RealDeploymentCanaryIT {
 
     static final int REPLICAS = 4;
 
-    static RealFleet fleet;
-    static ControlPlane plane;
-    static PackagedController controller;
+    @RegisterExtension
+    static final RealController REAL = new RealController("controller-deployment");
 
     /** What the sampler saw at one moment: the Canary's phase and weight, ready pods by image. */
     record Sample(Phase phase, Integer weight, Map<String, Long> readyByImage) {
@@ -49,29 +47,13 @@ class RealDeploymentCanaryIT {
         }
     }
 
-    @BeforeAll
-    static void start() {
-        fleet = RealFleet.shared();
-        plane = fleet.plane;
-        Manifests.applyDeploy(plane);
-        controller = PackagedController.start(plane, "controller-deployment", fleet.prometheus.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (controller != null) {
-            controller.close();
-        }
-        Audit.assertNoneRefused(plane, PackagedControllerIT.USER);
-    }
-
     @Test
     void aHealthyVersionIsPromotedAndABadOneRolledBackAtTheFirstStepNeverWithFewerReadyPods() throws Exception {
-        String ns = plane.newNamespace("deploy");
+        String ns = REAL.plane.newNamespace("deploy");
         String image = "registry.invalid/" + ns + "/podinfo:";
-        fleet.traffic.setBehaviour(image + "6.0.2", VersionBehaviour.healthy().withErrorRatio(0.3));
-        CanaryRuns.applyTemplates(plane, ns);
-        try (KubernetesClient client = plane.client()) {
+        REAL.fleet.traffic.setBehaviour(image + "6.0.2", VersionBehaviour.healthy().withErrorRatio(0.3));
+        CanaryRuns.applyTemplates(REAL.plane, ns);
+        try (KubernetesClient client = REAL.plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(podinfo(ns, image + "6.0.0")).create();
             Awaitility.await("podinfo's 4 pods ready").atMost(Duration.ofSeconds(60))
                     .until(() -> sample(client, ns).ready() == REPLICAS);
@@ -79,11 +61,11 @@ class RealDeploymentCanaryIT {
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns)), 0, 100, TimeUnit.MILLISECONDS);
             try {
-                CanaryRuns.apply(plane, canary(ns));
-                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, controller, Duration.ofSeconds(120));
+                CanaryRuns.apply(REAL.plane, canary(ns));
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, REAL.controller, Duration.ofSeconds(120));
 
                 setImage(ns, image + "6.0.1");
-                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Succeeded, controller, Duration.ofSeconds(120));
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Succeeded, REAL.controller, Duration.ofSeconds(120));
                 CanaryStatus promoted = CanaryRuns.status(client, ns, "podinfo");
                 // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
                 // yet" looked at again after a scrape, never a Warning
@@ -97,7 +79,8 @@ class RealDeploymentCanaryIT {
 
                 samples.clear();
                 setImage(ns, image + "6.0.2");
-                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.RolledBack, controller, Duration.ofSeconds(120));
+                CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.RolledBack, REAL.controller,
+                        Duration.ofSeconds(120));
                 CanaryStatus rolledBack = CanaryRuns.status(client, ns, "podinfo");
                 assertThat(rolledBack.getMessage()).contains("success-rate");
                 assertThat(samples).extracting(Sample::weight).contains(25).doesNotContain(50, 100);
@@ -122,13 +105,13 @@ class RealDeploymentCanaryIT {
 
     @Test
     void deletingTheCanaryMidRunLeavesThePrimaryServingAloneAfterTheGarbageCollectorActed() throws Exception {
-        String ns = plane.newNamespace("delete");
+        String ns = REAL.plane.newNamespace("delete");
         String image = "registry.invalid/" + ns + "/podinfo:";
-        CanaryRuns.applyTemplates(plane, ns);
-        try (KubernetesClient client = plane.client()) {
+        CanaryRuns.applyTemplates(REAL.plane, ns);
+        try (KubernetesClient client = REAL.plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(podinfo(ns, image + "6.0.0")).create();
-            CanaryRuns.apply(plane, canary(ns).replace("interval: 8s", "interval: 1m"));
-            CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, controller, Duration.ofSeconds(120));
+            CanaryRuns.apply(REAL.plane, canary(ns).replace("interval: 8s", "interval: 1m"));
+            CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, REAL.controller, Duration.ofSeconds(120));
             setImage(ns, image + "6.0.1");
             // the replicas router at 25% of 4 pods: one canary pod, the primary the other three
             Awaitility.await("step 1 reached: 1 canary pod and 3 of the primary ready").atMost(Duration.ofSeconds(60))
@@ -141,7 +124,7 @@ class RealDeploymentCanaryIT {
                     .withKind("Canary").withName("podinfo").withUid(canary.getMetadata().getUid()).endOwnerReference()
                     .endMetadata().build()).create();
 
-            Kubectl.Result deleted = Kubectl.run(plane, "delete", "canary", "podinfo", "-n", ns, "--wait=true",
+            Kubectl.Result deleted = Kubectl.run(REAL.plane, "delete", "canary", "podinfo", "-n", ns, "--wait=true",
                     "--timeout=60s");
             assertThat(deleted.exitCode()).as(deleted.output()).isZero();
             Awaitility.await("the garbage collector deleted the Canary's dependents").atMost(Duration.ofSeconds(60))
@@ -218,7 +201,8 @@ class RealDeploymentCanaryIT {
 
     /** As a Git change would: the image only, no resourceVersion (kubectl set image). */
     static void setImage(String ns, String image) {
-        Kubectl.Result set = Kubectl.run(plane, "set", "image", "-n", ns, "deployment/podinfo", "podinfo=" + image);
+        Kubectl.Result set = Kubectl.run(REAL.plane, "set", "image", "-n", ns, "deployment/podinfo",
+                "podinfo=" + image);
         assertThat(set.exitCode()).as(set.output()).isZero();
     }
 }
