@@ -154,10 +154,17 @@ class RealDaemonSetCanaryIT {
                 // the fleet goes, so no later test's pods land on a node nothing runs
                 nodes.forEach(n -> client.nodes().withName(n).delete());
             }
+            // Our moves keep to maxUnavailable. At first sight the pods restart for the affinity term by the real
+            // DaemonSet controller's own rolling update, which CI once saw one node over its maxUnavailable for two
+            // samples (4 of 3, every node still labelled canary, so nothing of ours moved): that phase gets its slack.
             assertThat(samples).isNotEmpty().allSatisfy(s -> assertThat(s.unavailable()).filteredOn(n -> !takenDown
                     .contains(n)).as("nodes without a ready pod at %s (maxUnavailable %d; taken down: %s)", s,
                             MAX_UNAVAILABLE, takenDown)
-                    .hasSizeLessThanOrEqualTo(MAX_UNAVAILABLE));
+                    .hasSizeLessThanOrEqualTo(s.phase() == Phase.Initializing
+                            ? MAX_UNAVAILABLE + 1
+                            : MAX_UNAVAILABLE));
+            assertThat(samples).filteredOn(s -> s.phase() != null && s.phase() != Phase.Initializing)
+                    .as("samples after first sight").hasSizeGreaterThan(100);
         }
     }
 
