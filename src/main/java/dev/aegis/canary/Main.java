@@ -58,7 +58,6 @@ public class Main implements QuarkusApplication {
         }
         properties.computeIfAbsent("kubernetes.master",
                 k -> properties.get("quarkus.kubernetes-client.api-server-url"));
-        properties.values().removeIf(java.util.Objects::isNull);
         OptionalInt verdict = Launch.preflight(List.of(args), new Launch.Environment(System.getenv(), properties,
                 home(), PrometheusProcess.locate()), System.out, System.err);
         if (verdict.isPresent()) {

@@ -664,8 +664,8 @@ public final class RolloutStateMachine {
                 t.requeue(policy.interval());
             }
             case NO_DATA -> {
-                if (awaitingFirstSamples(policy, s, t.now) && Duration.between(Instant.parse(s.getNoDataSince()),
-                        t.now).compareTo(policy.noDataAllowance()) < 0) {
+                // firstSamplesBy is at most half the no-data allowance, so this never delays a no-data rollback.
+                if (awaitingFirstSamples(policy, s, t.now)) {
                     s.setErrorChecks(0);
                     t.message(stepMessage(policy, s, route, prefix + "waiting for the canary's first samples ("
                             + check.summary() + "); looking again in " + Durations.format(policy.relook())));

@@ -37,10 +37,8 @@ final class PodTraffic {
             running.ready = ready(pod);
         }
         for (SimPod pod : List.copyOf(cluster.pods.values())) {
-            String key = SimCluster.key(pod.namespace, pod.name);
-            if (!present.contains(key)) {
-                cluster.pods.remove(key);
-                cluster.retired.put(key, new double[]{pod.metrics.requests(), pod.metrics.failures()});
+            if (!present.contains(SimCluster.key(pod.namespace, pod.name))) {
+                cluster.retire(pod);
             }
         }
     }

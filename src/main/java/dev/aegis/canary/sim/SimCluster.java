@@ -101,9 +101,14 @@ final class SimCluster {
     }
 
     void deletePod(SimPod p) {
+        retire(p);
+        delete(p.written);
+    }
+
+    /** The pod no longer runs: what it served is kept, so totals only ever grow. */
+    void retire(SimPod p) {
         pods.remove(key(p.namespace, p.name));
         retired.put(key(p.namespace, p.name), new double[]{p.metrics.requests(), p.metrics.failures()});
-        delete(p.written);
     }
 
     void delete(HasMetadata object) {
