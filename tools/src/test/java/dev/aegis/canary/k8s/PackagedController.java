@@ -1,0 +1,98 @@
+package dev.aegis.canary.k8s;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.aegis.canary.Repo;
+
+/**
+ * The packaged controller (controller/target/quarkus-app) as deploy/ runs it: a process of its own, authenticated as a
+ * ServiceAccount with a token from the TokenRequest API, trusting the cluster CA, knowing only the API server's address
+ * (no kubeconfig). Its output goes to target/controlplane/logs/NAME.log.
+ */
+final class PackagedController implements AutoCloseable {
+
+    static final Path APP = Repo.CONTROLLER_APP;
+
+    final Path log;
+    private final Process process;
+
+    private PackagedController(Path log, Process process) {
+        this.log = log;
+        this.process = process;
+    }
+
+    /** deploy/'s ServiceAccount, aegis-system/aegis-canary. */
+    static PackagedController start(ControlPlane plane, String name, String prometheusUrl) {
+        return start(plane, name, "aegis-system", "aegis-canary", prometheusUrl);
+    }
+
+    static PackagedController start(ControlPlane plane, String name, String namespace, String serviceAccount,
+            String prometheusUrl) {
+        if (!Files.exists(APP)) {
+            throw new IllegalStateException(APP + " is missing: this test runs after `./mvnw package`");
+        }
+        String token;
+        try (KubernetesClient client = plane.client()) {
+            token = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+                    .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec()
+                            .build())
+                    .getStatus().getToken();
+        }
+        Map<String, String> properties = new TreeMap<>(Map.of(
+                "kubernetes.master", plane.url(),
+                "kubernetes.namespace", namespace,
+                "kubernetes.auth.token", token,
+                "quarkus.kubernetes-client.token", token,
+                "kubernetes.certs.ca.file", plane.caCert().toString(),
+                "quarkus.kubernetes-client.ca-cert-file", plane.caCert().toString(),
+                "kubernetes.auth.tryKubeConfig", "false",
+                "kubernetes.auth.tryServiceAccount", "false",
+                "aegis.prometheus.url", prometheusUrl,
+                "quarkus.http.port", "0"));
+        properties.put("quarkus.http.host", "127.0.0.1");
+        properties.put("aegis.reconcile.poll-interval", "300ms");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", APP.toString()));
+        Path log = ControlPlane.ROOT.resolve("logs").resolve(name + ".log");
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("HOSTNAME", name);
+            Process process = builder.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+            return new PackagedController(log, process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
