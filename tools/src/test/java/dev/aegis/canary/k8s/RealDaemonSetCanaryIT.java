@@ -225,8 +225,15 @@ class RealDaemonSetCanaryIT {
                 canaryNodes.add(node.getMetadata().getName());
             }
         }
-        return new Sample(status == null ? null : status.getPhase(), status == null ? null : status.getWeight(),
-                new HashMap<>(ready), canaryNodes);
+        // The status again: a step that moved while the nodes were listed is not this sample's (the controller writes
+        // a new weight first, then labels), so such a sample belongs to no weight.
+        Canary after = client.resources(Canary.class).inNamespace(ns).withName(NAME).get();
+        Integer weight = status == null ? null : status.getWeight();
+        if (after == null || after.getStatus() == null || !java.util.Objects.equals(weight, after.getStatus()
+                .getWeight())) {
+            weight = null;
+        }
+        return new Sample(status == null ? null : status.getPhase(), weight, new HashMap<>(ready), canaryNodes);
     }
 
     static String canary(String ns) {
