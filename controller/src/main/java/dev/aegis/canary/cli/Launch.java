@@ -23,6 +23,12 @@ public final class Launch {
 
     static final Set<String> HELP = Set.of("--help", "-h", "help");
 
+    /**
+     * Set by the build for the run that writes Quarkus's AppCDS archive (-Pbench-startup, or an image build that
+     * wants one): the application is launched without a cluster, only to load its classes.
+     */
+    static final String ARCHIVE_TRAINING = "quarkus.appcds.generate";
+
     /** The commands of the tools module's application (tools/), which the controller's artifact does not hold. */
     public static final Set<String> TOOLS = Set.of("demo", "simulate");
 
@@ -94,6 +100,9 @@ public final class Launch {
      */
     public static OptionalInt preflight(List<String> args, Environment where, boolean tools, PrintStream out,
             PrintStream err) {
+        if ("true".equals(where.properties().get(ARCHIVE_TRAINING))) {
+            return OptionalInt.empty(); // Quarkus runs only the static init, then stops: nothing here to check
+        }
         String command = args.isEmpty() ? null : args.get(0);
         if (command != null && HELP.contains(command)) {
             out.print(help(tools));

@@ -101,6 +101,14 @@ class LaunchTest {
     }
 
     @Test
+    void theBuildsClassArchiveRunGoesOnWithoutACluster() {
+        assertThat(run(Map.of(), Map.of("quarkus.appcds.generate", "true"))).as("Quarkus stops after static init")
+                .isEmpty();
+        assertThat(err()).isEmpty();
+        assertThat(run()).as("without it, no cluster is one line").hasValue(1);
+    }
+
+    @Test
     void backtestNeedsNoCluster() {
         assertThat(run("backtest", "--canary", "c.yaml")).isEmpty();
         assertThat(err()).isEmpty();
