@@ -143,7 +143,10 @@ class StartupBenchmark {
     static final List<Variant> VARIANTS = ALL_VARIANTS.stream()
             .filter(v -> Pattern.compile(System.getProperty("startup.variants", "")).matcher(v.name()).find())
             .toList();
-    /** -Dstartup.nmt=true: each start also writes the JVM's native memory summary to target/startup/nmt-*.txt. */
+    /**
+     * -Dstartup.nmt=true: each start also writes the JVM's native memory summary, its loaded classes and its heap to
+     * target/startup/{nmt,classes,heap}-*.txt.
+     */
     static final boolean NMT = Boolean.getBoolean("startup.nmt");
 
     /** What one start showed (seconds, MiB). */
@@ -290,7 +293,12 @@ class StartupBenchmark {
         String status = SoakBenchmark.Probe.read(Path.of("/proc", Long.toString(controller.pid()), "status"));
         Map<String, Long> classes = classCounters(v.javaHome(), controller.pid());
         if (NMT) {
-            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("nmt-" + controller.name + ".txt"));
+            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("nmt-" + controller.name + ".txt"),
+                    "VM.native_memory", "summary", "scale=KB");
+            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("classes-" + controller.name + ".txt"),
+                    "VM.class_hierarchy");
+            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("heap-" + controller.name + ".txt"),
+                    "GC.heap_info");
         }
         return new Sample((first.at() - launched) / 1e9, first.cpu().toMillis() / 1000.0,
                 Double.parseDouble(started.group(2)), toStarted < 0 ? toStarted + 86_400 : toStarted,
@@ -356,14 +364,18 @@ class StartupBenchmark {
         }
     }
 
-    /** jcmd VM.native_memory summary of the process, into a file: where its memory is, by the JVM's own account. */
-    static void nativeMemory(Path javaHome, long pid, Path file) {
+    /**
+     * A jcmd of the process into a file: VM.native_memory summary (where its memory is, by the JVM's own account),
+     * VM.class_hierarchy (the classes loaded), GC.heap_info.
+     */
+    static void nativeMemory(Path javaHome, long pid, Path file, String... command) {
         try {
-            Process p = new ProcessBuilder(javaHome.resolve("bin").resolve("jcmd").toString(), Long.toString(pid),
-                    "VM.native_memory", "summary", "scale=KB").redirectErrorStream(true)
-                    .redirectOutput(file.toFile()).start();
+            List<String> jcmd = new ArrayList<>(List.of(javaHome.resolve("bin").resolve("jcmd").toString(),
+                    Long.toString(pid)));
+            jcmd.addAll(List.of(command));
+            Process p = new ProcessBuilder(jcmd).redirectErrorStream(true).redirectOutput(file.toFile()).start();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("jcmd " + pid + " VM.native_memory failed: " + file);
+                throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed: " + file);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
