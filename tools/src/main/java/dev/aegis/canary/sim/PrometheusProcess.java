@@ -134,7 +134,11 @@ public final class PrometheusProcess implements AutoCloseable {
      * tests and backtests of queries.
      */
     public static PrometheusProcess serving(Path dataDir) {
-        Path binary = findBinary();
+        return serving(findBinary(), dataDir);
+    }
+
+    /** As {@link #serving(Path)}, with a given prometheus binary (e.g. one of another major version). */
+    public static PrometheusProcess serving(Path binary, Path dataDir) {
         try {
             Path dir = Files.createTempDirectory("aegis-prometheus-");
             Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1m\n");
@@ -151,7 +155,12 @@ public final class PrometheusProcess implements AutoCloseable {
      * that comes with the prometheus binary.
      */
     public static void backfill(Path openMetrics, Path dataDir) {
-        Path promtool = findBinary().resolveSibling("promtool");
+        backfill(findBinary(), openMetrics, dataDir);
+    }
+
+    /** As {@link #backfill(Path, Path)}, with the promtool beside a given prometheus binary. */
+    public static void backfill(Path binary, Path openMetrics, Path dataDir) {
+        Path promtool = binary.resolveSibling("promtool");
         try {
             Process p = new ProcessBuilder(promtool.toString(), "tsdb", "create-blocks-from", "openmetrics",
                     openMetrics.toString(), dataDir.toString()).redirectErrorStream(true).start();

@@ -62,6 +62,11 @@ class TemplateLibraryTest {
 
     @BeforeAll
     static void backfill() throws IOException {
+        start(PrometheusProcess.locate().orElseThrow(() -> new IllegalStateException(PrometheusProcess.NOT_FOUND)));
+    }
+
+    /** The series below, backfilled with this binary's promtool and served by it. */
+    static void start(Path binary) throws IOException {
         OpenMetricsSeries s = new OpenMetricsSeries(START, Duration.ofSeconds(15), 80);
         generic(s);
         micrometer(s);
@@ -73,8 +78,8 @@ class TemplateLibraryTest {
         Path dir = Files.createTempDirectory("aegis-backfill-");
         Path file = dir.resolve("series.om");
         Files.writeString(file, s.text());
-        PrometheusProcess.backfill(file, dir.resolve("data"));
-        prometheus = PrometheusProcess.serving(dir.resolve("data"));
+        PrometheusProcess.backfill(binary, file, dir.resolve("data"));
+        prometheus = PrometheusProcess.serving(binary, dir.resolve("data"));
         vertx = Vertx.vertx();
         client = new PrometheusClient(vertx);
     }
