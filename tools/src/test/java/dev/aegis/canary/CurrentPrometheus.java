@@ -8,9 +8,10 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Prometheus 3.x the build makes (tools/prometheus/build.sh, linked where -Dprometheus.bin says), beside the one
- * the other tests find first (Debian's 2.42 on the build machines): the tests of the shipped templates and of the
- * backtest run on both and must reach the same verdicts.
+ * The Prometheus 3.x the build makes (tools/prometheus/build.sh, linked where -Dprometheus.bin says): the one with
+ * Kubernetes discovery the real-cluster tests scrape with, and the second major version, beside the one the other
+ * tests find first (Debian's 2.42 on the build machines), on which the tests of the shipped templates and of the
+ * backtest must reach the same verdicts.
  */
 public final class CurrentPrometheus {
 

@@ -32,7 +32,23 @@ final class DeployedJvm {
     static final String MEMORY_LIMIT = CONTAINER.getResources().getLimits().get("memory").toString()
             .replace("Mi", "m").replace("Gi", "g");
 
+    /**
+     * deploy/'s JVM before the footprint work (#25), as run-java.sh built it then: its Parallel collector and heap
+     * sizing, and the Deployment's JAVA_OPTS_APPEND of then; -XX:MaxRAM for the same 512Mi limit. What the benchmarks
+     * compare with.
+     */
+    static final List<String> BEFORE = List.of("-XX:MaxRAM=512m", "-XX:+UseParallelGC", "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4", "-XX:AdaptiveSizePolicyWeight=90",
+            "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp");
+
     private DeployedJvm() {
+    }
+
+    /** The JVM's options in a Pod of deploy/: -XX:MaxRAM standing in for the container's limit, then {@link #options}. */
+    static List<String> podOptions() {
+        List<String> options = new ArrayList<>(List.of("-XX:MaxRAM=" + MEMORY_LIMIT));
+        options.addAll(options());
+        return options;
     }
 
     static Container controller() {

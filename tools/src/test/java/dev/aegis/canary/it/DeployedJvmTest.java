@@ -24,8 +24,8 @@ class DeployedJvmTest {
         assertThat(DeployedJvm.environment()).containsEntry("MALLOC_ARENA_MAX", "2")
                 .doesNotContainKeys("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-XX:MaxRAM=" + DeployedJvm.MEMORY_LIMIT));
-        command.addAll(options);
+                .toString()));
+        command.addAll(DeployedJvm.podOptions());
         command.add("-version");
         Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

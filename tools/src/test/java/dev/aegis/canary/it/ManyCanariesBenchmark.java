@@ -140,9 +140,9 @@ class ManyCanariesBenchmark {
         return switch (jvm) {
             case "tests" -> ControllerProcess.start(CONTROLLER, cluster, settings);
             case "deployed" -> ControllerProcess.start(CONTROLLER, cluster, settings, ControllerProcess.APP,
-                    Path.of(System.getProperty("java.home")), StartupBenchmark.POD_OPTIONS, StartupBenchmark.POD_ENV);
+                    Path.of(System.getProperty("java.home")), DeployedJvm.podOptions(), DeployedJvm.environment());
             case "before" -> ControllerProcess.start(CONTROLLER, cluster, settings, dev.aegis.canary.Repo.TOOLS_APP,
-                    Path.of(System.getProperty("java.home")), StartupBenchmark.BEFORE_POD_OPTIONS, Map.of());
+                    Path.of(System.getProperty("java.home")), DeployedJvm.BEFORE, Map.of());
             default -> throw new IllegalArgumentException("-Dbench.jvms: '" + jvm + "' is none of deployed, before, "
                     + "tests");
         };
@@ -276,8 +276,7 @@ class ManyCanariesBenchmark {
     }
 
     static Headline headline(String jvm, boolean allRight, Sampler sampler, String report) {
-        long[][] bounds = {{sampler.setupAt, sampler.restAt}, {sampler.restAt, sampler.pushAt},
-                {sampler.pushAt, sampler.endAt}};
+        long[][] bounds = sampler.phases();
         double[] rss = new double[3];
         for (int i = 0; i < 3; i++) {
             long start = bounds[i][0];
@@ -522,6 +521,11 @@ class ManyCanariesBenchmark {
                     .orElseThrow(() -> new IllegalStateException("no Prometheus child process")).pid();
             this.probe = new SoakBenchmark.Probe(controller.pid(), SoakBenchmark.port(cluster.url()),
                     SoakBenchmark.port(cluster.prometheus().url()), -1);
+        }
+
+        /** The bounds (System.nanoTime()) of first sight, at rest and the run, in that order. */
+        long[][] phases() {
+            return new long[][]{{setupAt, restAt}, {restAt, pushAt}, {pushAt, endAt}};
         }
 
         synchronized void markRest() {
@@ -808,8 +812,7 @@ class ManyCanariesBenchmark {
         StringBuilder out = new StringBuilder(String.format("%-12s %5s | %15s %5s %5s %5s | %6s %6s %7s | %8s %7s "
                 + "%7s%n", "phase", "time", "controller", "test", "prom", "all", "api/s", "others", "query/s",
                 "heap MiB", "RSS MiB", "threads"));
-        long[][] bounds = {{sampler.setupAt, sampler.restAt}, {sampler.restAt, sampler.pushAt},
-                {sampler.pushAt, sampler.endAt}};
+        long[][] bounds = sampler.phases();
         String[] names = {"first sight", "at rest", "the run"};
         SoakBenchmark.Sample[] heaps = {null, sampler.heapAtRest, null};
         for (int i = 0; i < names.length; i++) {

@@ -406,13 +406,24 @@ class SoakBenchmark {
         }
 
         String jcmd(String command) {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            return jcmd(Path.of(System.getProperty("java.home")), pid, command);
+        }
+
+        /**
+         * What jcmd of the JDK at javaHome (the one the process runs on; else the jcmd on the PATH) prints for the
+         * process; fails with that output unless it ends well within 60 s.
+         */
+        static String jcmd(Path javaHome, long pid, String... command) {
+            Path jcmd = javaHome.resolve("bin").resolve("jcmd");
+            List<String> line = new ArrayList<>(List.of(Files.exists(jcmd) ? jcmd.toString() : "jcmd",
+                    Long.toString(pid)));
+            line.addAll(List.of(command));
             try {
-                Process p = new ProcessBuilder(Files.exists(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid),
-                        command).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new IllegalStateException("jcmd " + pid + " " + command + " failed:\n" + out);
+                    throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed:\n"
+                            + out);
                 }
                 return out;
             } catch (IOException e) {

@@ -72,22 +72,8 @@ class StartupBenchmark {
     static final Path TRAINED_APPCDS = DIR.resolve("app-jdk17.jsa");
     static final Path AOT_CACHE = DIR.resolve("app-jdk25.aot");
 
-    /**
-     * The JVM options of a Pod of deploy/: those the image's run-java.sh adds (ubi9 openjdk-17-runtime: the Parallel
-     * collector and its heap sizing) and the Deployment's JAVA_OPTS_APPEND. -XX:MaxRAM stands in for the container's
-     * 512Mi memory limit, which the JVM would read from its cgroup: at most 75% of it for the heap, 1/64 at first.
-     */
-    static final List<String> BEFORE_POD_OPTIONS = List.of("-XX:MaxRAM=512m", "-XX:+UseParallelGC",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
-            "-XX:AdaptiveSizePolicyWeight=90",
-            "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp");
-    /**
-     * The JVM options of a Pod of deploy/ now, as run-java.sh builds them from its environment: GC_CONTAINER_OPTIONS
-     * in place of its Parallel collector, the same heap sizing ratios, and the Deployment's JAVA_OPTS_APPEND; and its
-     * MALLOC_ARENA_MAX. -XX:MaxRAM stands in for the container's memory limit.
-     */
-    static final List<String> POD_OPTIONS = Stream.concat(Stream.of("-XX:MaxRAM=" + DeployedJvm.MEMORY_LIMIT),
-            DeployedJvm.options().stream()).toList();
+    /** The JVM of a Pod of deploy/ now and before (see {@link DeployedJvm}). */
+    static final List<String> POD_OPTIONS = DeployedJvm.podOptions();
     static final Map<String, String> POD_ENV = DeployedJvm.environment();
     /** The application's own poll interval rather than the tests' 300 ms; leader election stays on, as deployed. */
     static final Map<String, String> SETTINGS = Map.of("aegis.reconcile.poll-interval", "5s");
@@ -126,9 +112,9 @@ class StartupBenchmark {
      * with and without class archives.
      */
     static final List<Variant> ALL_VARIANTS = List.of(
-            new Variant("before: whole project", Repo.TOOLS_APP, JDK17, BEFORE_POD_OPTIONS, Map.of(), List.of(),
+            new Variant("before: whole project", Repo.TOOLS_APP, JDK17, DeployedJvm.BEFORE, Map.of(), List.of(),
                     List.of(), null),
-            new Variant("controller, options before", ControllerProcess.APP, JDK17, BEFORE_POD_OPTIONS, Map.of(),
+            new Variant("controller, options before", ControllerProcess.APP, JDK17, DeployedJvm.BEFORE, Map.of(),
                     List.of(), List.of(), null),
             Variant.plain("JDK 17", JDK17),
             Variant.deployed("JDK 17, AppCDS of the build", JDK17, List.of(),
@@ -293,11 +279,11 @@ class StartupBenchmark {
         String status = SoakBenchmark.Probe.read(Path.of("/proc", Long.toString(controller.pid()), "status"));
         Map<String, Long> classes = classCounters(v.javaHome(), controller.pid());
         if (NMT) {
-            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("nmt-" + controller.name + ".txt"),
+            jcmdInto(DIR.resolve("nmt-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
                     "VM.native_memory", "summary", "scale=KB");
-            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("classes-" + controller.name + ".txt"),
+            jcmdInto(DIR.resolve("classes-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
                     "VM.class_hierarchy");
-            nativeMemory(v.javaHome(), controller.pid(), DIR.resolve("heap-" + controller.name + ".txt"),
+            jcmdInto(DIR.resolve("heap-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
                     "GC.heap_info");
         }
         return new Sample((first.at() - launched) / 1e9, first.cpu().toMillis() / 1000.0,
@@ -340,48 +326,24 @@ class StartupBenchmark {
      * java.cls.sharedLoadedClasses (from the JDK's CDS archive, an AppCDS archive or the AOT cache).
      */
     static Map<String, Long> classCounters(Path javaHome, long pid) {
-        try {
-            Process p = new ProcessBuilder(javaHome.resolve("bin").resolve("jcmd").toString(), Long.toString(pid),
-                    "PerfCounter.print").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("jcmd " + pid + " PerfCounter.print failed:\n" + out);
-            }
-            Map<String, Long> counters = new HashMap<>();
-            Matcher m = PERF.matcher(out);
-            while (m.find()) {
-                counters.put(m.group(1), Long.parseLong(m.group(2)));
-            }
-            if (counters.size() != 2) {
-                throw new IllegalStateException("no class counters in jcmd's output:\n" + out);
-            }
-            return counters;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        String out = SoakBenchmark.Probe.jcmd(javaHome, pid, "PerfCounter.print");
+        Map<String, Long> counters = new HashMap<>();
+        Matcher m = PERF.matcher(out);
+        while (m.find()) {
+            counters.put(m.group(1), Long.parseLong(m.group(2)));
         }
+        if (counters.size() != 2) {
+            throw new IllegalStateException("no class counters in jcmd's output:\n" + out);
+        }
+        return counters;
     }
 
-    /**
-     * A jcmd of the process into a file: VM.native_memory summary (where its memory is, by the JVM's own account),
-     * VM.class_hierarchy (the classes loaded), GC.heap_info.
-     */
-    static void nativeMemory(Path javaHome, long pid, Path file, String... command) {
+    /** A jcmd of the process, its output into a file (see {@link #NMT}). */
+    static void jcmdInto(Path file, Path javaHome, long pid, String... command) {
         try {
-            List<String> jcmd = new ArrayList<>(List.of(javaHome.resolve("bin").resolve("jcmd").toString(),
-                    Long.toString(pid)));
-            jcmd.addAll(List.of(command));
-            Process p = new ProcessBuilder(jcmd).redirectErrorStream(true).redirectOutput(file.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed: " + file);
-            }
+            Files.writeString(file, SoakBenchmark.Probe.jcmd(javaHome, pid, command));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -429,7 +391,7 @@ class StartupBenchmark {
         StringBuilder out = new StringBuilder(String.format("%nstartup: %d starts per variant, in rounds; JDK 17 %s, "
                 + "JDK 25 %s%n  JVM options (a Pod of deploy/ now): %s, environment %s%n  before: %s%n", STARTS,
                 version(JDK17), version(JDK25), String.join(" ", POD_OPTIONS), POD_ENV,
-                String.join(" ", BEFORE_POD_OPTIONS)));
+                String.join(" ", DeployedJvm.BEFORE)));
         try {
             out.append(String.format("  AppCDS of the build: %s, %.1f MiB, made by the build (the application's "
                     + "static init)%n", QUARKUS_APPCDS.getFileName(), Files.size(QUARKUS_APPCDS) / MIB / MIB));

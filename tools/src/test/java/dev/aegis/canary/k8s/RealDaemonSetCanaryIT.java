@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -229,7 +230,7 @@ class RealDaemonSetCanaryIT {
         // a new weight first, then labels), so such a sample belongs to no weight.
         Canary after = client.resources(Canary.class).inNamespace(ns).withName(NAME).get();
         Integer weight = status == null ? null : status.getWeight();
-        if (after == null || after.getStatus() == null || !java.util.Objects.equals(weight, after.getStatus()
+        if (after == null || after.getStatus() == null || !Objects.equals(weight, after.getStatus()
                 .getWeight())) {
             weight = null;
         }

@@ -1,9 +1,9 @@
 package dev.aegis.canary.k8s;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import dev.aegis.canary.CurrentPrometheus;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 
@@ -15,7 +15,6 @@ import dev.aegis.canary.sim.PrometheusProcess;
  */
 final class RealFleet {
 
-    static final String BIN_PROPERTY = "prometheus.bin";
     static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(1);
 
     private static RealFleet shared;
@@ -30,22 +29,12 @@ final class RealFleet {
         this.prometheus = prometheus;
     }
 
-    /** Prometheus 3.x as tools/prometheus/build.sh builds it, from the directory the build passes. */
-    static Path prometheusBinary() {
-        String dir = System.getProperty(BIN_PROPERTY);
-        if (dir == null || dir.isBlank()) {
-            throw new IllegalStateException("the system property " + BIN_PROPERTY + " is not set: it names the "
-                    + "directory of the Prometheus that tools/prometheus/build.sh builds (./mvnw verify sets it)");
-        }
-        return Path.of(dir, "prometheus");
-    }
-
     static synchronized RealFleet shared() {
         if (shared == null) {
             ControlPlane plane = ControlPlane.shared();
             FleetSimulator traffic = FleetSimulator.create(new FleetSimulator.Options(50, List.of(),
                     Duration.ofMillis(100))).observe(plane.client());
-            PrometheusProcess prometheus = PrometheusProcess.startKubernetes(prometheusBinary(),
+            PrometheusProcess prometheus = PrometheusProcess.startKubernetes(CurrentPrometheus.binary(),
                     plane.prometheusAccess(), traffic.metricsAddress(), SCRAPE_INTERVAL);
             shared = new RealFleet(plane, traffic, prometheus);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
