@@ -21,10 +21,10 @@ public class CanarySpec {
     public static final String DEFAULT_PROGRESS_DEADLINE = "10m";
 
     @Required
-    @JsonPropertyDescription("The Git-owned workload under test (apps/v1 Deployment or DaemonSet in this namespace).")
+    @JsonPropertyDescription("The Git-owned workload under test (apps/v1 Deployment, DaemonSet or StatefulSet in this namespace).")
     private TargetRef targetRef;
 
-    @JsonPropertyDescription("How traffic is shifted to the canary; the router defaults to replicas for a Deployment.")
+    @JsonPropertyDescription("How traffic is shifted to the canary; the router defaults to replicas for a Deployment or StatefulSet.")
     private TrafficSpec traffic;
 
     @JsonPropertyDescription("Services <name>, <name>-primary and <name>-canary, created by the controller.")

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TrafficSpec {
 
-    @JsonPropertyDescription("replicas | nodes | gateway-api | nginx; default: replicas for a Deployment, nodes for a DaemonSet.")
+    @JsonPropertyDescription("replicas | nodes | gateway-api | nginx; default: replicas for a Deployment or StatefulSet, nodes for a DaemonSet.")
     private RouterType router;
 
     private NodesTraffic nodes;

@@ -2,5 +2,5 @@ package dev.aegis.canary.api;
 
 /** The workload kinds a Canary can target. */
 public enum WorkloadKind {
-    Deployment, DaemonSet
+    Deployment, DaemonSet, StatefulSet
 }

@@ -197,6 +197,11 @@ public class BacktestCommand {
             String name = canary.getSpec().getTargetRef().getName();
             canaryPods = PodNames.daemonSetRegex(name);
             primaryPods = PodNames.daemonSetRegex(DaemonSetWorkloads.primaryName(name));
+        } else if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.StatefulSet) {
+            // Canaried in place: which ordinals ran the canary moved with the steps, and history does not say. Both
+            // sides measure every pod of the StatefulSet.
+            canaryPods = "^" + Regexes.quote(canary.getSpec().getTargetRef().getName()) + "-[0-9]+$";
+            primaryPods = canaryPods;
         } else {
             String target = Regexes.quote(canary.getSpec().getTargetRef().getName());
             canaryPods = "^" + target + "-[a-z0-9]{6,10}-[a-z0-9]{5}$";

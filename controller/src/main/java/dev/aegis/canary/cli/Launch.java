@@ -34,8 +34,8 @@ public final class Launch {
 
     static final String USAGE_TEXT = """
             usage: aegis-canary [COMMAND] [ARGS]
-            Progressive delivery for Kubernetes: moves a new version of a Deployment or DaemonSet through traffic
-            steps, judges each with Prometheus, promotes it or rolls it back.
+            Progressive delivery for Kubernetes: moves a new version of a Deployment, DaemonSet or StatefulSet
+            through traffic steps, judges each with Prometheus, promotes it or rolls it back.
 
             commands:
               (none)      run the controller against the cluster of the in-cluster service account, $KUBECONFIG

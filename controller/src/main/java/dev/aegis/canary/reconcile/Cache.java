@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -26,6 +27,9 @@ final class Cache {
 
     static final String DEPLOYMENTS = "deployments";
     static final String DAEMONSETS = "daemonsets";
+    static final String STATEFULSETS = "statefulsets";
+    /** The pods of StatefulSets (every one carries the StatefulSet controller's pod-name label). */
+    static final String STATEFULSET_PODS = "statefulset-pods";
     static final String NODES = "nodes";
     static final String PODS = "pods";
     /** Pods by namespace/owner name. */
@@ -46,6 +50,15 @@ final class Cache {
 
     DaemonSet daemonSet(String namespace, String name) {
         return get(DaemonSet.class, DAEMONSETS, new ResourceID(name, namespace));
+    }
+
+    StatefulSet statefulSet(String namespace, String name) {
+        return get(StatefulSet.class, STATEFULSETS, new ResourceID(name, namespace));
+    }
+
+    /** The pods a StatefulSet owns. */
+    List<Pod> statefulSetPods(String namespace, String owner) {
+        return source(Pod.class, STATEFULSET_PODS).byIndex(POD_OWNER_INDEX, namespace + "/" + owner);
     }
 
     Service service(String namespace, String name) {

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -79,6 +80,7 @@ import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.rollout.WorldView;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.Labels;
+import dev.aegis.canary.workload.StatefulSetWorkloads;
 
 /**
  * The thin part: reads the world, asks the state machine, applies its intent, patches status, reschedules. It never
@@ -147,6 +149,10 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 .withName(Cache.DAEMONSETS)
                 .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
+        var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, Canary.class)
+                .withName(Cache.STATEFULSETS)
+                .withSecondaryToPrimaryMapper(ownerOrTarget(context))
+                .build();
         // A node that joins, leaves, changes labels or taints, or goes NotReady concerns every DaemonSet Canary.
         var nodes = InformerEventSourceConfiguration.from(Node.class, Canary.class)
                 .withName(Cache.NODES)
@@ -166,11 +172,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 .withName(Cache.PODS)
                 .withLabelSelector(Labels.NODE_ROLLOUT + "=" + Labels.NODE_ROLLOUT_VALUE)
                 .withItemStore(PrunedStore.pods())
-                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getDeletionTimestamp(),
-                        before.getMetadata().getDeletionTimestamp())
-                        || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
-                        || !Objects.equals(now.getStatus() == null ? null : now.getStatus().getConditions(),
-                                before.getStatus() == null ? null : before.getStatus().getConditions()))
+                .withOnUpdateFilter(CanaryReconciler::podChanged)
                 .withSecondaryToPrimaryMapper(p -> {
                     Set<ResourceID> ids = new HashSet<>();
                     for (String owner : Cache.podOwnerKeys(p)) {
@@ -182,6 +184,17 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                     }
                     return ids;
                 })
+                .build();
+        // The pods of StatefulSets: which revision each ordinal runs, and whether it is ready. A pod concerns the
+        // Canary that targets its StatefulSet.
+        var statefulSetPods = InformerEventSourceConfiguration.from(Pod.class, Canary.class)
+                .withName(Cache.STATEFULSET_PODS)
+                .withLabelSelector(StatefulSetWorkloads.POD_NAME)
+                .withItemStore(PrunedStore.pods())
+                .withOnUpdateFilter(CanaryReconciler::podChanged)
+                .withSecondaryToPrimaryMapper(p -> Cache.podOwnerKeys(p).stream()
+                        .flatMap(owner -> context.getPrimaryCache().byIndex(TARGET_INDEX, owner).stream())
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
         var ownedServices = InformerEventSourceConfiguration.from(Service.class, Canary.class)
                 .withName(Cache.SERVICES)
@@ -203,13 +216,25 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 .build();
         var podSource = new InformerEventSource<>(pods, context);
         podSource.addIndexers(Map.of(Cache.POD_OWNER_INDEX, Cache::podOwnerKeys));
+        var statefulSetPodSource = new InformerEventSource<>(statefulSetPods, context);
+        statefulSetPodSource.addIndexers(Map.of(Cache.POD_OWNER_INDEX, Cache::podOwnerKeys));
         return List.of(new InformerEventSource<>(deployments, context),
                 new InformerEventSource<>(daemonSets, context),
+                new InformerEventSource<>(statefulSets, context),
+                statefulSetPodSource,
                 new InformerEventSource<>(nodes, context),
                 podSource,
                 new InformerEventSource<>(ownedServices, context),
                 new InformerEventSource<>(templates, context),
                 new InformerEventSource<>(clusterTemplates, context));
+    }
+
+    /** What a rollout reads of a pod changed: its deletion, labels (revision), or conditions (readiness). */
+    private static boolean podChanged(Pod now, Pod before) {
+        return !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp())
+                || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                || !Objects.equals(now.getStatus() == null ? null : now.getStatus().getConditions(),
+                        before.getStatus() == null ? null : before.getStatus().getConditions());
     }
 
     /** A workload event concerns the Canary that owns it (a primary) and every Canary that targets it. */

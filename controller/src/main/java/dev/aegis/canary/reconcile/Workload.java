@@ -11,7 +11,7 @@ import dev.aegis.canary.rollout.TrafficIntent;
 
 /**
  * A Canary's target and its primary as one reconcile found them, and how to move them: one implementation per
- * workload kind (Deployment, DaemonSet). Reads come from the informer caches; writes are the kind's own.
+ * workload kind (Deployment, DaemonSet, StatefulSet). Reads come from the informer caches; writes are the kind's own.
  */
 interface Workload {
 

@@ -20,6 +20,7 @@ import dev.aegis.canary.workload.DaemonSetWorkloads;
 import dev.aegis.canary.workload.DeploymentWorkloads;
 import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.PrimaryAutoscalers;
+import dev.aegis.canary.workload.StatefulSetWorkloads;
 
 /** Finds a Canary's workload, of whichever kind its target is. */
 @ApplicationScoped
@@ -39,15 +40,18 @@ public class Workloads {
 
     private final DeploymentWorkload.Tools deployments;
     private final DaemonSetWorkload.Tools daemonSets;
+    private final StatefulSetWorkload.Tools statefulSets;
 
     public Workloads(DeploymentWorkloads deploymentOps, ReplicaTrafficRouter replicaRouter,
             GatewayApiWeights gatewayApi, NginxWeights nginx, CanaryServices services, PrimaryAutoscalers autoscalers,
-            DaemonSetWorkloads daemonSetOps, NodeTrafficRouter nodeRouter, Ownership ownership, AegisConfig config) {
+            DaemonSetWorkloads daemonSetOps, NodeTrafficRouter nodeRouter, StatefulSetWorkloads statefulSetOps,
+            Ownership ownership, AegisConfig config) {
         this.deployments = new DeploymentWorkload.Tools(deploymentOps, replicaRouter,
                 new WeightedTrafficRouter(deploymentOps, gatewayApi, "HTTPRoute"),
                 new WeightedTrafficRouter(deploymentOps, nginx, "canary Ingress"), config.traffic().deploymentRouter(),
                 services, autoscalers, ownership);
         this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
+        this.statefulSets = new StatefulSetWorkload.Tools(statefulSetOps);
     }
 
     /**
@@ -63,6 +67,7 @@ public class Workloads {
         return switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> DeploymentWorkload.find(canary, status, cache, deployments);
             case DaemonSet -> DaemonSetWorkload.find(canary, cache, daemonSets);
+            case StatefulSet -> StatefulSetWorkload.find(canary, cache, statefulSets);
         };
     }
 
@@ -71,6 +76,7 @@ public class Workloads {
         switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> DeploymentWorkload.giveBackToPrimary(canary, status, cache, deployments);
             case DaemonSet -> DaemonSetWorkload.giveBackToPrimary(canary, status, cache, daemonSets);
+            case StatefulSet -> StatefulSetWorkload.giveBackToPrimary(canary, status, cache, statefulSets);
         }
     }
 
@@ -105,6 +111,8 @@ public class Workloads {
                 }
                 yield cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
             }
+            // Canaried in place: no copy. A StatefulSet it cannot act on (OnDelete, a partition Git sets) is Git's.
+            case StatefulSet -> null;
         };
         releasePrimary(canary, primary);
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
@@ -144,6 +152,7 @@ public class Workloads {
         HasMetadata primary = switch (canary.getSpec().getTargetRef().getKind()) {
             case Deployment -> cache.deployment(namespace, DeploymentWorkloads.primaryName(target));
             case DaemonSet -> cache.daemonSet(namespace, DaemonSetWorkloads.primaryName(target));
+            case StatefulSet -> null;
         };
         releasePrimary(canary, primary);
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {

@@ -286,8 +286,8 @@ public final class RolloutStateMachine {
             t.enter(Phase.Ready, "revision " + world.primaryRevision() + " serves on the primary ("
                     + world.primaryStatus() + ")",
                     RolloutEvent.normal("Initialized", "primary ready with revision " + world.primaryRevision()
-                            + "; the target is scaled to zero and new revisions will be canaried"));
-            // Scaling the target to zero is the next reconcile's work; look again soon.
+                            + "; new revisions of the target will be canaried"));
+            // Handing the target over (a Deployment's scaled to zero) is the next reconcile's work; look again soon.
             t.requeue(pollInterval);
             return;
         }
@@ -302,7 +302,7 @@ public final class RolloutStateMachine {
                             + Durations.format(policy.progressDeadline()) + ": " + waiting));
         } else {
             t.enter(Phase.Initializing, "initializing: " + waiting, RolloutEvent.normal("Initializing",
-                    "creating the primary copy of the target"));
+                    "taking over the target: its revision is to serve as the primary"));
         }
         t.requeue(pollInterval);
     }
@@ -636,7 +636,7 @@ public final class RolloutStateMachine {
                     s.setStepStartedAt(t.nowText);
                     s.setStepReadyAt(null);
                     String message = "promoting revision " + s.getCanaryRevision() + ": all " + policy.stepCount()
-                            + " steps passed; updating the primary";
+                            + " steps passed; the primary takes the canary's revision";
                     t.enter(Phase.Promoting, message, RolloutEvent.normal("Promoting", message));
                     t.requeue(Duration.ZERO);
                     return;

@@ -80,7 +80,7 @@ public final class SpecValidator {
                 errors.add("spec.targetRef.name is required");
             }
             if (spec.getTargetRef().getKind() == null) {
-                errors.add("spec.targetRef.kind is required: Deployment or DaemonSet");
+                errors.add("spec.targetRef.kind is required: Deployment, DaemonSet or StatefulSet");
             }
             String targetNamespace = spec.getTargetRef().getNamespace();
             if (namespace != null && targetNamespace != null && !targetNamespace.equals(namespace)) {
@@ -169,7 +169,11 @@ public final class SpecValidator {
         if (spec.getTargetRef() == null || spec.getTargetRef().getKind() == null) {
             return null;
         }
-        return spec.getTargetRef().getKind() == WorkloadKind.DaemonSet ? RouterType.NODES : deploymentDefault;
+        return switch (spec.getTargetRef().getKind()) {
+            case DaemonSet -> RouterType.NODES;
+            case StatefulSet -> RouterType.REPLICAS;
+            case Deployment -> deploymentDefault;
+        };
     }
 
     private static void validateSteps(List<Integer> steps, List<String> errors) {
@@ -200,9 +204,16 @@ public final class SpecValidator {
 
     private static void validateRouter(RouterType router, CanarySpec spec, List<String> errors) {
         WorkloadKind kind = spec.getTargetRef().getKind();
+        if (kind == WorkloadKind.StatefulSet && spec.getService() != null) {
+            errors.add("spec.service is not available for a StatefulSet target yet: the replicas router shares "
+                    + "traffic through the StatefulSet's own Service, so leave spec.service out");
+        }
         if (spec.getAutoscalerRef() != null) {
-            if (kind != WorkloadKind.Deployment) {
+            if (kind == WorkloadKind.DaemonSet) {
                 errors.add("spec.autoscalerRef needs a Deployment target; a DaemonSet runs one pod per node");
+            } else if (kind == WorkloadKind.StatefulSet) {
+                errors.add("spec.autoscalerRef needs a Deployment target; a StatefulSet is canaried in place, so an "
+                        + "autoscaler of its own keeps scaling it and the canary's share follows its replicas");
             } else if (router == RouterType.REPLICAS) {
                 // The split would be pod counts, which the autoscalers would keep undoing.
                 errors.add("spec.autoscalerRef needs spec.traffic.router gateway-api or nginx: the replicas router "
@@ -211,20 +222,24 @@ public final class SpecValidator {
         }
         switch (router) {
             case REPLICAS -> {
-                if (kind != WorkloadKind.Deployment) {
-                    errors.add("spec.traffic.router replicas needs a Deployment target; a DaemonSet uses nodes");
+                if (kind == WorkloadKind.DaemonSet) {
+                    errors.add("spec.traffic.router replicas needs a Deployment or StatefulSet target; a DaemonSet "
+                            + "uses nodes");
                 }
             }
             case NODES -> {
                 if (kind != WorkloadKind.DaemonSet) {
                     errors.add("spec.traffic.router nodes needs a DaemonSet target; a Deployment uses replicas, "
-                            + "gateway-api or nginx");
+                            + "gateway-api or nginx, a StatefulSet replicas");
                 }
             }
             case GATEWAY_API, NGINX -> {
-                if (kind != WorkloadKind.Deployment) {
+                if (kind == WorkloadKind.DaemonSet) {
                     errors.add("spec.traffic.router " + router.value() + " needs a Deployment target; a DaemonSet "
                             + "uses nodes");
+                } else if (kind == WorkloadKind.StatefulSet) {
+                    errors.add("spec.traffic.router " + router.value() + " is not available for a StatefulSet target "
+                            + "yet; use replicas (the canary's share is its pods' share)");
                 }
                 if (spec.getService() == null) {
                     errors.add("spec.service is required by the " + router.value() + " router (it sends traffic to "

@@ -13,8 +13,14 @@ public final class Labels {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "aegis-canary";
 
-    /** On the primary: the revision (pod template hash) its template holds. */
+    /**
+     * On the primary: the revision (pod template hash) its template holds. On a StatefulSet canaried in place: the
+     * revision its pods below the partition run.
+     */
     public static final String REVISION = "canary.aegis.dev/revision";
+
+    /** On a held StatefulSet: the images of the revision its pods below the partition run, for people. */
+    public static final String IMAGES = "canary.aegis.dev/images";
 
     /**
      * On the target: the replica count the controller set. A different spec.replicas means someone else (Git) set it,

@@ -53,7 +53,7 @@ class CrdSchemaTest {
         assertThat(at(spec, "traffic.router").getEnum()).extracting(JsonNode::asText)
                 .containsExactlyInAnyOrder("replicas", "nodes", "gateway-api", "nginx");
         assertThat(at(spec, "targetRef.kind").getEnum()).extracting(JsonNode::asText)
-                .containsExactlyInAnyOrder("Deployment", "DaemonSet");
+                .containsExactlyInAnyOrder("Deployment", "DaemonSet", "StatefulSet");
         assertThat(at(spec, "targetRef.apiVersion").getPattern()).isEqualTo("^apps/v1$");
         assertThat(at(spec, "targetRef").getRequired()).containsExactlyInAnyOrder("kind", "name");
         assertThat(at(spec, "targetRef.namespace").getPattern()).isEqualTo(Schema.NAME);

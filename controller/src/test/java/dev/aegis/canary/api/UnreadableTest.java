@@ -33,8 +33,9 @@ class UnreadableTest {
                 new Bad("{\"targetRef\":{\"kind\":\"Deployment\",\"name\":\"podinfo\"},\"traffic\":{\"router\":\"istio\"}}",
                         "spec.traffic.router must be one of replicas, nodes, gateway-api, nginx, got the string "
                                 + "\"istio\""),
-                new Bad("{\"targetRef\":{\"kind\":\"StatefulSet\",\"name\":\"podinfo\"}}",
-                        "spec.targetRef.kind must be one of Deployment, DaemonSet, got the string \"StatefulSet\""),
+                new Bad("{\"targetRef\":{\"kind\":\"ReplicaSet\",\"name\":\"podinfo\"}}",
+                        "spec.targetRef.kind must be one of Deployment, DaemonSet, StatefulSet, got the string "
+                                + "\"ReplicaSet\""),
                 new Bad("{\"targetRef\":{\"kind\":\"Deployment\",\"name\":\"podinfo\"},\"analysis\":{\"failureLimit\":"
                         + "\"many\"}}", "spec.analysis.failureLimit must be an integer, got the string \"many\""),
                 new Bad("{\"targetRef\":{\"kind\":\"Deployment\",\"name\":\"podinfo\"},\"analysis\":{\"metrics\":[{"

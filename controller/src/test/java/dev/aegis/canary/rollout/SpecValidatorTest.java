@@ -39,6 +39,15 @@ class SpecValidatorTest {
     }
 
     @Test
+    void aStatefulSetIsRoutedByReplicasWhateverTheDefaultForDeployments() {
+        CanarySpec spec = spec();
+        spec.getTargetRef().setKind(WorkloadKind.StatefulSet);
+        assertThat(SpecValidator.validate(spec, DEFAULTS).valid()).isTrue();
+        assertThat(SpecValidator.routerOf(spec, RouterType.GATEWAY_API)).isEqualTo(RouterType.REPLICAS);
+        assertThat(SpecValidator.routerOf(spec(), RouterType.GATEWAY_API)).isEqualTo(RouterType.GATEWAY_API);
+    }
+
+    @Test
     void takesTheCanarysOwnSettings() {
         CanarySpec spec = spec();
         spec.setSteps(List.of(5, 25, 100));
@@ -162,6 +171,22 @@ class SpecValidatorTest {
                         new dev.aegis.canary.api.LocalObjectRef("podinfo")),
                         "spec.autoscalerRef needs spec.traffic.router gateway-api or nginx: the replicas router "
                                 + "splits traffic by pod counts, which an autoscaler sets"),
+                new Bad("gateway-api on a StatefulSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
+                    router(s, RouterType.GATEWAY_API);
+                }, "spec.traffic.router gateway-api is not available for a StatefulSet target yet; use replicas"),
+                new Bad("nodes on a StatefulSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
+                    router(s, RouterType.NODES);
+                }, "spec.traffic.router nodes needs a DaemonSet target"),
+                new Bad("Services for a StatefulSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
+                    s.setService(new dev.aegis.canary.api.ServiceSpec());
+                }, "spec.service is not available for a StatefulSet target yet"),
+                new Bad("autoscaler on a StatefulSet", s -> {
+                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
+                    s.setAutoscalerRef(new dev.aegis.canary.api.LocalObjectRef("podinfo"));
+                }, "spec.autoscalerRef needs a Deployment target; a StatefulSet is canaried in place"),
                 new Bad("autoscaler on a DaemonSet", s -> {
                     s.getTargetRef().setKind(WorkloadKind.DaemonSet);
                     s.setAutoscalerRef(new dev.aegis.canary.api.LocalObjectRef("podinfo"));

@@ -1,0 +1,260 @@
+package dev.aegis.canary.workload;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import dev.aegis.canary.routing.NodeMoves;
+import dev.aegis.canary.routing.OrdinalMoves;
+
+/**
+ * The StatefulSet side of an in-place rollout. Git owns the StatefulSet; the controller owns two fields of it, the
+ * partition and the revision annotation, and writes them by server-side apply under its own field manager, so a
+ * GitOps tool that applies the StatefulSet never takes them back (nor is told they conflict) unless Git sets them.
+ */
+@ApplicationScoped
+public class StatefulSetWorkloads {
+
+    /** The field manager of the controller's server-side applies. */
+    public static final String FIELD_MANAGER = "aegis-canary";
+    /** The StatefulSet controller's label on each pod: the ControllerRevision the pod was made from. */
+    public static final String POD_REVISION = "controller-revision-hash";
+    /** The StatefulSet controller's label on each pod: its own name (every StatefulSet pod has it). */
+    public static final String POD_NAME = "statefulset.kubernetes.io/pod-name";
+
+    static final String PARTITION_FIELD = "spec.updateStrategy.rollingUpdate.partition";
+
+    private final KubernetesClient client;
+    /**
+     * Pods this controller deleted, namespace/name to uid, until the cache shows them gone or replaced: a reconcile
+     * that runs before the cache heard of a deletion must count that pod as unavailable, or it would delete the next
+     * one at once and break maxUnavailable.
+     */
+    private final Map<String, String> deleted = new ConcurrentHashMap<>();
+
+    public StatefulSetWorkloads(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Applies the controller's fields: the partition, and the revision (and images, for notifications) of the pods
+     * below it. With {@code onVersion}, only if the StatefulSet is still the one read:
+     * the revision annotation claims what the pods below the partition run, which a template changed meanwhile would
+     * make untrue.
+     */
+    public void apply(StatefulSet sts, int partition, String revision, String images, boolean onVersion) {
+        ObjectNode body = skeleton(sts);
+        ObjectNode metadata = (ObjectNode) body.get("metadata");
+        if (onVersion) {
+            metadata.put("resourceVersion", sts.getMetadata().getResourceVersion());
+        }
+        if (revision != null) {
+            ObjectNode annotations = metadata.putObject("annotations").put(Labels.REVISION, revision);
+            if (images != null) {
+                annotations.put(Labels.IMAGES, images);
+            }
+        }
+        body.putObject("spec").putObject("updateStrategy").putObject("rollingUpdate").put("partition", partition);
+        serverSideApply(sts, body);
+    }
+
+    /** Gives up both fields: the partition falls back to 0 and the StatefulSet rolls out what Git says. */
+    public void release(StatefulSet sts) {
+        serverSideApply(sts, skeleton(sts));
+    }
+
+    /** Deletes one pod; the StatefulSet controller recreates it (below the partition: at the current revision). */
+    public void deletePod(StatefulSet sts, int ordinal, String uid) {
+        String name = sts.getMetadata().getName() + "-" + ordinal;
+        if (uid != null) {
+            deleted.put(sts.getMetadata().getNamespace() + "/" + name, uid);
+        }
+        client.pods().inNamespace(sts.getMetadata().getNamespace()).withName(name).delete();
+    }
+
+    private void serverSideApply(StatefulSet sts, ObjectNode body) {
+        client.apps().statefulSets().inNamespace(sts.getMetadata().getNamespace())
+                .withName(sts.getMetadata().getName())
+                .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(FIELD_MANAGER).withForce(true).build(), body.toString());
+    }
+
+    private static ObjectNode skeleton(StatefulSet sts) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("apiVersion", "apps/v1").put("kind", "StatefulSet");
+        body.putObject("metadata").put("name", sts.getMetadata().getName()).put("namespace",
+                sts.getMetadata().getNamespace());
+        return body;
+    }
+
+    /** The partition in effect: pods at or above it run the update revision. */
+    public static int partition(StatefulSet sts) {
+        var strategy = sts.getSpec().getUpdateStrategy();
+        return strategy == null || strategy.getRollingUpdate() == null
+                || strategy.getRollingUpdate().getPartition() == null ? 0 : strategy.getRollingUpdate().getPartition();
+    }
+
+    public static int replicas(StatefulSet sts) {
+        return sts.getSpec().getReplicas() == null ? 1 : sts.getSpec().getReplicas();
+    }
+
+    /** The revision (pod template hash) the controller recorded for the pods below its partition, or null. */
+    public static String heldRevision(StatefulSet sts) {
+        Map<String, String> annotations = sts.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(Labels.REVISION);
+    }
+
+    /** Why a StatefulSet cannot be canaried in place, naming the field; or null. */
+    public static String strategyProblem(StatefulSet sts) {
+        var strategy = sts.getSpec().getUpdateStrategy();
+        if (strategy != null && "OnDelete".equals(strategy.getType())) {
+            return "spec.updateStrategy.type of StatefulSet '" + sts.getMetadata().getName() + "' is OnDelete; a "
+                    + "canary needs RollingUpdate (the controller moves pods with its partition)";
+        }
+        String owner = partitionOwner(sts);
+        if (owner != null) {
+            return PARTITION_FIELD + " of StatefulSet '" + sts.getMetadata().getName() + "' is set by " + owner
+                    + " (Git); the controller owns it while a Canary targets the StatefulSet: remove it from Git";
+        }
+        return null;
+    }
+
+    /** A field manager other than the controller's that set the partition, or null. */
+    static String partitionOwner(StatefulSet sts) {
+        List<ManagedFieldsEntry> entries = sts.getMetadata().getManagedFields();
+        if (entries == null) {
+            return null;
+        }
+        for (ManagedFieldsEntry e : entries) {
+            if (FIELD_MANAGER.equals(e.getManager()) || e.getFieldsV1() == null
+                    || "status".equals(e.getSubresource())) {
+                continue;
+            }
+            Object node = e.getFieldsV1().getAdditionalProperties();
+            for (String key : List.of("f:spec", "f:updateStrategy", "f:rollingUpdate", "f:partition")) {
+                node = node instanceof Map<?, ?> map ? map.get(key) : null;
+            }
+            if (node != null) {
+                return e.getManager();
+            }
+        }
+        return null;
+    }
+
+    /** The StatefulSet controller has seen the latest spec. */
+    public static boolean observed(StatefulSet sts) {
+        Long generation = sts.getMetadata().getGeneration();
+        Long observed = sts.getStatus() == null ? null : sts.getStatus().getObservedGeneration();
+        return generation == null || (observed != null && observed >= generation);
+    }
+
+    public static String currentRevision(StatefulSet sts) {
+        return sts.getStatus() == null ? null : sts.getStatus().getCurrentRevision();
+    }
+
+    public static String updateRevision(StatefulSet sts) {
+        return sts.getStatus() == null ? null : sts.getStatus().getUpdateRevision();
+    }
+
+    /** Every pod runs one revision, the template's, and is ready: nothing of a rollout is pending. */
+    public static boolean isSettled(StatefulSet sts) {
+        StatefulSetStatus s = sts.getStatus();
+        if (s == null || !observed(sts) || s.getUpdateRevision() == null) {
+            return false;
+        }
+        int replicas = replicas(sts);
+        return s.getUpdateRevision().equals(s.getCurrentRevision()) && count(s.getReplicas()) == replicas
+                && count(s.getUpdatedReplicas()) == replicas && count(s.getReadyReplicas()) == replicas;
+    }
+
+    /**
+     * What the ordinal moves decide from: the StatefulSet's spec and status and its pods, where a pod this controller
+     * deleted counts as terminating until the cache shows it so.
+     */
+    public OrdinalMoves.World world(StatefulSet sts, List<Pod> pods, Instant now) {
+        String prefix = sts.getMetadata().getNamespace() + "/" + sts.getMetadata().getName() + "-";
+        Map<String, String> uids = new HashMap<>();
+        pods.forEach(p -> uids.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+                p.getMetadata().getUid()));
+        deleted.entrySet().removeIf(e -> e.getKey().startsWith(prefix) && !e.getValue().equals(uids.get(e.getKey())));
+        OrdinalMoves.World seen = seen(sts, pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() != null
+                || !deleted.containsKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())).toList(),
+                now);
+        List<OrdinalMoves.PodState> states = new ArrayList<>(seen.pods());
+        pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null
+                && deleted.containsKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()))
+                .map(p -> state(sts.getMetadata().getName(), p)).filter(s -> s != null)
+                .forEach(s -> states.add(new OrdinalMoves.PodState(s.ordinal(), s.revision(), s.ready(),
+                        s.readySince(), true)));
+        return new OrdinalMoves.World(seen.replicas(), seen.partition(), seen.currentRevision(),
+                seen.updateRevision(), seen.observed(), states, seen.maxUnavailable(), seen.minReady(), now);
+    }
+
+    /** The same from the cache alone. */
+    static OrdinalMoves.World seen(StatefulSet sts, List<Pod> pods, Instant now) {
+        int replicas = replicas(sts);
+        String maxUnavailable = null;
+        var strategy = sts.getSpec().getUpdateStrategy();
+        if (strategy != null && strategy.getRollingUpdate() != null
+                && strategy.getRollingUpdate().getMaxUnavailable() != null) {
+            var value = strategy.getRollingUpdate().getMaxUnavailable();
+            maxUnavailable = value.getIntVal() != null ? String.valueOf(value.getIntVal()) : value.getStrVal();
+        }
+        Integer minReady = sts.getSpec().getMinReadySeconds();
+        List<OrdinalMoves.PodState> states = pods.stream()
+                .map(p -> state(sts.getMetadata().getName(), p))
+                .filter(s -> s != null).toList();
+        return new OrdinalMoves.World(replicas, partition(sts), currentRevision(sts), updateRevision(sts),
+                observed(sts), states, NodeMoves.maxUnavailable(maxUnavailable, replicas),
+                Duration.ofSeconds(minReady == null ? 0 : minReady), now);
+    }
+
+    /** A pod of the StatefulSet by its ordinal, or null for a name that is not {@code <sts>-<ordinal>}. */
+    static OrdinalMoves.PodState state(String sts, Pod pod) {
+        String name = pod.getMetadata().getName();
+        if (!name.startsWith(sts + "-")) {
+            return null;
+        }
+        int ordinal;
+        try {
+            ordinal = Integer.parseInt(name.substring(sts.length() + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String revision = labels == null ? null : labels.get(POD_REVISION);
+        boolean terminating = pod.getMetadata().getDeletionTimestamp() != null
+                || (pod.getStatus() != null && ("Succeeded".equals(pod.getStatus().getPhase())
+                        || "Failed".equals(pod.getStatus().getPhase())));
+        var ready = pod.getStatus() == null || pod.getStatus().getConditions() == null
+                ? null
+                : pod.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())).findFirst()
+                        .orElse(null);
+        Instant since = ready == null || ready.getLastTransitionTime() == null
+                ? null
+                : Instant.parse(ready.getLastTransitionTime());
+        return new OrdinalMoves.PodState(ordinal, revision, ready != null, since, terminating);
+    }
+
+    private static int count(Integer n) {
+        return n == null ? 0 : n;
+    }
+}
