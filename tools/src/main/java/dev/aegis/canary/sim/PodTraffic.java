@@ -9,7 +9,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 /**
  * The pods of a real cluster as traffic sees them: the real controllers make the pods and the (fake) kubelets run
  * them, so the simulator only mirrors which pods are ready, where, with which image, and lets them serve. A pod that
- * leaves the API (or is being deleted) retires with what it served, as a deleted simulated pod does.
+ * leaves the API (or is being deleted), or is replaced by a pod of the same name, retires with what it served, as a
+ * deleted simulated pod does.
  */
 final class PodTraffic {
 
@@ -29,6 +30,13 @@ final class PodTraffic {
             }
             String key = SimCluster.key(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
             present.add(key);
+            SimPod before = cluster.pods.get(key);
+            if (before != null && before.written != null
+                    && !before.written.getMetadata().getUid().equals(pod.getMetadata().getUid())) {
+                // Another pod of the same name (a StatefulSet's, recreated between two looks): a new process, which
+                // may run another image.
+                cluster.retire(before);
+            }
             SimPod running = cluster.pods.computeIfAbsent(key, k -> new SimPod(pod.getMetadata().getNamespace(),
                     pod.getMetadata().getName(), pod.getSpec().getNodeName(),
                     pod.getSpec().getContainers().get(0).getImage(), pod.getMetadata().getLabels(), null,

@@ -108,7 +108,9 @@ final class SimCluster {
     /** The pod no longer runs: what it served is kept, so totals only ever grow. */
     void retire(SimPod p) {
         pods.remove(key(p.namespace, p.name));
-        retired.put(key(p.namespace, p.name), new double[]{p.metrics.requests(), p.metrics.failures()});
+        // A StatefulSet's pod comes back under the same name: what each one served adds up.
+        retired.merge(key(p.namespace, p.name), new double[]{p.metrics.requests(), p.metrics.failures()},
+                (a, b) -> new double[]{a[0] + b[0], a[1] + b[1]});
     }
 
     void delete(HasMetadata object) {

@@ -109,11 +109,12 @@ class InvalidCanaryTest extends FleetTest {
                 raw("unknown router", Map.of("targetRef", TARGET, "traffic", Map.of("router", "istio")),
                         "spec.traffic.router must be one of replicas, nodes, gateway-api, nginx, got the string "
                                 + "\"istio\""),
-                raw("unknown target kind", Map.of("targetRef", Map.of("kind", "StatefulSet", "name", "podinfo")),
-                        "spec.targetRef.kind must be one of Deployment, DaemonSet, got the string \"StatefulSet\""),
+                raw("unknown target kind", Map.of("targetRef", Map.of("kind", "ReplicaSet", "name", "podinfo")),
+                        "spec.targetRef.kind must be one of Deployment, DaemonSet, StatefulSet, got the string "
+                                + "\"ReplicaSet\""),
                 spec("router that does not fit the target", "podinfo", spec -> spec.setTraffic(router(
                         RouterType.NODES)), "spec.traffic.router nodes needs a DaemonSet target; a Deployment uses "
-                                + "replicas, gateway-api or nginx"),
+                                + "replicas, gateway-api or nginx, a StatefulSet replicas"),
                 spec("HTTPRoute without a backendRef to the Service", "podinfo", spec -> {
                     TrafficSpec traffic = router(RouterType.GATEWAY_API);
                     traffic.setGatewayAPI(new TrafficSpec.GatewayApiTraffic());

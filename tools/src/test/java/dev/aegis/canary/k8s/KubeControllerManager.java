@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * kube-controller-manager: the real Deployment, ReplicaSet, DaemonSet, StatefulSet, garbage-collector and HPA
- * controllers, and those a namespace and its service accounts need. Each controller uses its own service account.
- * Ready when /healthz answers.
+ * kube-controller-manager: the real Deployment, ReplicaSet, DaemonSet, StatefulSet, garbage-collector, HPA and
+ * PersistentVolume binder controllers, and those a namespace and its service accounts need. Each controller uses its
+ * own service account. Ready when /healthz answers.
  */
 final class KubeControllerManager extends ComponentProcess {
 
@@ -16,7 +16,8 @@ final class KubeControllerManager extends ComponentProcess {
             "namespace-controller", "root-ca-certificate-publisher-controller", "endpoints-controller",
             "endpointslice-controller", "disruption-controller", "pod-garbage-collector-controller",
             "node-lifecycle-controller", "taint-eviction-controller", "clusterrole-aggregation-controller",
-            "job-controller", "cronjob-controller", "ttl-after-finished-controller", "resourcequota-controller");
+            "job-controller", "cronjob-controller", "ttl-after-finished-controller", "resourcequota-controller",
+            "persistentvolume-binder-controller");
 
     private final Path binary;
     private final Path kubeconfig;

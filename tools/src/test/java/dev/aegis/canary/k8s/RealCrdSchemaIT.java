@@ -75,10 +75,10 @@ class RealCrdSchemaIT {
 
     @Test
     void row4TargetKindOutsideTheEnum() {
-        refused(applyCanary("kind", "  targetRef: {apiVersion: apps/v1, kind: StatefulSet, name: podinfo}\n"),
+        refused(applyCanary("kind", "  targetRef: {apiVersion: apps/v1, kind: ReplicaSet, name: podinfo}\n"),
                 "The Canary \"kind\" is invalid",
-                "spec.targetRef.kind: Unsupported value: \"StatefulSet\": supported values: \"DaemonSet\", "
-                        + "\"Deployment\"");
+                "spec.targetRef.kind: Unsupported value: \"ReplicaSet\": supported values: \"DaemonSet\", "
+                        + "\"Deployment\", \"StatefulSet\"");
     }
 
     @Test
