@@ -3,6 +3,7 @@ package dev.aegis.canary.reconcile;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 
 import dev.aegis.canary.api.Canary;
@@ -61,6 +62,9 @@ public class Workloads {
     void forget(Canary canary) {
         deployments.replicaSets().forget(DeploymentWorkload.key(canary));
         deployments.services().forget(canary);
+        if (hasTarget(canary)) {
+            statefulSets.ops().forget(canary.getMetadata().getNamespace(), canary.getSpec().getTargetRef().getName());
+        }
     }
 
     Found find(Canary canary, CanaryStatus status, Cache cache) {
@@ -168,6 +172,14 @@ public class Workloads {
         if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.DaemonSet) {
             left += "; nodes labelled " + DaemonSetWorkloads.nodeLabel(canary) + "=" + DaemonSetWorkloads.CANARY
                     + " still run the target, which keeps the controller's node affinity term until removed";
+        }
+        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.StatefulSet) {
+            StatefulSet sts = cache.statefulSet(namespace, target);
+            if (sts != null && StatefulSetWorkloads.heldRevision(sts) != null) {
+                // Never leave Git's StatefulSet held by a controller that no longer watches it.
+                statefulSets.ops().release(sts);
+                left = "StatefulSet " + target + "'s partition is released: its pods roll out what Git says";
+            }
         }
         return left;
     }

@@ -82,11 +82,27 @@ public class StatefulSetWorkloads {
 
     /** Deletes one pod; the StatefulSet controller recreates it (below the partition: at the current revision). */
     public void deletePod(StatefulSet sts, int ordinal, String uid) {
-        String name = sts.getMetadata().getName() + "-" + ordinal;
+        remember(sts, ordinal, uid);
+        client.pods().inNamespace(sts.getMetadata().getNamespace()).withName(sts.getMetadata().getName() + "-"
+                + ordinal).delete();
+    }
+
+    /** Drops the deletions remembered for a StatefulSet's pods (its Canary is gone). */
+    public void forget(String namespace, String sts) {
+        deleted.keySet().removeIf(k -> isPodOf(k, namespace + "/" + sts + "-"));
+    }
+
+    /** namespace/name is {@code <prefix><ordinal>}: "db-" does not take "db-cache-0". */
+    private static boolean isPodOf(String key, String prefix) {
+        return key.startsWith(prefix) && key.length() > prefix.length()
+                && key.substring(prefix.length()).chars().allMatch(Character::isDigit);
+    }
+
+    /** Until the cache shows this pod gone or replaced, it counts as terminating. */
+    void remember(StatefulSet sts, int ordinal, String uid) {
         if (uid != null) {
-            deleted.put(sts.getMetadata().getNamespace() + "/" + name, uid);
+            deleted.put(sts.getMetadata().getNamespace() + "/" + sts.getMetadata().getName() + "-" + ordinal, uid);
         }
-        client.pods().inNamespace(sts.getMetadata().getNamespace()).withName(name).delete();
     }
 
     private void serverSideApply(StatefulSet sts, ObjectNode body) {
@@ -193,7 +209,7 @@ public class StatefulSetWorkloads {
         Map<String, String> uids = new HashMap<>();
         pods.forEach(p -> uids.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
                 p.getMetadata().getUid()));
-        deleted.entrySet().removeIf(e -> e.getKey().startsWith(prefix) && !e.getValue().equals(uids.get(e.getKey())));
+        deleted.entrySet().removeIf(e -> isPodOf(e.getKey(), prefix) && !e.getValue().equals(uids.get(e.getKey())));
         OrdinalMoves.World seen = seen(sts, pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() != null
                 || !deleted.containsKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())).toList(),
                 now);
