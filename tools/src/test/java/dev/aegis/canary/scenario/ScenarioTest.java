@@ -215,7 +215,8 @@ class ScenarioTest {
                 name: kinds
                 kind: StatefulSet
                 replicas: 4
-                """)).isEqualTo("kind must be one of Deployment, DaemonSet, got StatefulSet");
+                """)).isEqualTo("kind must be one of Deployment, DaemonSet, got StatefulSet (simulate does not play "
+                + "StatefulSets yet)");
         assertThat(readProblem(dir, """
                 name: steps
                 replicas: 4
