@@ -48,6 +48,7 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     /** The keys of the store by each of their indexed attributes, in the store's order. */
     private final Map<Attribute, Set<AttributeSet>> index = new HashMap<>();
     private volatile long resourceVersion;
+    private final ServerSideApply serverSideApply = new ServerSideApply();
     /** False once a stored key could not be told: from then on every request is the original's. */
     private volatile boolean indexed = true;
 
@@ -68,7 +69,18 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
     @Override
     public MockResponse handlePatch(RecordedRequest request) {
-        return under(lock.writeLock(), () -> super.handlePatch(request));
+        return under(lock.writeLock(), () -> {
+            if (!ServerSideApply.isApply(request)) {
+                return super.handlePatch(request);
+            }
+            String path = request.getPath();
+            Map.Entry<AttributeSet, String> stored = findResource(attributeExtractor.fromPath(
+                    path.contains("?") ? path.substring(0, path.indexOf('?')) : path));
+            Object rewritten = serverSideApply.rewrite(request, stored == null ? null : stored.getValue());
+            return rewritten instanceof RecordedRequest merge
+                    ? super.handlePatch(merge)
+                    : (MockResponse) rewritten;
+        });
     }
 
     @Override
