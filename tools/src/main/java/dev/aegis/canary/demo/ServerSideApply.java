@@ -12,7 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
@@ -22,12 +25,36 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
  * it, which the controller's one field manager never meets here), and {@code metadata.resourceVersion} in the applied
  * object is a precondition. Conflicts between managers are not modelled: the controller applies with force.
  */
-final class ServerSideApply {
+public final class ServerSideApply {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The last object each manager applied, by object path and manager. */
     private final Map<String, JsonNode> applied = new ConcurrentHashMap<>();
+
+    /**
+     * A CRUD dispatcher that also applies: an apply is read against the object {@code crud} stores and handed to it as
+     * the JSON patch that writes its outcome. For a test server whose store is fabric8's own.
+     */
+    public static Dispatcher wrap(Dispatcher crud) {
+        ServerSideApply ssa = new ServerSideApply();
+        return new Dispatcher() {
+
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                if (!"PATCH".equals(request.getMethod()) || !isApply(request)) {
+                    return crud.dispatch(request);
+                }
+                String path = request.getPath();
+                String object = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+                MockResponse got = crud.dispatch(new RecordedRequest("GET " + object + " HTTP/1.1", HttpMethod.GET,
+                        object, Headers.builder().build(), new Buffer()));
+                String stored = got.code() == HttpURLConnection.HTTP_OK ? got.getBody().readUtf8() : null;
+                Object rewritten = ssa.rewrite(request, stored);
+                return rewritten instanceof RecordedRequest patch ? crud.dispatch(patch) : (MockResponse) rewritten;
+            }
+        };
+    }
 
     static boolean isApply(RecordedRequest request) {
         String type = request.getHeader("Content-Type");

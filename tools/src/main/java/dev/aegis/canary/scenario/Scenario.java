@@ -168,11 +168,6 @@ public record Scenario(String name, String description, Double timeScale, Worklo
 
     /** What is wrong with the scenario, each naming its field; empty when it can run. */
     public List<String> problems() {
-        if (kind == WorkloadKind.StatefulSet) {
-            // The controller canaries StatefulSets; the fleet simulator does not play their controller yet.
-            return List.of("kind must be one of Deployment, DaemonSet, got StatefulSet (simulate does not play "
-                    + "StatefulSets yet)");
-        }
         List<String> out = new ArrayList<>();
         if (name == null || !name.matches("[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?")) {
             out.add("name must be a DNS label of at most 42 characters (it names the namespace), got " + name);
@@ -180,12 +175,12 @@ public record Scenario(String name, String description, Double timeScale, Worklo
         if (timeScale != null && (timeScale < 1 || timeScale > 600)) {
             out.add("timeScale must be in 1..600, got " + timeScale);
         }
-        if (kindOrDefault() == WorkloadKind.Deployment) {
+        if (kindOrDefault() != WorkloadKind.DaemonSet) {
             if (replicas == null || replicas < 1 || replicas > 500) {
                 out.add("replicas must be in 1..500, got " + replicas);
             }
             if (nodes != null) {
-                out.add("nodes is for a DaemonSet; a Deployment has replicas");
+                out.add("nodes is for a DaemonSet; a " + kindOrDefault() + " has replicas");
             }
         } else {
             if (nodes == null || nodes < 1 || nodes > 2000) {

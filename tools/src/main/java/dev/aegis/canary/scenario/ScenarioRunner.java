@@ -32,6 +32,8 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -53,10 +55,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
 import dev.aegis.canary.workload.DaemonSetWorkloads;
 
 /**
- * Plays a scenario against a running controller: creates the workload (a Deployment, or a DaemonSet and its nodes),
- * its Canary and templates in a namespace of their own, waits for the Canary to be Ready, then follows the timeline
- * (pushing versions, changing how a version behaves, stopping Prometheus, nodes that come and go, restarting the
- * controller) while it watches the Canary, until the last release ends or the timeout. The
+ * Plays a scenario against a running controller: creates the workload (a Deployment or StatefulSet, or a DaemonSet
+ * and its nodes), its Canary and templates in a namespace of their own, waits for the Canary to be Ready, then
+ * follows the timeline (pushing versions, changing how a version behaves, stopping Prometheus, nodes that come and
+ * go, restarting the controller) while it watches the Canary, until the last release ends or the timeout. The
  * controller is the real one, working through the API server it was given; the runner only does what Git, the
  * pods and the operators of Prometheus would.
  */
@@ -159,6 +161,8 @@ public final class ScenarioRunner {
                 client.resource(node(s, i)).create();
             }
             client.resource(daemonSet(s, namespace)).create();
+        } else if (statefulSet(s)) {
+            client.resource(statefulSet(s, namespace)).create();
         } else {
             client.resource(deployment(s, namespace)).create();
         }
@@ -238,7 +242,7 @@ public final class ScenarioRunner {
             Set<String> before = fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
                     .collect(Collectors.toSet());
             this.canaryPods = pod -> canaryPod(pod) && !before.contains(pod);
-            this.start = fleet.served(namespace, canaryPods);
+            this.start = served();
             this.queriesBefore = prometheusQueries();
             this.requestsBefore = controllerRequests == null ? null : controllerRequests.getAsLong();
             List<Scenario.Event> all = s.timeline() == null ? List.of() : s.timeline();
@@ -251,6 +255,14 @@ public final class ScenarioRunner {
 
         double now() {
             return (System.nanoTime() - t0) / 1e9 * scale;
+        }
+
+        /** What the canary served so far: its pods', or for a StatefulSet, its versions'. */
+        FleetSimulator.Served served() {
+            String initial = image(s, s.initialVersion());
+            return statefulSet(s)
+                    ? fleet.servedByImage(namespace, image -> !image.equals(initial))
+                    : fleet.served(namespace, canaryPods);
         }
 
         /** Fires what is due and looks at the Canary once; true when the last release has ended. */
@@ -290,7 +302,7 @@ public final class ScenarioRunner {
                 return true;
             }
             // Rolled back or failed: over once the canary has no pods left.
-            if (canaryPodsRunning(namespace) > 0) {
+            if (canaryPodsRunning(s, namespace) > 0) {
                 return false;
             }
             if (onset != null) {
@@ -322,12 +334,12 @@ public final class ScenarioRunner {
             }
             if (Boolean.TRUE.equals(e.fault()) && onset == null) {
                 onset = now;
-                atOnset = fleet.served(namespace, canaryPods);
+                atOnset = served();
             }
         }
 
         Summary summary() {
-            FleetSimulator.Served end = fleet.served(namespace, canaryPods);
+            FleetSimulator.Served end = served();
             FleetSimulator.Served from = atOnset == null ? end : atOnset;
             // Pods serve their rate in real time: counted in scenario time, a faster run served scale times fewer.
             Summary.Exposure exposure = new Summary.Exposure(round(scale * (end.requests() - start.requests())),
@@ -369,10 +381,9 @@ public final class ScenarioRunner {
         return s.canary().getSteps() == null ? 4 : s.canary().getSteps().size();
     }
 
-    /** The target's own pods (the primary's are named web-primary-…): the canary's, whatever the workload. */
-    private int canaryPodsRunning(String namespace) {
-        return (int) fleet.pods(namespace).stream().map(FleetSimulator.RunningPod::name)
-                .filter(ScenarioRunner::canaryPod).count();
+    /** The canary's pods that run now (see {@link #canaryPods}). */
+    private int canaryPodsRunning(Scenario s, String namespace) {
+        return canaryPods(s, namespace).size();
     }
 
     static boolean canaryPod(String name) {
@@ -381,6 +392,20 @@ public final class ScenarioRunner {
 
     private static boolean daemonSet(Scenario s) {
         return s.kindOrDefault() == WorkloadKind.DaemonSet;
+    }
+
+    private static boolean statefulSet(Scenario s) {
+        return s.kindOrDefault() == WorkloadKind.StatefulSet;
+    }
+
+    /**
+     * The canary's pods now. A StatefulSet's keep their names across versions (web-0 … web-N): its canary is the pods
+     * that run another image than the scenario's initial version. Otherwise, the target's own pods.
+     */
+    private List<FleetSimulator.RunningPod> canaryPods(Scenario s, String namespace) {
+        String initial = image(s, s.initialVersion());
+        return fleet.pods(namespace).stream()
+                .filter(p -> statefulSet(s) ? !p.image().equals(initial) : canaryPod(p.name())).toList();
     }
 
     /**
@@ -394,7 +419,7 @@ public final class ScenarioRunner {
         if (e.pods() != null) {
             Integer n = Scenario.count(e.pods().deleteCanary());
             // The serving ones first, as those are what an eviction costs.
-            return fleet.pods(namespace).stream().filter(p -> canaryPod(p.name()))
+            return canaryPods(s, namespace).stream()
                     .sorted(Comparator.comparing((FleetSimulator.RunningPod p) -> !p.ready())
                             .thenComparing(FleetSimulator.RunningPod::name))
                     .limit(n == null ? Long.MAX_VALUE : n).map(FleetSimulator.RunningPod::name).toList();
@@ -410,6 +435,9 @@ public final class ScenarioRunner {
             if (daemonSet(s)) {
                 client.apps().daemonSets().inNamespace(namespace).withName(APP).patch(PatchContext.of(
                         PatchType.JSON), patch);
+            } else if (statefulSet(s)) {
+                client.apps().statefulSets().inNamespace(namespace).withName(APP).patch(PatchContext.of(
+                        PatchType.JSON), patch);
             } else {
                 client.apps().deployments().inNamespace(namespace).withName(APP).patch(PatchContext.of(
                         PatchType.JSON), patch);
@@ -419,7 +447,11 @@ public final class ScenarioRunner {
         } else if (e.pods() != null) {
             chosen.forEach(pod -> fleet.deletePod(namespace, pod));
         } else if (e.metrics() != null) {
-            fleet.failScrapes(namespace, e.metrics().canaryOnly() ? ScenarioRunner::canaryPod : pod -> true,
+            Set<String> canary = canaryPods(s, namespace).stream().map(FleetSimulator.RunningPod::name)
+                    .collect(Collectors.toSet());
+            fleet.failScrapes(namespace, e.metrics().canaryOnly()
+                    ? statefulSet(s) ? canary::contains : ScenarioRunner::canaryPod
+                    : pod -> true,
                     scaled(Durations.parse(e.metrics().gap()), s.scale()));
         } else if (e.controller() != null) {
             controller.restart();
@@ -638,6 +670,24 @@ public final class ScenarioRunner {
                 .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
                 .withNewSpec()
                 .withNodeSelector(Map.of(SCENARIO_LABEL, s.name()))
+                .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private StatefulSet statefulSet(Scenario s, String namespace) {
+        return new StatefulSetBuilder()
+                .withNewMetadata().withName(APP).withNamespace(namespace).withLabels(Map.of("app", APP))
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(s.replicas())
+                .withServiceName(APP)
+                .withNewSelector().withMatchLabels(Map.of("app", APP)).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
+                .withNewSpec()
                 .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
                 .endSpec()
                 .endTemplate()

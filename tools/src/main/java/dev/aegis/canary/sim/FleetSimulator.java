@@ -28,9 +28,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
@@ -77,11 +79,14 @@ public final class FleetSimulator implements AutoCloseable {
     private volatile SimCluster cluster;
     private DeploymentSimulation deploymentSimulation;
     private DaemonSetSimulation daemonSetSimulation;
+    private StatefulSetSimulation statefulSetSimulation;
     private volatile RouterSimulation routerSimulation;
     private PodTraffic podTraffic;
     private SharedIndexInformer<Pod> realPods;
     private SharedIndexInformer<Deployment> deployments;
     private SharedIndexInformer<DaemonSet> daemonSets;
+    private SharedIndexInformer<StatefulSet> statefulSets;
+    private SharedIndexInformer<Pod> statefulSetPods;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Service> services;
     private SharedIndexInformer<HTTPRoute> routes;
@@ -126,9 +131,28 @@ public final class FleetSimulator implements AutoCloseable {
         this.cluster = new SimCluster(client, this::behaviourOf);
         this.deploymentSimulation = new DeploymentSimulation(cluster, options.nodes());
         this.daemonSetSimulation = new DaemonSetSimulation(cluster);
+        this.statefulSetSimulation = new StatefulSetSimulation(cluster, options.nodes());
         this.routerSimulation = new RouterSimulation(cluster, options.requestsPerSecondPerRoute());
         this.deployments = client.apps().deployments().inAnyNamespace().inform();
         this.daemonSets = client.apps().daemonSets().inAnyNamespace().inform();
+        this.statefulSets = client.apps().statefulSets().inAnyNamespace().inform();
+        // A StatefulSet's pod that someone deletes (the canary controller rolling back) is made again.
+        this.statefulSetPods = client.pods().inAnyNamespace().withLabel(StatefulSetSimulation.POD_NAME).inform(
+                new ResourceEventHandler<Pod>() {
+
+                    @Override
+                    public void onAdd(Pod pod) {
+                    }
+
+                    @Override
+                    public void onUpdate(Pod before, Pod now) {
+                    }
+
+                    @Override
+                    public void onDelete(Pod pod, boolean unknownFinalState) {
+                        statefulSetSimulation.deleted(pod.getMetadata().getUid());
+                    }
+                });
         this.nodes = client.nodes().inform();
         this.services = client.services().inAnyNamespace().inform();
         this.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform();
@@ -212,6 +236,31 @@ public final class FleetSimulator implements AutoCloseable {
         return new Served(requests, failures);
     }
 
+    /** Requests served so far by the pods whose image matches, and how many of them failed. */
+    public Served servedByImage(String namespace, Predicate<String> image) {
+        double requests = 0;
+        double failures = 0;
+        if (cluster == null) {
+            return new Served(0, 0);
+        }
+        synchronized (lock) {
+            for (SimPod p : cluster.pods.values()) {
+                if (p.namespace.equals(namespace) && image.test(p.image)) {
+                    requests += p.metrics.requests();
+                    failures += p.metrics.failures();
+                }
+            }
+            String prefix = namespace + "/";
+            for (Map.Entry<String, double[]> e : cluster.retiredByImage.entrySet()) {
+                if (e.getKey().startsWith(prefix) && image.test(e.getKey().substring(prefix.length()))) {
+                    requests += e.getValue()[0];
+                    failures += e.getValue()[1];
+                }
+            }
+        }
+        return new Served(requests, failures);
+    }
+
     /**
      * Deletes a running pod, as an eviction would: it stops serving at once, and its ReplicaSet or DaemonSet makes a
      * new one on their next round. False when there is no such pod.
@@ -276,6 +325,7 @@ public final class FleetSimulator implements AutoCloseable {
                 } else {
                     deploymentSimulation.reconcile(deployments.getStore().list());
                     daemonSetSimulation.reconcile(daemonSets.getStore().list(), nodes.getStore().list());
+                    statefulSetSimulation.reconcile(statefulSets.getStore().list());
                 }
                 for (SimPod p : cluster.pods.values()) {
                     if (p.ready) {
@@ -357,8 +407,8 @@ public final class FleetSimulator implements AutoCloseable {
         if (loop != null) {
             loop.shutdownNow();
         }
-        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[]{deployments, daemonSets, nodes, services,
-                routes, ingresses, realPods}) {
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[]{deployments, daemonSets, statefulSets,
+                statefulSetPods, nodes, services, routes, ingresses, realPods}) {
             if (informer != null) {
                 informer.close();
             }

@@ -31,6 +31,8 @@ final class SimCluster {
     final Map<String, SimPod> pods = new ConcurrentHashMap<>();
     /** What deleted pods served, by namespace/name: {requests, failures}. */
     final Map<String, double[]> retired = new ConcurrentHashMap<>();
+    /** The same by namespace/image: a StatefulSet's pods keep their names across versions. */
+    final Map<String, double[]> retiredByImage = new ConcurrentHashMap<>();
     private final Function<String, VersionBehaviour> behaviours;
 
     SimCluster(KubernetesClient client, Function<String, VersionBehaviour> behaviours) {
@@ -45,7 +47,12 @@ final class SimCluster {
     /** Creates a pod of the template on a node, not ready yet. */
     SimPod createPod(String namespace, String namePrefix, PodTemplateSpec template, OwnerReference owner, String node,
             String revision) {
-        String name = namePrefix + "-" + randomSuffix();
+        return createPodNamed(namespace, namePrefix + "-" + randomSuffix(), template, owner, node, revision);
+    }
+
+    /** The same with the pod's whole name (a StatefulSet's {@code <name>-<ordinal>}). */
+    SimPod createPodNamed(String namespace, String name, PodTemplateSpec template, OwnerReference owner, String node,
+            String revision) {
         String image = template.getSpec().getContainers().isEmpty()
                 ? ""
                 : template.getSpec().getContainers().get(0).getImage();
@@ -110,6 +117,8 @@ final class SimCluster {
         pods.remove(key(p.namespace, p.name));
         // A StatefulSet's pod comes back under the same name: what each one served adds up.
         retired.merge(key(p.namespace, p.name), new double[]{p.metrics.requests(), p.metrics.failures()},
+                (a, b) -> new double[]{a[0] + b[0], a[1] + b[1]});
+        retiredByImage.merge(key(p.namespace, p.image), new double[]{p.metrics.requests(), p.metrics.failures()},
                 (a, b) -> new double[]{a[0] + b[0], a[1] + b[1]});
     }
 

@@ -213,10 +213,9 @@ class ScenarioTest {
                 + "weighted");
         assertThat(readProblem(dir, """
                 name: kinds
-                kind: StatefulSet
+                kind: ReplicaSet
                 replicas: 4
-                """)).isEqualTo("kind must be one of Deployment, DaemonSet, got StatefulSet (simulate does not play "
-                + "StatefulSets yet)");
+                """)).isEqualTo("kind must be one of Deployment, DaemonSet, StatefulSet, got ReplicaSet");
         assertThat(readProblem(dir, """
                 name: steps
                 replicas: 4
