@@ -2,12 +2,15 @@ package dev.aegis.canary.reconcile;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
 import dev.aegis.canary.analysis.PodScope;
@@ -16,9 +19,13 @@ import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.notify.Notification;
 import dev.aegis.canary.rollout.RolloutEvent;
 import dev.aegis.canary.rollout.RouteStatus;
+import dev.aegis.canary.rollout.SpecValidator;
 import dev.aegis.canary.rollout.TrafficIntent;
+import dev.aegis.canary.routing.CanaryServices;
 import dev.aegis.canary.routing.OrdinalMoves;
+import dev.aegis.canary.routing.TrafficWeights;
 import dev.aegis.canary.workload.Labels;
+import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.Regexes;
 import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.StatefulSetWorkloads;
@@ -33,21 +40,38 @@ import dev.aegis.canary.workload.StatefulSetWorkloads;
 final class StatefulSetWorkload implements Workload {
 
     /** The beans a StatefulSet workload works with. */
-    record Tools(StatefulSetWorkloads ops) {
+    record Tools(StatefulSetWorkloads ops, CanaryServices services, TrafficWeights gatewayApi, TrafficWeights nginx,
+            Ownership ownership) {
+
+        /** The weights of the Canary's weighted router (gateway-api, nginx), or null for the replicas router. */
+        TrafficWeights weights(Canary canary) {
+            return switch (SpecValidator.routerOf(canary.getSpec())) {
+                case GATEWAY_API -> gatewayApi;
+                case NGINX -> nginx;
+                default -> null;
+            };
+        }
     }
 
+    private final Canary canary;
     private final StatefulSet target;
     private final List<Pod> pods;
     private final OrdinalMoves.World world;
     private final String targetRevision;
     private final Tools tools;
+    private final Function<String, Service> services;
+    /** Null for the replicas router. */
+    private final TrafficWeights weights;
 
-    private StatefulSetWorkload(StatefulSet target, List<Pod> pods, Tools tools) {
+    private StatefulSetWorkload(Canary canary, StatefulSet target, Cache cache, Tools tools) {
+        this.canary = canary;
         this.target = target;
-        this.pods = pods;
+        this.pods = cache.statefulSetPods(target.getMetadata().getNamespace(), target.getMetadata().getName());
         this.world = tools.ops().world(target, pods, Instant.now());
         this.targetRevision = Revisions.of(target.getSpec().getTemplate());
         this.tools = tools;
+        this.services = name -> cache.service(canary.getMetadata().getNamespace(), name);
+        this.weights = tools.weights(canary);
     }
 
     static Workloads.Found find(Canary canary, Cache cache, Tools tools) {
@@ -60,15 +84,24 @@ final class StatefulSetWorkload implements Workload {
         if (problem != null) {
             return Workloads.Found.problem(problem);
         }
-        return Workloads.Found.of(new StatefulSetWorkload(target, pods(target, cache), tools));
+        if (canary.getSpec().getService() != null && (target.getSpec().getSelector() == null
+                || target.getSpec().getSelector().getMatchLabels() == null
+                || target.getSpec().getSelector().getMatchLabels().isEmpty())) {
+            return Workloads.Found.problem("spec.service needs the target's spec.selector.matchLabels "
+                    + "(Services select pods by labels only)");
+        }
+        TrafficWeights weights = tools.weights(canary);
+        if (weights != null) {
+            String routeProblem = weights.problem(canary);
+            if (routeProblem != null) {
+                return Workloads.Found.problem(routeProblem);
+            }
+        }
+        return Workloads.Found.of(new StatefulSetWorkload(canary, target, cache, tools));
     }
 
     private static StatefulSet target(Canary canary, Cache cache) {
         return cache.statefulSet(canary.getMetadata().getNamespace(), canary.getSpec().getTargetRef().getName());
-    }
-
-    private static List<Pod> pods(StatefulSet target, Cache cache) {
-        return cache.statefulSetPods(target.getMetadata().getNamespace(), target.getMetadata().getName());
     }
 
     @Override
@@ -122,16 +155,91 @@ final class StatefulSetWorkload implements Workload {
     @Override
     public RouteStatus apply(TrafficIntent intent, CanaryStatus status, List<RolloutEvent> told) {
         String held = primaryRevision();
+        if (intent.kind() != TrafficIntent.Kind.HOLD && canary.getSpec().getService() != null) {
+            ensureServices(told);
+        }
+        String canaryRevision = status == null || status.getCanaryRevision() == null
+                ? targetRevision
+                : status.getCanaryRevision();
+        if (weights != null && !canaryRevision.equals(targetRevision) && weights.current(canary) > 0) {
+            // Git moved the target on: the canary's pods are being replaced by a revision nobody has checked.
+            weights.set(canary, 0);
+        }
         return switch (intent.kind()) {
             case HOLD -> current("");
             case INITIALIZE -> held == null
                     ? hold(targetRevision, "the StatefulSet to finish rolling out revision "
                             + targetRevision + " before the controller holds it")
-                    : route(0, held, told);
-            case STABLE -> route(0, held != null ? held : status == null ? null : status.getStableRevision(), told);
-            case SPLIT -> route(OrdinalMoves.canaryPods(intent.weight(), world.replicas()), held, told);
+                    : stable(held, told);
+            case STABLE -> stable(held != null ? held : status == null ? null : status.getStableRevision(), told);
+            case SPLIT -> split(intent.weight(), held, told);
             case PROMOTE -> promote(status, held, told);
         };
+    }
+
+    /**
+     * The Services of spec.service: the apex selects every pod (the replicas router's split is the pod counts) or,
+     * under a weighted router, the primary's; {@code -primary} the current revision's pods, {@code -canary} the update
+     * revision's (by the StatefulSet controller's controller-revision-hash label).
+     */
+    private void ensureServices(List<RolloutEvent> told) {
+        Map<String, String> labels = target.getSpec().getSelector().getMatchLabels();
+        Map<String, String> primary = CanaryServices.with(labels, StatefulSetWorkloads.POD_REVISION,
+                world.currentRevision());
+        Map<String, String> canaryPods = CanaryServices.with(labels, StatefulSetWorkloads.POD_REVISION,
+                world.updateRevision());
+        for (String name : tools.services().ensure(canary, List.of(weights != null ? primary : labels, primary,
+                canaryPods), services)) {
+            told.add(RolloutEvent.normal("ServiceExists", "Service " + name + " exists and was not created by the "
+                    + "controller; it is left as it is"));
+        }
+    }
+
+    /**
+     * A step: the highest ordinals on the update revision; under a weighted router, the weight follows once they are
+     * available and the canary Service selects them.
+     */
+    private RouteStatus split(int weight, String held, List<RolloutEvent> told) {
+        int canaryPods = OrdinalMoves.canaryPods(weight, world.replicas());
+        RouteStatus moved = route(canaryPods, held, told);
+        if (weights == null) {
+            return moved;
+        }
+        boolean served = canary.getSpec().getService() == null || CanaryServices.selects(canary, 2,
+                StatefulSetWorkloads.POD_REVISION, world.updateRevision(), services);
+        int now = weights.current(canary);
+        if (moved.reached() && served && now != weight) {
+            now = weights.set(canary, weight);
+        }
+        int serving = OrdinalMoves.servingCanary(world);
+        if (moved.reached() && served && now == weight) {
+            return RouteStatus.reached(now, canaryPods, world.replicas(), RouteStatus.Unit.PODS)
+                    .withCanaryServing(serving);
+        }
+        String waiting = !moved.reached()
+                ? moved.waitingFor()
+                : !served
+                        ? "canary Service: not yet selecting revision " + world.updateRevision()
+                        : "router weight " + now + "%";
+        return RouteStatus.waiting(now, canaryPods, world.replicas(), RouteStatus.Unit.PODS, waiting)
+                .withCanaryServing(now == 0 ? 0 : serving);
+    }
+
+    /**
+     * Everything on the held revision. Under a weighted router the weight goes to 0 first, once the primary Service
+     * selects the current revision (after a promotion, the new one), and pods move only after.
+     */
+    private RouteStatus stable(String held, List<RolloutEvent> told) {
+        if (weights != null && weights.current(canary) != 0) {
+            if (canary.getSpec().getService() != null && !CanaryServices.selects(canary, 1,
+                    StatefulSetWorkloads.POD_REVISION, world.currentRevision(), services)) {
+                return current("primary Service: not yet selecting revision " + world.currentRevision());
+            }
+            if (weights.set(canary, 0) != 0) {
+                return current("router weight back to 0");
+            }
+        }
+        return route(0, held, told);
     }
 
     private RouteStatus promote(CanaryStatus status, String held, List<RolloutEvent> told) {
@@ -198,7 +306,11 @@ final class StatefulSetWorkload implements Workload {
                 .withCanaryServing(OrdinalMoves.servingCanary(world));
     }
 
+    /** Under a weighted router, its weight; else the canary's share of the pods that serve. */
     private int effectiveWeight() {
+        if (weights != null) {
+            return weights.current(canary);
+        }
         return world.replicas() == 0
                 ? 0
                 : (int) Math.round(100.0 * OrdinalMoves.servingCanary(world) / world.replicas());
@@ -232,6 +344,18 @@ final class StatefulSetWorkload implements Workload {
      */
     @Override
     public RouteStatus release(CanaryStatus status) {
+        if (canary.getSpec().getService() != null) {
+            // The Services that stay must keep finding pods whatever revision Git rolls out next: every pod.
+            Map<String, String> labels = target.getSpec().getSelector().getMatchLabels();
+            tools.services().ensure(canary, List.of(labels, labels, CanaryServices.with(labels,
+                    StatefulSetWorkloads.POD_REVISION, world.updateRevision())), services);
+        }
+        if (weights != null) {
+            weights.release(canary);
+        }
+        if (canary.getSpec().getService() != null) {
+            tools.services().release(canary, tools.ownership());
+        }
         if (primaryRevision() != null) {
             tools.ops().release(target);
             return current("the partition to be released").withProgress();
@@ -248,12 +372,20 @@ final class StatefulSetWorkload implements Workload {
         if (status == null || status.getStableRevision() == null) {
             return;
         }
+        TrafficWeights weights = tools.weights(canary);
+        if (weights != null) {
+            try {
+                weights.set(canary, 0); // first: the canary's pods are about to go
+            } catch (RuntimeException e) {
+                // best effort, as for a Deployment: the router object may be what is wrong
+            }
+        }
         StatefulSet target = target(canary, cache);
         if (target == null || StatefulSetWorkloads.strategyProblem(target) != null) {
             return; // gone, or Git owns what would move it: nothing to move without fighting Git
         }
-        new StatefulSetWorkload(target, pods(target, cache), tools).apply(new TrafficIntent(TrafficIntent.Kind.STABLE,
-                0), status, new java.util.ArrayList<>());
+        new StatefulSetWorkload(canary, target, cache, tools).route(0, StatefulSetWorkloads.heldRevision(target),
+                new java.util.ArrayList<>());
     }
 
     private static Instant newest(List<Pod> pods) {

@@ -52,7 +52,7 @@ public class Workloads {
                 new WeightedTrafficRouter(deploymentOps, nginx, "canary Ingress"), config.traffic().deploymentRouter(),
                 services, autoscalers, ownership);
         this.daemonSets = new DaemonSetWorkload.Tools(daemonSetOps, nodeRouter, ownership);
-        this.statefulSets = new StatefulSetWorkload.Tools(statefulSetOps);
+        this.statefulSets = new StatefulSetWorkload.Tools(statefulSetOps, services, gatewayApi, nginx, ownership);
     }
 
     /**

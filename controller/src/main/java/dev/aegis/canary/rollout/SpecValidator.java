@@ -204,10 +204,6 @@ public final class SpecValidator {
 
     private static void validateRouter(RouterType router, CanarySpec spec, List<String> errors) {
         WorkloadKind kind = spec.getTargetRef().getKind();
-        if (kind == WorkloadKind.StatefulSet && spec.getService() != null) {
-            errors.add("spec.service is not available for a StatefulSet target yet: the replicas router shares "
-                    + "traffic through the StatefulSet's own Service, so leave spec.service out");
-        }
         if (spec.getAutoscalerRef() != null) {
             if (kind == WorkloadKind.DaemonSet) {
                 errors.add("spec.autoscalerRef needs a Deployment target; a DaemonSet runs one pod per node");
@@ -235,11 +231,8 @@ public final class SpecValidator {
             }
             case GATEWAY_API, NGINX -> {
                 if (kind == WorkloadKind.DaemonSet) {
-                    errors.add("spec.traffic.router " + router.value() + " needs a Deployment target; a DaemonSet "
-                            + "uses nodes");
-                } else if (kind == WorkloadKind.StatefulSet) {
-                    errors.add("spec.traffic.router " + router.value() + " is not available for a StatefulSet target "
-                            + "yet; use replicas (the canary's share is its pods' share)");
+                    errors.add("spec.traffic.router " + router.value() + " needs a Deployment or StatefulSet target; "
+                            + "a DaemonSet uses nodes");
                 }
                 if (spec.getService() == null) {
                     errors.add("spec.service is required by the " + router.value() + " router (it sends traffic to "

@@ -67,13 +67,27 @@ public class CanaryServices {
      */
     public List<String> ensure(Canary canary, Map<String, String> targetLabels, boolean apexOnPrimary,
             String canaryPodHash, Function<String, Service> cached) {
-        String namespace = canary.getMetadata().getNamespace();
-        List<String> names = names(canary);
         Map<String, String> primary = new LinkedHashMap<>(targetLabels);
         primary.put(Labels.ROLE, Labels.ROLE_PRIMARY);
-        Map<String, String> canaryPods = new LinkedHashMap<>(targetLabels);
-        canaryPods.put(Labels.POD_TEMPLATE_HASH, canaryPodHash == null ? NO_PODS : canaryPodHash);
-        List<Map<String, String>> selectors = List.of(apexOnPrimary ? primary : targetLabels, primary, canaryPods);
+        Map<String, String> canaryPods = with(targetLabels, Labels.POD_TEMPLATE_HASH, canaryPodHash);
+        return ensure(canary, List.of(apexOnPrimary ? primary : targetLabels, primary, canaryPods), cached);
+    }
+
+    /** The labels plus {@code key=value}; with a null value, a value no pod carries. */
+    public static Map<String, String> with(Map<String, String> labels, String key, String value) {
+        Map<String, String> selector = new LinkedHashMap<>(labels);
+        selector.put(key, value == null ? NO_PODS : value);
+        return selector;
+    }
+
+    /**
+     * Creates or updates the three Services with these selectors, apex first.
+     *
+     * @return names of Services found, for the first time, to belong to someone else (left untouched)
+     */
+    public List<String> ensure(Canary canary, List<Map<String, String>> selectors, Function<String, Service> cached) {
+        String namespace = canary.getMetadata().getNamespace();
+        List<String> names = names(canary);
         List<String> foreign = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             Service desired = build(canary, names.get(i), selectors.get(i));
@@ -110,12 +124,21 @@ public class CanaryServices {
      * judge.
      */
     public static boolean selectsRevision(Canary canary, String canaryPodHash, Function<String, Service> cached) {
-        Service current = cached.apply(names(canary).get(2));
+        return selects(canary, 2, Labels.POD_TEMPLATE_HASH, canaryPodHash, cached);
+    }
+
+    /**
+     * The same for any of the three Services (0 apex, 1 primary, 2 canary) and label: it selects {@code label=value}
+     * as the cache shows it; true for a Service someone else owns.
+     */
+    public static boolean selects(Canary canary, int service, String label, String value,
+            Function<String, Service> cached) {
+        Service current = cached.apply(names(canary).get(service));
         if (current != null && !Ownership.isOwnedBy(current, canary)) {
             return true;
         }
-        return canaryPodHash != null && current != null && current.getSpec().getSelector() != null
-                && canaryPodHash.equals(current.getSpec().getSelector().get(Labels.POD_TEMPLATE_HASH));
+        return value != null && current != null && current.getSpec().getSelector() != null
+                && value.equals(current.getSpec().getSelector().get(label));
     }
 
     private static boolean samePorts(List<ServicePort> a, List<ServicePort> b) {

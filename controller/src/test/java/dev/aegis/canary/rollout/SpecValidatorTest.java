@@ -39,10 +39,17 @@ class SpecValidatorTest {
     }
 
     @Test
-    void aStatefulSetIsRoutedByReplicasWhateverTheDefaultForDeployments() {
+    void aStatefulSetIsRoutedByReplicasWhateverTheDefaultForDeploymentsOrByAWeightedRouterItNames() {
         CanarySpec spec = spec();
         spec.getTargetRef().setKind(WorkloadKind.StatefulSet);
         assertThat(SpecValidator.validate(spec, DEFAULTS).valid()).isTrue();
+        CanarySpec nginx = spec();
+        nginx.getTargetRef().setKind(WorkloadKind.StatefulSet);
+        router(nginx, RouterType.NGINX);
+        assertThat(SpecValidator.validate(nginx, DEFAULTS).message()).as("what nginx needs, as for a Deployment")
+                .isEqualTo("spec.service is required by the nginx router (it sends traffic to the Services "
+                        + "<name>-primary and <name>-canary); spec.traffic.nginx.ingressRef.name is required by the "
+                        + "nginx router");
         assertThat(SpecValidator.routerOf(spec, RouterType.GATEWAY_API)).isEqualTo(RouterType.REPLICAS);
         assertThat(SpecValidator.routerOf(spec(), RouterType.GATEWAY_API)).isEqualTo(RouterType.GATEWAY_API);
     }
@@ -166,23 +173,15 @@ class SpecValidatorTest {
                 new Bad("nginx on a DaemonSet", s -> {
                     s.getTargetRef().setKind(WorkloadKind.DaemonSet);
                     router(s, RouterType.NGINX);
-                }, "spec.traffic.router nginx needs a Deployment target"),
+                }, "spec.traffic.router nginx needs a Deployment or StatefulSet target; a DaemonSet uses nodes"),
                 new Bad("autoscaler under the replicas router", s -> s.setAutoscalerRef(
                         new dev.aegis.canary.api.LocalObjectRef("podinfo")),
                         "spec.autoscalerRef needs spec.traffic.router gateway-api or nginx: the replicas router "
                                 + "splits traffic by pod counts, which an autoscaler sets"),
-                new Bad("gateway-api on a StatefulSet", s -> {
-                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
-                    router(s, RouterType.GATEWAY_API);
-                }, "spec.traffic.router gateway-api is not available for a StatefulSet target yet; use replicas"),
                 new Bad("nodes on a StatefulSet", s -> {
                     s.getTargetRef().setKind(WorkloadKind.StatefulSet);
                     router(s, RouterType.NODES);
                 }, "spec.traffic.router nodes needs a DaemonSet target"),
-                new Bad("Services for a StatefulSet", s -> {
-                    s.getTargetRef().setKind(WorkloadKind.StatefulSet);
-                    s.setService(new dev.aegis.canary.api.ServiceSpec());
-                }, "spec.service is not available for a StatefulSet target yet"),
                 new Bad("autoscaler on a StatefulSet", s -> {
                     s.getTargetRef().setKind(WorkloadKind.StatefulSet);
                     s.setAutoscalerRef(new dev.aegis.canary.api.LocalObjectRef("podinfo"));

@@ -145,6 +145,33 @@ final class Fixtures {
                         + version + "\"}]");
     }
 
+    /** A StatefulSet as Git holds it, created. */
+    io.fabric8.kubernetes.api.model.apps.StatefulSet statefulSet(String name, String version, int replicas) {
+        return client.resource(new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withServiceName(name)
+                .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec()
+                .withContainers(new ContainerBuilder().withName("app").withImage(IMAGE + version).build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build()).create();
+    }
+
+    /** A new image for a StatefulSet, as Git would write it. */
+    void setStatefulSetImage(String name, String version) {
+        client.apps().statefulSets().inNamespace(ns).withName(name).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext
+                        .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
+                        + version + "\"}]");
+    }
+
     Deployment deploymentNow(String name) {
         return client.apps().deployments().inNamespace(ns).withName(name).get();
     }

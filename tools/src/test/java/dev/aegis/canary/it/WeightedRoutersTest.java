@@ -29,6 +29,7 @@ import dev.aegis.canary.api.RouterType;
 import dev.aegis.canary.api.TemplateRef;
 import dev.aegis.canary.api.ThresholdRange;
 import dev.aegis.canary.api.TrafficSpec;
+import dev.aegis.canary.api.WorkloadKind;
 import dev.aegis.canary.sim.VersionBehaviour;
 
 /**
@@ -137,6 +138,49 @@ class WeightedRoutersTest extends FleetTest {
             assertThat(client.services().inNamespace(fx.ns).withName("podinfo").get().getSpec().getSelector())
                     .as("the apex Service selects the primary's pods under a weighted router")
                     .containsEntry("canary.aegis.dev/role", "primary");
+        }
+    }
+
+    @Test
+    void aStatefulSetCanariedInPlaceGetsExactWeightsThroughServicesByRevisionAndARollbackTakesThemAwayFirst() {
+        Fixtures fx = new Fixtures(client, "gw-sts");
+        fx.applyShippedTemplates(ENVOY_TEMPLATES);
+        fleet.setBehaviour(Fixtures.IMAGE + "gs-3", VersionBehaviour.healthy().withErrorRatio(0.2));
+        fx.statefulSet("podinfo", "gs-1", 10);
+        route(fx);
+        fx.canary("podinfo", "podinfo", spec -> {
+            spec.getTargetRef().setKind(WorkloadKind.StatefulSet);
+            spec.setSteps(List.of(1, 10, 50, 100));
+            onGatewayApi(spec);
+        });
+        try (StatusRecorder recorder = new StatusRecorder(fx, "podinfo", "podinfo");
+                Changes<String> seen = new Changes<>(() -> weights(routeNow(fx)))) {
+            recorder.awaitPhase(Phase.Ready, RUN);
+            fx.setStatefulSetImage("podinfo", "gs-2");
+            CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> weights(routeNow(fx)).equals("100/0"));
+            assertThat(seen.seen()).containsExactly("podinfo", "99/1", "90/10", "50/50", "0/100", "100/0");
+            assertThat(recorder.steps()).extracting(StatusRecorder.Step::effectiveWeight)
+                    .as("the router carries the split, whatever the pods").containsExactly(1, 10, 50, 100);
+            assertThat(done.getLastAnalysis().get(0).getValue()).isCloseTo(99.9, within(0.05));
+            var sts = client.apps().statefulSets().inNamespace(fx.ns).withName("podinfo").get();
+            String current = sts.getStatus().getCurrentRevision();
+            for (String service : List.of("podinfo", "podinfo-primary", "podinfo-canary")) {
+                assertThat(client.services().inNamespace(fx.ns).withName(service).get().getSpec().getSelector())
+                        .as(service).containsEntry("app", "podinfo").containsEntry("controller-revision-hash",
+                                current);
+            }
+
+            fx.setStatefulSetImage("podinfo", "gs-3");
+            CanaryStatus back = recorder.awaitPhase(Phase.RolledBack, RUN);
+            assertThat(back.getMessage()).contains("success-rate 80").contains("step 1/4");
+            await("podinfo-9 back on gs-2, every pod on it").atMost(Duration.ofSeconds(30)).until(() -> {
+                var pods = client.pods().inNamespace(fx.ns).list().getItems();
+                return pods.size() == 10 && pods.stream().allMatch(p -> p.getSpec().getContainers().get(0)
+                        .getImage().equals(Fixtures.IMAGE + "gs-2"));
+            });
+            assertThat(seen.seen()).containsExactly("podinfo", "99/1", "90/10", "50/50", "0/100", "100/0", "99/1",
+                    "100/0");
         }
     }
 
