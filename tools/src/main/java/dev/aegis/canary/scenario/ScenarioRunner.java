@@ -28,6 +28,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -685,12 +687,17 @@ public final class ScenarioRunner {
                 .withReplicas(s.replicas())
                 .withServiceName(APP)
                 .withNewSelector().withMatchLabels(Map.of("app", APP)).endSelector()
-                .withNewTemplate()
+                .withTemplate(podTemplate(s))
+                .endSpec()
+                .build();
+    }
+
+    /** The pods of the scenario's workload: its initial version. */
+    private static PodTemplateSpec podTemplate(Scenario s) {
+        return new PodTemplateSpecBuilder()
                 .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
                 .withNewSpec()
                 .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
-                .endSpec()
-                .endTemplate()
                 .endSpec()
                 .build();
     }
@@ -702,12 +709,7 @@ public final class ScenarioRunner {
                 .withNewSpec()
                 .withReplicas(s.replicas())
                 .withNewSelector().withMatchLabels(Map.of("app", APP)).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().withLabels(Map.of("app", APP)).endMetadata()
-                .withNewSpec()
-                .withContainers(new ContainerBuilder().withName(APP).withImage(image(s, s.initialVersion())).build())
-                .endSpec()
-                .endTemplate()
+                .withTemplate(podTemplate(s))
                 .endSpec()
                 .build();
     }

@@ -213,6 +213,20 @@ public final class FleetSimulator implements AutoCloseable {
 
     /** Counts pods that are gone too, so the figures only ever grow. */
     public Served served(String namespace, Predicate<String> podName) {
+        return served(namespace, p -> podName.test(p.name), c -> c.retired, podName);
+    }
+
+    /** Requests served so far by the pods whose image matches, and how many of them failed. */
+    public Served servedByImage(String namespace, Predicate<String> image) {
+        return served(namespace, p -> image.test(p.image), c -> c.retiredByImage, image);
+    }
+
+    /**
+     * @param retired what retired pods served, by namespace/key
+     * @param retiredKey which keys (pod names or images) count
+     */
+    private Served served(String namespace, Predicate<SimPod> running,
+            java.util.function.Function<SimCluster, Map<String, double[]>> retired, Predicate<String> retiredKey) {
         double requests = 0;
         double failures = 0;
         if (cluster == null) {
@@ -220,39 +234,14 @@ public final class FleetSimulator implements AutoCloseable {
         }
         synchronized (lock) { // a pod moves from running to retired within a tick
             for (SimPod p : cluster.pods.values()) {
-                if (p.namespace.equals(namespace) && podName.test(p.name)) {
+                if (p.namespace.equals(namespace) && running.test(p)) {
                     requests += p.metrics.requests();
                     failures += p.metrics.failures();
                 }
             }
             String prefix = namespace + "/";
-            for (Map.Entry<String, double[]> e : cluster.retired.entrySet()) {
-                if (e.getKey().startsWith(prefix) && podName.test(e.getKey().substring(prefix.length()))) {
-                    requests += e.getValue()[0];
-                    failures += e.getValue()[1];
-                }
-            }
-        }
-        return new Served(requests, failures);
-    }
-
-    /** Requests served so far by the pods whose image matches, and how many of them failed. */
-    public Served servedByImage(String namespace, Predicate<String> image) {
-        double requests = 0;
-        double failures = 0;
-        if (cluster == null) {
-            return new Served(0, 0);
-        }
-        synchronized (lock) {
-            for (SimPod p : cluster.pods.values()) {
-                if (p.namespace.equals(namespace) && image.test(p.image)) {
-                    requests += p.metrics.requests();
-                    failures += p.metrics.failures();
-                }
-            }
-            String prefix = namespace + "/";
-            for (Map.Entry<String, double[]> e : cluster.retiredByImage.entrySet()) {
-                if (e.getKey().startsWith(prefix) && image.test(e.getKey().substring(prefix.length()))) {
+            for (Map.Entry<String, double[]> e : retired.apply(cluster).entrySet()) {
+                if (e.getKey().startsWith(prefix) && retiredKey.test(e.getKey().substring(prefix.length()))) {
                     requests += e.getValue()[0];
                     failures += e.getValue()[1];
                 }

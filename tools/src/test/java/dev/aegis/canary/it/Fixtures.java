@@ -60,12 +60,17 @@ final class Fixtures {
                 .withNewSpec()
                 .withReplicas(replicas)
                 .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
-                .withNewTemplate()
+                .withTemplate(podTemplate(name, version))
+                .endSpec()
+                .build();
+    }
+
+    /** Pods labelled app=name running the version's image. */
+    static io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplate(String name, String version) {
+        return new io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder()
                 .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
                 .withNewSpec()
                 .withContainers(new ContainerBuilder().withName("app").withImage(IMAGE + version).build())
-                .endSpec()
-                .endTemplate()
                 .endSpec()
                 .build();
     }
@@ -103,8 +108,7 @@ final class Fixtures {
         client.apps().daemonSets().inNamespace(ns).withName(daemonSet).patch(
                 io.fabric8.kubernetes.client.dsl.base.PatchContext
                         .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
-                        + version + "\"}]");
+                imagePatch(version));
     }
 
     /**
@@ -141,8 +145,7 @@ final class Fixtures {
         client.apps().deployments().inNamespace(ns).withName(deployment).patch(
                 io.fabric8.kubernetes.client.dsl.base.PatchContext
                         .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
-                        + version + "\"}]");
+                imagePatch(version));
     }
 
     /** A StatefulSet as Git holds it, created. */
@@ -153,12 +156,7 @@ final class Fixtures {
                 .withReplicas(replicas)
                 .withServiceName(name)
                 .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
-                .withNewSpec()
-                .withContainers(new ContainerBuilder().withName("app").withImage(IMAGE + version).build())
-                .endSpec()
-                .endTemplate()
+                .withTemplate(podTemplate(name, version))
                 .endSpec()
                 .build()).create();
     }
@@ -168,8 +166,13 @@ final class Fixtures {
         client.apps().statefulSets().inNamespace(ns).withName(name).patch(
                 io.fabric8.kubernetes.client.dsl.base.PatchContext
                         .of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
-                        + version + "\"}]");
+                imagePatch(version));
+    }
+
+    /** Git's change of the first container's image, as a JSON patch. */
+    static String imagePatch(String version) {
+        return "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + IMAGE
+                + version + "\"}]";
     }
 
     Deployment deploymentNow(String name) {
