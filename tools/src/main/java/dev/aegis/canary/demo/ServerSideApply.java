@@ -53,6 +53,11 @@ public final class ServerSideApply {
                 Object rewritten = ssa.rewrite(request, stored);
                 return rewritten instanceof RecordedRequest patch ? crud.dispatch(patch) : (MockResponse) rewritten;
             }
+
+            @Override
+            public void shutdown() {
+                crud.shutdown();
+            }
         };
     }
 
