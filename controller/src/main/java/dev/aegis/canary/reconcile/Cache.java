@@ -61,6 +61,35 @@ final class Cache {
         return source(Pod.class, STATEFULSET_PODS).byIndex(POD_OWNER_INDEX, namespace + "/" + owner);
     }
 
+    /**
+     * A Canary's target, from the cache; one the cache does not hold yet is read from the API server before it is
+     * called missing. Flux applies a workload and its Canary together, and the workloads' informer may hear of the
+     * workload after the Canaries' informer heard of the Canary: without the read, that Canary would be Invalid (status,
+     * Warning, notification) for a moment for nothing. Only a miss costs a request.
+     */
+    Deployment targetDeployment(String namespace, String name) {
+        Deployment cached = deployment(namespace, name);
+        return cached != null
+                ? cached
+                : read(() -> context.getClient().apps().deployments().inNamespace(namespace).withName(name).get());
+    }
+
+    /** The same for a DaemonSet target. */
+    DaemonSet targetDaemonSet(String namespace, String name) {
+        DaemonSet cached = daemonSet(namespace, name);
+        return cached != null
+                ? cached
+                : read(() -> context.getClient().apps().daemonSets().inNamespace(namespace).withName(name).get());
+    }
+
+    /** The same for a StatefulSet target. */
+    StatefulSet targetStatefulSet(String namespace, String name) {
+        StatefulSet cached = statefulSet(namespace, name);
+        return cached != null
+                ? cached
+                : read(() -> context.getClient().apps().statefulSets().inNamespace(namespace).withName(name).get());
+    }
+
     Service service(String namespace, String name) {
         return get(Service.class, SERVICES, new ResourceID(name, namespace));
     }

@@ -74,7 +74,7 @@ final class DaemonSetWorkload implements Workload {
     static Workloads.Found find(Canary canary, Cache cache, Tools tools) {
         String namespace = canary.getMetadata().getNamespace();
         String targetName = canary.getSpec().getTargetRef().getName();
-        DaemonSet target = cache.daemonSet(namespace, targetName);
+        DaemonSet target = cache.targetDaemonSet(namespace, targetName);
         if (target == null) {
             return Workloads.Found.problem("spec.targetRef: DaemonSet '" + targetName + "' not found in namespace "
                     + namespace);

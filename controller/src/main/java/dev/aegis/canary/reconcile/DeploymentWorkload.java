@@ -99,7 +99,7 @@ final class DeploymentWorkload implements Workload {
     static Workloads.Found find(Canary canary, CanaryStatus status, Cache cache, Tools tools) {
         String namespace = canary.getMetadata().getNamespace();
         String targetName = canary.getSpec().getTargetRef().getName();
-        Deployment target = cache.deployment(namespace, targetName);
+        Deployment target = cache.targetDeployment(namespace, targetName);
         if (target == null) {
             return Workloads.Found.problem("spec.targetRef: Deployment '" + targetName + "' not found in namespace "
                     + namespace);

@@ -101,7 +101,7 @@ final class StatefulSetWorkload implements Workload {
     }
 
     private static StatefulSet target(Canary canary, Cache cache) {
-        return cache.statefulSet(canary.getMetadata().getNamespace(), canary.getSpec().getTargetRef().getName());
+        return cache.targetStatefulSet(canary.getMetadata().getNamespace(), canary.getSpec().getTargetRef().getName());
     }
 
     @Override
