@@ -1,7 +1,9 @@
 package dev.aegis.canary.sim;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -33,6 +35,8 @@ final class SimCluster {
     final Map<String, double[]> retired = new ConcurrentHashMap<>();
     /** The same by namespace/image: a StatefulSet's pods keep their names across versions. */
     final Map<String, double[]> retiredByImage = new ConcurrentHashMap<>();
+    /** Objects whose deletion the API server refused: tried again (see {@link #retryDeletes}). */
+    private final Set<HasMetadata> undeleted = ConcurrentHashMap.newKeySet();
     private final Function<String, VersionBehaviour> behaviours;
 
     SimCluster(KubernetesClient client, Function<String, VersionBehaviour> behaviours) {
@@ -129,7 +133,23 @@ final class SimCluster {
         try {
             client.resource(object).delete();
         } catch (KubernetesClientException e) {
-            LOG.debugf("%s not deleted: %s", object.getMetadata().getName(), e.getMessage());
+            // The object's controller has forgotten it already: a pod left in the API would serve on (and hold a
+            // node-by-node move) for ever. Tried again every tick, and said, so a stuck scenario shows why.
+            LOG.warnf("%s %s not deleted (%s); trying again", object.getKind(), object.getMetadata().getName(),
+                    e.getMessage());
+            undeleted.add(object);
+        }
+    }
+
+    /** Deletions the API server refused, tried again; once per tick. */
+    void retryDeletes() {
+        for (HasMetadata object : List.copyOf(undeleted)) {
+            try {
+                client.resource(object).delete();
+                undeleted.remove(object);
+            } catch (KubernetesClientException e) {
+                LOG.debugf("%s still not deleted: %s", object.getMetadata().getName(), e.getMessage());
+            }
         }
     }
 
