@@ -68,26 +68,24 @@ final class Cache {
      * Warning, notification) for a moment for nothing. Only a miss costs a request.
      */
     Deployment targetDeployment(String namespace, String name) {
-        Deployment cached = deployment(namespace, name);
-        return cached != null
-                ? cached
-                : read(() -> context.getClient().apps().deployments().inNamespace(namespace).withName(name).get());
+        return orRead(deployment(namespace, name),
+                () -> context.getClient().apps().deployments().inNamespace(namespace).withName(name).get());
     }
 
     /** The same for a DaemonSet target. */
     DaemonSet targetDaemonSet(String namespace, String name) {
-        DaemonSet cached = daemonSet(namespace, name);
-        return cached != null
-                ? cached
-                : read(() -> context.getClient().apps().daemonSets().inNamespace(namespace).withName(name).get());
+        return orRead(daemonSet(namespace, name),
+                () -> context.getClient().apps().daemonSets().inNamespace(namespace).withName(name).get());
     }
 
     /** The same for a StatefulSet target. */
     StatefulSet targetStatefulSet(String namespace, String name) {
-        StatefulSet cached = statefulSet(namespace, name);
-        return cached != null
-                ? cached
-                : read(() -> context.getClient().apps().statefulSets().inNamespace(namespace).withName(name).get());
+        return orRead(statefulSet(namespace, name),
+                () -> context.getClient().apps().statefulSets().inNamespace(namespace).withName(name).get());
+    }
+
+    private static <R> R orRead(R cached, Supplier<R> get) {
+        return cached != null ? cached : read(get);
     }
 
     Service service(String namespace, String name) {

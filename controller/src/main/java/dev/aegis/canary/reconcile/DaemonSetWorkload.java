@@ -170,7 +170,7 @@ final class DaemonSetWorkload implements Workload {
             // the nodes it takes down.
             case INITIALIZE -> DaemonSetWorkloads.isUpdated(target)
                     ? route(Goal.primary())
-                    : route(Goal.primary(), RESTARTING).withWorldProgressAt(newest(targetPods));
+                    : route(Goal.primary(), RESTARTING).withWorldProgressAt(Workload.newest(targetPods));
             case STABLE -> route(Goal.primary());
             case PROMOTE -> {
                 if (targetRevision.equals(canaryRevision)) {
@@ -183,7 +183,7 @@ final class DaemonSetWorkload implements Workload {
                 yield DaemonSetWorkloads.isUpdated(primary)
                         ? route(Goal.primary())
                         : route(Goal.primary(), "the primary to roll out revision " + canaryRevision
-                                + " on its nodes").withWorldProgressAt(newest(primaryPods));
+                                + " on its nodes").withWorldProgressAt(Workload.newest(primaryPods));
             }
             case SPLIT -> route(Goal.split(intent.weight(), canaryRevision, spreadBy(),
                     status == null || status.getStepReadyAt() == null,
@@ -228,12 +228,7 @@ final class DaemonSetWorkload implements Workload {
 
     /** Waiting for the DaemonSet controller's restart of the target: each pod it starts is progress. */
     private RouteStatus restarting() {
-        return current(RESTARTING).withWorldProgressAt(newest(targetPods));
-    }
-
-    private static Instant newest(List<Pod> pods) {
-        return pods.stream().map(p -> p.getMetadata().getCreationTimestamp()).filter(t -> t != null)
-                .map(Instant::parse).max(Instant::compareTo).orElse(null);
+        return current(RESTARTING).withWorldProgressAt(Workload.newest(targetPods));
     }
 
     /** The target's status counts more nodes with a pod than the pods this controller sees. */

@@ -24,7 +24,6 @@ import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.routing.CanaryServices;
 import dev.aegis.canary.routing.OrdinalMoves;
 import dev.aegis.canary.routing.TrafficWeights;
-import dev.aegis.canary.workload.Labels;
 import dev.aegis.canary.workload.Ownership;
 import dev.aegis.canary.workload.Regexes;
 import dev.aegis.canary.workload.Revisions;
@@ -38,6 +37,9 @@ import dev.aegis.canary.workload.StatefulSetWorkloads;
  * one at a time, which the StatefulSet controller recreates at the old revision with their volumes.
  */
 final class StatefulSetWorkload implements Workload {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(
+            StatefulSetWorkload.class);
 
     /** The beans a StatefulSet workload works with. */
     record Tools(StatefulSetWorkloads ops, CanaryServices services, TrafficWeights gatewayApi, TrafficWeights nginx,
@@ -62,6 +64,8 @@ final class StatefulSetWorkload implements Workload {
     private final Function<String, Service> services;
     /** Null for the replicas router. */
     private final TrafficWeights weights;
+    /** The router's weight as read once this reconcile (a request each), then as written; null until needed. */
+    private Integer weightNow;
 
     private StatefulSetWorkload(Canary canary, StatefulSet target, Cache cache, Tools tools) {
         this.canary = canary;
@@ -104,6 +108,19 @@ final class StatefulSetWorkload implements Workload {
         return cache.targetStatefulSet(canary.getMetadata().getNamespace(), canary.getSpec().getTargetRef().getName());
     }
 
+    /** The weighted router's weight now: read from the router once per reconcile. */
+    private int weight() {
+        if (weightNow == null) {
+            weightNow = weights.current(canary);
+        }
+        return weightNow;
+    }
+
+    private int setWeight(int weight) {
+        weightNow = weights.set(canary, weight);
+        return weightNow;
+    }
+
     @Override
     public String targetRevision() {
         return targetRevision;
@@ -123,18 +140,25 @@ final class StatefulSetWorkload implements Workload {
 
     @Override
     public Notification.Images images() {
-        String held = target.getMetadata().getAnnotations() == null
-                ? null
-                : target.getMetadata().getAnnotations().get(Labels.IMAGES);
-        return new Notification.Images(held, Workload.images(target.getSpec().getTemplate()));
+        return new Notification.Images(StatefulSetWorkloads.heldImages(target),
+                Workload.images(target.getSpec().getTemplate()));
+    }
+
+    /** Pods below the partition: the primary's. */
+    private int primaryPodCount() {
+        return Math.min(world.partition(), world.replicas());
+    }
+
+    /** The primary's pods that are ready on the current revision (ordinals are unique: at most one pod each). */
+    private long primaryPodsReady() {
+        return world.pods().stream().filter(p -> p.ordinal() < primaryPodCount() && p.ready() && !p.terminating()
+                && p.revision() != null && p.revision().equals(world.currentRevision())).count();
     }
 
     @Override
     public String primaryStatus() {
-        int below = Math.min(world.partition(), world.replicas());
-        long ready = world.pods().stream().filter(p -> p.ordinal() < below && p.ready() && !p.terminating()
-                && p.revision() != null && p.revision().equals(world.currentRevision())).count();
-        String status = ready + "/" + below + " pods ready";
+        int below = primaryPodCount();
+        String status = primaryPodsReady() + "/" + below + " pods ready";
         return below == world.replicas() ? status : status + ", " + (world.replicas() - below) + " on the canary";
     }
 
@@ -146,10 +170,7 @@ final class StatefulSetWorkload implements Workload {
         if (intent.kind() == TrafficIntent.Kind.INITIALIZE || intent.kind() == TrafficIntent.Kind.PROMOTE) {
             return route.reached();
         }
-        int below = Math.min(world.partition(), world.replicas());
-        return IntStream.range(0, below).allMatch(o -> world.pods().stream().anyMatch(p -> p.ordinal() == o
-                && p.ready() && !p.terminating() && p.revision() != null
-                && p.revision().equals(world.currentRevision())));
+        return primaryPodsReady() == primaryPodCount();
     }
 
     @Override
@@ -161,9 +182,9 @@ final class StatefulSetWorkload implements Workload {
         String canaryRevision = status == null || status.getCanaryRevision() == null
                 ? targetRevision
                 : status.getCanaryRevision();
-        if (weights != null && !canaryRevision.equals(targetRevision) && weights.current(canary) > 0) {
+        if (weights != null && !canaryRevision.equals(targetRevision) && weight() > 0) {
             // Git moved the target on: the canary's pods are being replaced by a revision nobody has checked.
-            weights.set(canary, 0);
+            setWeight(0);
         }
         return switch (intent.kind()) {
             case HOLD -> current("");
@@ -173,7 +194,7 @@ final class StatefulSetWorkload implements Workload {
                     : stable(held, told);
             case STABLE -> stable(held != null ? held : status == null ? null : status.getStableRevision(), told);
             case SPLIT -> split(intent.weight(), held, told);
-            case PROMOTE -> promote(status, held, told);
+            case PROMOTE -> promote(canaryRevision, held, told);
         };
     }
 
@@ -207,9 +228,9 @@ final class StatefulSetWorkload implements Workload {
         }
         boolean served = canary.getSpec().getService() == null || CanaryServices.selects(canary, 2,
                 StatefulSetWorkloads.POD_REVISION, world.updateRevision(), services);
-        int now = weights.current(canary);
+        int now = weight();
         if (moved.reached() && served && now != weight) {
-            now = weights.set(canary, weight);
+            now = setWeight(weight);
         }
         int serving = OrdinalMoves.servingCanary(world);
         if (moved.reached() && served && now == weight) {
@@ -230,29 +251,26 @@ final class StatefulSetWorkload implements Workload {
      * selects the current revision (after a promotion, the new one), and pods move only after.
      */
     private RouteStatus stable(String held, List<RolloutEvent> told) {
-        if (weights != null && weights.current(canary) != 0) {
+        if (weights != null && weight() != 0) {
             if (canary.getSpec().getService() != null && !CanaryServices.selects(canary, 1,
                     StatefulSetWorkloads.POD_REVISION, world.currentRevision(), services)) {
                 return current("primary Service: not yet selecting revision " + world.currentRevision());
             }
-            if (weights.set(canary, 0) != 0) {
+            if (setWeight(0) != 0) {
                 return current("router weight back to 0");
             }
         }
         return route(0, held, told);
     }
 
-    private RouteStatus promote(CanaryStatus status, String held, List<RolloutEvent> told) {
-        String canaryRevision = status == null || status.getCanaryRevision() == null
-                ? targetRevision
-                : status.getCanaryRevision();
+    private RouteStatus promote(String canaryRevision, String held, List<RolloutEvent> told) {
         if (canaryRevision.equals(held)) {
             return route(0, held, told); // promoted and held again
         }
         if (!canaryRevision.equals(targetRevision)) {
             // Git moved on before the promotion finished: the newer template must not roll out unanalysed.
             if (world.partition() != world.replicas()) {
-                tools.ops().apply(target, world.replicas(), held, heldImages(), false);
+                tools.ops().apply(target, world.replicas(), held, StatefulSetWorkloads.heldImages(target), false);
             }
             return current("Git to stop changing the template: revision " + targetRevision + " replaced "
                     + canaryRevision + " mid-promotion");
@@ -271,23 +289,17 @@ final class StatefulSetWorkload implements Workload {
      */
     private RouteStatus hold(String revision, String unsettled) {
         if (!StatefulSetWorkloads.isSettled(target)) {
-            return current(unsettled).withWorldProgressAt(newest(pods));
+            return current(unsettled).withWorldProgressAt(Workload.newest(pods));
         }
         tools.ops().apply(target, world.replicas(), revision, Workload.images(target.getSpec().getTemplate()), true);
         return current("the StatefulSet to be held at revision " + revision).withProgress();
-    }
-
-    private String heldImages() {
-        return target.getMetadata().getAnnotations() == null
-                ? null
-                : target.getMetadata().getAnnotations().get(Labels.IMAGES);
     }
 
     /** One move towards the highest {@code canaryPods} ordinals on the update revision, the rest on the current. */
     private RouteStatus route(int canaryPods, String held, List<RolloutEvent> told) {
         OrdinalMoves.Move move = OrdinalMoves.next(world, canaryPods);
         if (move instanceof OrdinalMoves.SetPartition set) {
-            tools.ops().apply(target, set.partition(), held, heldImages(), false);
+            tools.ops().apply(target, set.partition(), held, StatefulSetWorkloads.heldImages(target), false);
             return current("the StatefulSet controller to see partition " + set.partition()).withProgress();
         }
         if (move instanceof OrdinalMoves.DeletePod delete) {
@@ -300,7 +312,7 @@ final class StatefulSetWorkload implements Workload {
             return current("pod " + pod + " to come back at revision " + world.currentRevision()).withProgress();
         }
         if (move instanceof OrdinalMoves.Wait wait) {
-            return current(wait.forWhat()).withWorldProgressAt(newest(pods));
+            return current(wait.forWhat()).withWorldProgressAt(Workload.newest(pods));
         }
         return RouteStatus.reached(effectiveWeight(), canaryPods, world.replicas(), RouteStatus.Unit.PODS)
                 .withCanaryServing(OrdinalMoves.servingCanary(world));
@@ -309,7 +321,7 @@ final class StatefulSetWorkload implements Workload {
     /** Under a weighted router, its weight; else the canary's share of the pods that serve. */
     private int effectiveWeight() {
         if (weights != null) {
-            return weights.current(canary);
+            return weight();
         }
         return world.replicas() == 0
                 ? 0
@@ -362,7 +374,7 @@ final class StatefulSetWorkload implements Workload {
         }
         if (StatefulSetWorkloads.partition(target) == 0 && !StatefulSetWorkloads.isSettled(target)) {
             return current("the StatefulSet controller to roll out Git's revision to every pod")
-                    .withWorldProgressAt(newest(pods));
+                    .withWorldProgressAt(Workload.newest(pods));
         }
         return current("").done();
     }
@@ -378,6 +390,8 @@ final class StatefulSetWorkload implements Workload {
                 weights.set(canary, 0); // first: the canary's pods are about to go
             } catch (RuntimeException e) {
                 // best effort, as for a Deployment: the router object may be what is wrong
+                LOG.warnf("%s/%s: could not set the canary's weight to 0: %s", canary.getMetadata().getNamespace(),
+                        canary.getMetadata().getName(), e.getMessage());
             }
         }
         StatefulSet target = target(canary, cache);
@@ -386,10 +400,5 @@ final class StatefulSetWorkload implements Workload {
         }
         new StatefulSetWorkload(canary, target, cache, tools).route(0, StatefulSetWorkloads.heldRevision(target),
                 new java.util.ArrayList<>());
-    }
-
-    private static Instant newest(List<Pod> pods) {
-        return pods.stream().map(p -> p.getMetadata().getCreationTimestamp()).filter(t -> t != null)
-                .map(Instant::parse).max(Instant::compareTo).orElse(null);
     }
 }

@@ -36,6 +36,12 @@ interface Workload {
                 .map(c -> c.getName() + "=" + c.getImage()).toList());
     }
 
+    /** When the newest of these pods was created, or null: when the world last moved on its own. */
+    static java.time.Instant newest(List<io.fabric8.kubernetes.api.model.Pod> pods) {
+        return pods.stream().map(p -> p.getMetadata().getCreationTimestamp()).filter(t -> t != null)
+                .map(java.time.Instant::parse).max(java.time.Instant::compareTo).orElse(null);
+    }
+
     /** For people: how the primary is doing, e.g. "10/10 pods ready". */
     String primaryStatus();
 

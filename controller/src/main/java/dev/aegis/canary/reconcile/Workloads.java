@@ -119,8 +119,8 @@ public class Workloads {
             case StatefulSet -> null;
         };
         releasePrimary(canary, primary);
-        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
-            deployments.releaseWeights(canary);
+        if (canary.getSpec().getTargetRef().getKind() != WorkloadKind.DaemonSet) {
+            deployments.releaseWeights(canary); // a Deployment's or a StatefulSet's weighted router
         }
         if (canary.getSpec().getService() != null) {
             deployments.services().release(canary, deployments.ownership());
@@ -159,8 +159,8 @@ public class Workloads {
             case StatefulSet -> null;
         };
         releasePrimary(canary, primary);
-        if (canary.getSpec().getTargetRef().getKind() == WorkloadKind.Deployment) {
-            deployments.releaseWeights(canary);
+        if (canary.getSpec().getTargetRef().getKind() != WorkloadKind.DaemonSet) {
+            deployments.releaseWeights(canary); // a Deployment's or a StatefulSet's weighted router
         }
         if (canary.getSpec().getService() != null) {
             deployments.services().release(canary, deployments.ownership());

@@ -2,7 +2,6 @@ package dev.aegis.canary.workload;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +136,12 @@ public class StatefulSetWorkloads {
         return annotations == null ? null : annotations.get(Labels.REVISION);
     }
 
+    /** The images of that revision, for notifications, or null. */
+    public static String heldImages(StatefulSet sts) {
+        Map<String, String> annotations = sts.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(Labels.IMAGES);
+    }
+
     /** Why a StatefulSet cannot be canaried in place, naming the field; or null. */
     public static String strategyProblem(StatefulSet sts) {
         var strategy = sts.getSpec().getUpdateStrategy();
@@ -207,24 +212,8 @@ public class StatefulSetWorkloads {
     public OrdinalMoves.World world(StatefulSet sts, List<Pod> pods, Instant now) {
         String prefix = sts.getMetadata().getNamespace() + "/" + sts.getMetadata().getName() + "-";
         Map<String, String> uids = new HashMap<>();
-        pods.forEach(p -> uids.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
-                p.getMetadata().getUid()));
+        pods.forEach(p -> uids.put(key(p), p.getMetadata().getUid()));
         deleted.entrySet().removeIf(e -> isPodOf(e.getKey(), prefix) && !e.getValue().equals(uids.get(e.getKey())));
-        OrdinalMoves.World seen = seen(sts, pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() != null
-                || !deleted.containsKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())).toList(),
-                now);
-        List<OrdinalMoves.PodState> states = new ArrayList<>(seen.pods());
-        pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null
-                && deleted.containsKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()))
-                .map(p -> state(sts.getMetadata().getName(), p)).filter(s -> s != null)
-                .forEach(s -> states.add(new OrdinalMoves.PodState(s.ordinal(), s.revision(), s.ready(),
-                        s.readySince(), true)));
-        return new OrdinalMoves.World(seen.replicas(), seen.partition(), seen.currentRevision(),
-                seen.updateRevision(), seen.observed(), states, seen.maxUnavailable(), seen.minReady(), now);
-    }
-
-    /** The same from the cache alone. */
-    static OrdinalMoves.World seen(StatefulSet sts, List<Pod> pods, Instant now) {
         int replicas = replicas(sts);
         String maxUnavailable = null;
         var strategy = sts.getSpec().getUpdateStrategy();
@@ -235,15 +224,23 @@ public class StatefulSetWorkloads {
         }
         Integer minReady = sts.getSpec().getMinReadySeconds();
         List<OrdinalMoves.PodState> states = pods.stream()
-                .map(p -> state(sts.getMetadata().getName(), p))
+                .map(p -> state(sts.getMetadata().getName(), p, deleted.containsKey(key(p))))
                 .filter(s -> s != null).toList();
         return new OrdinalMoves.World(replicas, partition(sts), currentRevision(sts), updateRevision(sts),
                 observed(sts), states, NodeMoves.maxUnavailable(maxUnavailable, replicas),
                 Duration.ofSeconds(minReady == null ? 0 : minReady), now);
     }
 
-    /** A pod of the StatefulSet by its ordinal, or null for a name that is not {@code <sts>-<ordinal>}. */
-    static OrdinalMoves.PodState state(String sts, Pod pod) {
+    private static String key(Pod p) {
+        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    }
+
+    /**
+     * A pod of the StatefulSet by its ordinal, or null for a name that is not {@code <sts>-<ordinal>}.
+     *
+     * @param deletedHere this controller deleted it: terminating, whatever the cache says yet
+     */
+    static OrdinalMoves.PodState state(String sts, Pod pod, boolean deletedHere) {
         String name = pod.getMetadata().getName();
         if (!name.startsWith(sts + "-")) {
             return null;
@@ -256,7 +253,7 @@ public class StatefulSetWorkloads {
         }
         Map<String, String> labels = pod.getMetadata().getLabels();
         String revision = labels == null ? null : labels.get(POD_REVISION);
-        boolean terminating = pod.getMetadata().getDeletionTimestamp() != null
+        boolean terminating = deletedHere || pod.getMetadata().getDeletionTimestamp() != null
                 || (pod.getStatus() != null && ("Succeeded".equals(pod.getStatus().getPhase())
                         || "Failed".equals(pod.getStatus().getPhase())));
         var ready = pod.getStatus() == null || pod.getStatus().getConditions() == null
