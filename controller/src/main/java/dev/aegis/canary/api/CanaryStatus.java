@@ -71,6 +71,7 @@ public class CanaryStatus {
     private RequestStatus lastRequest;
 
     private List<MetricResult> lastAnalysis;
+    @JsonPropertyDescription("Ready: True when the Git revision fully serves. Progressing: True during a run. Reconciling and Stalled, as kstatus reads them (Flux healthChecks, kubectl wait): Reconciling True while a run or initialization is underway, Stalled True after a rollback, when Failed or Invalid.")
     private List<Condition> conditions;
     private String message;
 

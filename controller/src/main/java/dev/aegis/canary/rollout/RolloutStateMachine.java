@@ -21,6 +21,10 @@ public final class RolloutStateMachine {
 
     public static final String CONDITION_READY = "Ready";
     public static final String CONDITION_PROGRESSING = "Progressing";
+    /** kstatus' abnormal-true pair: True while the controller is still moving the Canary to what Git asked for. */
+    public static final String CONDITION_RECONCILING = "Reconciling";
+    /** kstatus' abnormal-true pair: True when it cannot get there without a change (a rollback, Failed, Invalid). */
+    public static final String CONDITION_STALLED = "Stalled";
 
     private final Duration pollInterval;
     private final Duration idleResync;
@@ -860,6 +864,11 @@ public final class RolloutStateMachine {
             boolean progressing = phase == Phase.Progressing || phase == Phase.WaitingPromotion
                     || phase == Phase.Promoting || phase == Phase.Initializing;
             setCondition(CONDITION_PROGRESSING, progressing, phase.name(), s.getMessage());
+            // What kstatus (Flux healthChecks, Helm 4's --wait, kpt) reads: Reconciling=True is "in progress",
+            // Stalled=True "failed", neither with the generation observed "current"; never both True at once.
+            setCondition(CONDITION_RECONCILING, progressing || phase == Phase.Waiting, phase.name(), s.getMessage());
+            boolean stalled = phase == Phase.RolledBack || phase == Phase.Failed || phase == Phase.Invalid;
+            setCondition(CONDITION_STALLED, stalled, phase.name(), s.getMessage());
             return new Decision(s, events, requeue);
         }
 

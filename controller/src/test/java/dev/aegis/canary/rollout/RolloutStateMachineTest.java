@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -641,6 +643,35 @@ class RolloutStateMachineTest {
         assertThat(condition(run.status, "Ready").getStatus()).isEqualTo(Condition.FALSE);
         assertThat(condition(run.status, "Ready").getLastTransitionTime()).isEqualTo(run.now.toString());
         assertThat(condition(run.status, "Progressing").getStatus()).isEqualTo(Condition.TRUE);
+    }
+
+    @Test
+    void theKstatusConditionsSayInProgressDuringARunFailedAfterARollbackAndNeitherWhenReady() {
+        Run run = ready();
+        assertThat(kstatus(run.status)).isEqualTo("Ready=True Reconciling=False Stalled=False");
+        run.tick(idle(CANARY));
+        assertThat(run.status.getPhase()).isEqualTo(Phase.Progressing);
+        assertThat(kstatus(run.status)).isEqualTo("Ready=False Reconciling=True Stalled=False");
+        assertThat(condition(run.status, "Reconciling").getReason()).isEqualTo("Progressing");
+        assertThat(condition(run.status, "Reconciling").getObservedGeneration()).isEqualTo(run.status
+                .getObservedGeneration());
+        run.tick(splitReached(10));
+        run.advance(INTERVAL);
+        run.tick(splitReached(10), fail());
+        assertThat(run.status.getPhase()).isEqualTo(Phase.RolledBack);
+        assertThat(kstatus(run.status)).isEqualTo("Ready=False Reconciling=False Stalled=True");
+        assertThat(condition(run.status, "Stalled").getMessage()).isEqualTo(run.status.getMessage())
+                .contains("success-rate 91.8 (want >= 99)");
+        assertThat(kstatus(machine.invalid(8, run.status, "spec.steps must end at 100, got 50", run.now).status()))
+                .isEqualTo("Ready=False Reconciling=False Stalled=True");
+        assertThat(kstatus(machine.suspended(7, run.status, run.now).status())).as("nothing to wait for")
+                .isEqualTo("Ready=False Reconciling=False Stalled=False");
+    }
+
+    /** The three conditions kstatus and kubectl wait read, in one line. */
+    static String kstatus(CanaryStatus s) {
+        return Stream.of("Ready", "Reconciling", "Stalled").map(t -> t + "=" + condition(s, t).getStatus())
+                .collect(Collectors.joining(" "));
     }
 
     @Test

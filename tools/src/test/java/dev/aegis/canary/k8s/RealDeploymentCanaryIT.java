@@ -62,9 +62,13 @@ class RealDeploymentCanaryIT {
             sampler.scheduleWithFixedDelay(() -> samples.add(sample(client, ns)), 0, 100, TimeUnit.MILLISECONDS);
             try {
                 CanaryRuns.apply(REAL.plane, canary(ns));
+                kubectlWait(ns, "Ready");
                 CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, REAL.controller, Duration.ofSeconds(120));
 
                 setImage(ns, image + "6.0.1");
+                // as a deploy script or Flux waits: the run has begun (kstatus: in progress), then it is Ready again
+                kubectlWait(ns, "Reconciling");
+                kubectlWait(ns, "Ready");
                 CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Succeeded, REAL.controller, Duration.ofSeconds(120));
                 CanaryStatus promoted = CanaryRuns.status(client, ns, "podinfo");
                 // each step's first look may come before Prometheus has discovered and scraped the new pods: a "not
@@ -79,8 +83,14 @@ class RealDeploymentCanaryIT {
 
                 samples.clear();
                 setImage(ns, image + "6.0.2");
+                kubectlWait(ns, "Reconciling");
+                kubectlWait(ns, "Stalled"); // kstatus: failed
                 CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.RolledBack, REAL.controller,
                         Duration.ofSeconds(120));
+                Kubectl.Result notReady = Kubectl.run(REAL.plane, "wait", "-n", ns, "canary/podinfo",
+                        "--for=condition=Ready", "--timeout=1s");
+                assertThat(notReady.exitCode()).as("kubectl wait for Ready after a rollback: %s", notReady.output())
+                        .isNotZero();
                 CanaryStatus rolledBack = CanaryRuns.status(client, ns, "podinfo");
                 assertThat(rolledBack.getMessage()).contains("success-rate");
                 assertThat(samples).extracting(Sample::weight).contains(25).doesNotContain(50, 100);
@@ -200,6 +210,15 @@ class RealDeploymentCanaryIT {
     }
 
     /** As a Git change would: the image only, no resourceVersion (kubectl set image). */
+    /** {@code kubectl wait --for=condition=TYPE} on the Canary, which must succeed within two minutes. */
+    static void kubectlWait(String ns, String condition) {
+        Kubectl.Result waited = Kubectl.run(REAL.plane, "wait", "-n", ns, "canary/podinfo",
+                "--for=condition=" + condition, "--timeout=120s");
+        assertThat(waited.exitCode()).as("kubectl wait --for=condition=%s: %s (controller log %s)", condition,
+                waited.output(), REAL.controller.log).isZero();
+        assertThat(waited.output()).contains("canary.canary.aegis.dev/podinfo condition met");
+    }
+
     static void setImage(String ns, String image) {
         Kubectl.Result set = Kubectl.run(REAL.plane, "set", "image", "-n", ns, "deployment/podinfo",
                 "podinfo=" + image);
