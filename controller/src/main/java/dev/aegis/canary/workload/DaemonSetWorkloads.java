@@ -40,7 +40,6 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import dev.aegis.canary.api.Canary;
@@ -393,7 +392,7 @@ public class DaemonSetWorkloads {
                     .addObject().putArray("matchExpressions").addObject();
             requirement.put("key", label).put("operator", "In").putArray("values").add(CANARY);
         }
-        client.resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        client.resource(target).patch(JsonPatch.context(PatchType.JSON_MERGE), patch.toString());
     }
 
     /**
@@ -413,7 +412,7 @@ public class DaemonSetWorkloads {
             template.putObject("spec").putObject("affinity").putObject("nodeAffinity")
                     .putNull("requiredDuringSchedulingIgnoredDuringExecution");
         }
-        client.resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        client.resource(target).patch(JsonPatch.context(PatchType.JSON_MERGE), patch.toString());
     }
 
     /**
@@ -449,7 +448,7 @@ public class DaemonSetWorkloads {
             labels.put(label, value);
         }
         // Through the resource, not withName(): the latter reads the node before patching it.
-        client.resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        client.resource(node).patch(JsonPatch.context(PatchType.JSON_MERGE), patch.toString());
     }
 
     /**

@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import dev.aegis.canary.api.Canary;
@@ -145,7 +144,7 @@ public class DeploymentWorkloads {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         patch.putObject("spec").put("replicas", replicas);
         patch.putObject("metadata").putObject("annotations").put(Labels.REPLICAS, String.valueOf(replicas));
-        client.resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        client.resource(target).patch(JsonPatch.context(PatchType.JSON_MERGE), patch.toString());
     }
 
     /** The ReplicaSets a Deployment owns, newest rollout first. */

@@ -63,7 +63,12 @@ public final class JsonPatch {
         if (isEmpty()) {
             return;
         }
-        client.resource(object).patch(PatchContext.of(PatchType.JSON), ops.toString());
+        client.resource(object).patch(context(PatchType.JSON), ops.toString());
+    }
+
+    /** A patch of this type under the controller's field manager. */
+    public static PatchContext context(PatchType type) {
+        return new PatchContext.Builder().withPatchType(type).withFieldManager(Labels.FIELD_MANAGER).build();
     }
 
     /** JSON Pointer escaping (RFC 6901) of one path segment. */

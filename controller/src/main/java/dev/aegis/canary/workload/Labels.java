@@ -4,6 +4,12 @@ package dev.aegis.canary.workload;
 public final class Labels {
 
     /** On the primary's pods and selector: tells primary pods from canary pods that share the target's labels. */
+    /**
+     * The field manager of the controller's patches and applies: Git's objects show which of their fields it set
+     * (managedFields), and a GitOps tool's own apply takes them back without a conflict of its own.
+     */
+    public static final String FIELD_MANAGER = "aegis-canary";
+
     public static final String ROLE = "canary.aegis.dev/role";
     public static final String ROLE_PRIMARY = "primary";
 

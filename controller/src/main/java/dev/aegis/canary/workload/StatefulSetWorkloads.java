@@ -31,8 +31,6 @@ import dev.aegis.canary.routing.OrdinalMoves;
 @ApplicationScoped
 public class StatefulSetWorkloads {
 
-    /** The field manager of the controller's server-side applies. */
-    public static final String FIELD_MANAGER = "aegis-canary";
     /** The StatefulSet controller's label on each pod: the ControllerRevision the pod was made from. */
     public static final String POD_REVISION = "controller-revision-hash";
     /** The StatefulSet controller's label on each pod: its own name (every StatefulSet pod has it). */
@@ -108,7 +106,7 @@ public class StatefulSetWorkloads {
         client.apps().statefulSets().inNamespace(sts.getMetadata().getNamespace())
                 .withName(sts.getMetadata().getName())
                 .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(FIELD_MANAGER).withForce(true).build(), body.toString());
+                        .withFieldManager(Labels.FIELD_MANAGER).withForce(true).build(), body.toString());
     }
 
     private static ObjectNode skeleton(StatefulSet sts) {
@@ -164,7 +162,7 @@ public class StatefulSetWorkloads {
             return null;
         }
         for (ManagedFieldsEntry e : entries) {
-            if (FIELD_MANAGER.equals(e.getManager()) || e.getFieldsV1() == null
+            if (Labels.FIELD_MANAGER.equals(e.getManager()) || e.getFieldsV1() == null
                     || "status".equals(e.getSubresource())) {
                 continue;
             }

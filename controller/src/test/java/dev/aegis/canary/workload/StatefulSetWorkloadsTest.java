@@ -34,7 +34,7 @@ class StatefulSetWorkloadsTest {
         StatefulSet sts = sts(4, 4, null);
         sts.getMetadata().setManagedFields(List.of(entry("kustomize-controller", Map.of("f:spec", Map.of(
                 "f:replicas", Map.of(), "f:template", Map.of()))),
-                entry(StatefulSetWorkloads.FIELD_MANAGER, partition())));
+                entry(Labels.FIELD_MANAGER, partition())));
         assertThat(StatefulSetWorkloads.strategyProblem(sts)).isNull();
 
         sts.getMetadata().setManagedFields(List.of(entry("kustomize-controller", partition())));

@@ -113,7 +113,8 @@ class ConflictsTest extends FleetTest {
         Fixtures fx = runAt50("conflict-target", r);
         try (StatusRecorder recorder = r[0]) {
             // The next write to the target (its scale-up to 4 for 100%) is refused: Flux labelled it in between.
-            Armed armed = new OtherWriter(server).conflictOnNextPatch(path(fx, "deployments", "podinfo"),
+            Armed armed = new OtherWriter(server).conflictOnNextPatch(OtherWriter.controllerPatch(path(fx,
+                    "deployments", "podinfo")),
                     Patch.merge(path(fx, "deployments", "podinfo"), Map.of("metadata", Map.of("labels", Map.of(
                             FLUX_LABEL, "apps")))));
             CanaryStatus done = recorder.awaitPhase(Phase.Succeeded, RUN);
@@ -165,10 +166,11 @@ class ConflictsTest extends FleetTest {
             // Between the controller's read of the route and its write for 100%, someone moves the /admin rule
             // first and labels the route. The API server takes the controller's write as it comes.
             String route = path(fx, "httproutes", "podinfo");
-            Armed armed = new OtherWriter(server).changeBeforeNextPatch(route, Patch.json(route,
-                    "[{\"op\":\"move\",\"from\":\"/spec/rules/1\",\"path\":\"/spec/rules/0\"},"
-                            + "{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"" + FLUX_LABEL
-                            + "\":\"apps\"}}]"));
+            Armed armed = new OtherWriter(server).changeBeforeNextPatch(OtherWriter.controllerPatch(route),
+                    Patch.json(route,
+                            "[{\"op\":\"move\",\"from\":\"/spec/rules/1\",\"path\":\"/spec/rules/0\"},"
+                                    + "{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"" + FLUX_LABEL
+                                    + "\":\"apps\"}}]"));
             recorder.awaitPhase(Phase.Succeeded, RUN);
             assertThat(armed.served()).isTrue();
             assertThat(armed.code()).as("refused: the write was for the route as read").isEqualTo(409);

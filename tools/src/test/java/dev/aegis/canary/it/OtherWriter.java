@@ -17,6 +17,8 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 
+import dev.aegis.canary.workload.Labels;
+
 /**
  * Another writer (a person, Flux, another controller) whose change lands on the test API server exactly between the
  * controller's read and its next write to one object: the controller's next PATCH of that path is held, the other
@@ -34,6 +36,11 @@ final class OtherWriter {
     OtherWriter(KubernetesServer server) {
         this.server = server;
         this.store = dispatcher(server.getKubernetesMockServer());
+    }
+
+    /** The path of the controller's own patches of an object ({@code JsonPatch}): they name its field manager. */
+    static String controllerPatch(String path) {
+        return path + "?fieldManager=" + Labels.FIELD_MANAGER;
     }
 
     /** A write of the other writer: a patch of one path, in a patch type the test server stores. */
