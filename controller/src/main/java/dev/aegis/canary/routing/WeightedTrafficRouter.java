@@ -48,8 +48,11 @@ public class WeightedTrafficRouter implements TrafficRouter {
             case SPLIT -> {
                 int pods = ReplicaSplit.podsFor(intent.weight(), total);
                 workloads.scaleTarget(target, Math.max(pods, Rollouts.desired(target)));
-                boolean canaryReady = Rollouts.desired(target) >= pods && Rollouts.updatedAvailable(target) >= pods
-                        && r.canaryServed();
+                // Traffic goes only to pods sure to stay, of the revision under test (counts of a template Git has
+                // just changed are the old template's).
+                boolean canaryReady = Rollouts.desired(target) >= pods
+                        && Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())
+                        && Rollouts.stayingAvailable(target) >= pods && r.canaryServed();
                 int now = weights.current(r.canary());
                 if (canaryReady && now != intent.weight()) {
                     now = weights.set(r.canary(), intent.weight());

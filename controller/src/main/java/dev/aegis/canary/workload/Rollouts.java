@@ -25,16 +25,23 @@ public final class Rollouts {
     }
 
     /**
+     * True when the status describes the latest spec: the Deployment controller has seen it. Until then its counts
+     * may be of pods it is about to delete (a target scaled to 0 and back, as when Git re-applies its replicas).
+     */
+    public static boolean observed(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        Long generation = d.getMetadata().getGeneration();
+        return s != null && (generation == null || (s.getObservedGeneration() != null && s
+                .getObservedGeneration() >= generation));
+    }
+
+    /**
      * True when the Deployment controller has seen the latest spec, every pod runs the latest template, no old pod
      * is left, and every pod is available.
      */
     public static boolean isComplete(Deployment d) {
         DeploymentStatus s = d.getStatus();
-        if (s == null) {
-            return false;
-        }
-        Long generation = d.getMetadata().getGeneration();
-        if (generation != null && (s.getObservedGeneration() == null || s.getObservedGeneration() < generation)) {
+        if (!observed(d)) {
             return false;
         }
         int desired = desired(d);
@@ -54,6 +61,17 @@ public final class Rollouts {
         int updated = count(s.getUpdatedReplicas());
         int old = Math.max(0, count(s.getReplicas()) - updated);
         return Math.max(0, Math.min(updated, available(d) - old));
+    }
+
+    /**
+     * Available pods of the latest template that are sure to be there: none while the status counts more pods than
+     * the spec asks for. That is a scale-down under way, or counts made before one: on a real API server a
+     * Deployment scaled to 0 and at once back to 1 still said 4 pods available while it had none (its ReplicaSet's
+     * status was not updated yet). A scale-up not yet observed counts the pods there were, which stay.
+     */
+    public static int stayingAvailable(Deployment d) {
+        DeploymentStatus s = d.getStatus();
+        return s == null || count(s.getReplicas()) > desired(d) ? 0 : updatedAvailable(d);
     }
 
     /** "2/3 pods ready", counting only pods of the latest template. */
