@@ -7,7 +7,8 @@
 #
 # Progress goes to stderr; stdout gets exactly one line: the bin dir (also the last line).
 # Beside bin/: kwok-stages.yaml, kwok's Stage config (pass with kwok --config), made from the
-# stage files of the pinned kwok module.
+# stage files of the pinned kwok module; gateway-api/, the standard-channel CRDs of the pinned
+# sigs.k8s.io/gateway-api module (./gateway-api/go.mod), as a user installs them.
 # A warm run (stamp present and matching the hash of our go.mod/go.sum files and build
 # flags) only checks the stamp and does not need `go` at all.
 # Go's output goes to <cache dir>/logs/*.log; on failure one line on stderr names the log.
@@ -73,7 +74,7 @@ KWOK_LDFLAGS="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 hash_inputs() {
   (
     cd "$HERE"
-    cat go.mod go.sum etcd/go.mod etcd/go.sum etcd/main.go kwok/go.mod kwok/go.sum
+    cat go.mod go.sum etcd/go.mod etcd/go.sum etcd/main.go kwok/go.mod kwok/go.sum gateway-api/go.mod gateway-api/go.sum
     printf '%s\n' "$GOFLAGS" "$CGO_ENABLED" "$K8S_LDFLAGS" "$ETCD_LDFLAGS" "$KWOK_LDFLAGS"
   ) | sha256sum | cut -c1-16
 }
@@ -84,6 +85,7 @@ BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwo
 # kwok's Stage config (nodes Ready at once with lease heartbeats; pods Ready, completed, deleted),
 # made from the stage files shipped in the pinned kwok module: never committed here.
 STAGES="$OUT/kwok-stages.yaml"
+GATEWAY_CRDS="$OUT/gateway-api"
 KWOK_STAGE_FILES=(
   kustomize/stage/node/fast/node-initialize.yaml
   kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
@@ -95,7 +97,7 @@ KWOK_STAGE_FILES=(
 all_present() {
   local b
   for b in "${BINARIES[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
-  [[ -s "$STAGES" ]]
+  [[ -s "$STAGES" ]] && [[ -s "$GATEWAY_CRDS/gateway.networking.k8s.io_httproutes.yaml" ]]
 }
 
 # Warm path: no lock, no go.
@@ -170,6 +172,18 @@ KWOK_MOD_DIR="$(cd "$HERE/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok 2>>
 } >"$STAGES.tmp.$$"
 mv -f "$STAGES.tmp.$$" "$STAGES"
 say "kwok stages: $STAGES"
+
+# The Gateway API's standard channel (the release's standard-install: its CRDs and the
+# ValidatingAdmissionPolicy that guards upgrades), copied from the module; never committed here.
+GATEWAY_MOD_DIR="$(cd "$HERE/gateway-api" && go mod download -json sigs.k8s.io/gateway-api 2>>"$LOGS/gateway-api.log" \
+  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$GATEWAY_MOD_DIR/config/crd/standard" ]] \
+  || die "cannot find the sigs.k8s.io/gateway-api module's config/crd/standard (go mod download); see $LOGS/gateway-api.log"
+rm -rf "$GATEWAY_CRDS.tmp.$$" && mkdir -p "$GATEWAY_CRDS.tmp.$$"
+cp "$GATEWAY_MOD_DIR"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$GATEWAY_CRDS.tmp.$$/"
+chmod -R u+w "$GATEWAY_CRDS.tmp.$$"
+rm -rf "$GATEWAY_CRDS" && mv "$GATEWAY_CRDS.tmp.$$" "$GATEWAY_CRDS"
+say "Gateway API CRDs: $GATEWAY_CRDS"
 
 echo "$HASH" >"$STAMP"
 link

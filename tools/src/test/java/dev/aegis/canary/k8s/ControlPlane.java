@@ -178,6 +178,23 @@ public final class ControlPlane {
         return work.resolve("admin.kubeconfig");
     }
 
+    /**
+     * The Gateway API's standard-channel CRDs of the pinned release, which tools/controlplane/build.sh lays out beside
+     * the binaries; not installed until a test asks ({@link Manifests#installGatewayApi}).
+     */
+    public Path gatewayApiCrds() {
+        try {
+            Path dir = bin.toRealPath().getParent().resolve("gateway-api");
+            if (!Files.isRegularFile(dir.resolve("gateway.networking.k8s.io_httproutes.yaml"))) {
+                throw new IllegalStateException("the Gateway API CRDs " + dir
+                        + " are missing: tools/controlplane/build.sh copies them from the sigs.k8s.io/gateway-api module");
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The kubectl built with the control plane. */
     public Path kubectl() {
         return bin.resolve("kubectl");

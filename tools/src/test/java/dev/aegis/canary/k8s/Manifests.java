@@ -46,6 +46,26 @@ public final class Manifests {
         awaitEstablished(plane);
     }
 
+    /**
+     * Installs the Gateway API (standard channel, as its release's standard-install does) with kubectl, server-side
+     * and idempotent, and waits until its HTTPRoute CRD is Established.
+     */
+    public static void installGatewayApi(ControlPlane plane) {
+        String dir = plane.gatewayApiCrds().toString();
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-f", dir);
+        if (applied.exitCode() != 0) {
+            throw new IllegalStateException("kubectl apply --server-side -f " + dir + " failed:\n" + applied.output());
+        }
+        try (KubernetesClient client = plane.client()) {
+            Awaitility.await("the HTTPRoute CRD Established").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+                                .withName("httproutes.gateway.networking.k8s.io").get();
+                        return crd != null && established(crd);
+                    });
+        }
+    }
+
     /** Waits until every CRD of the canary.aegis.dev group is Established. */
     public static void awaitEstablished(ControlPlane plane) {
         try (KubernetesClient client = plane.client()) {
