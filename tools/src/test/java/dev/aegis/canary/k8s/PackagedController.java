@@ -39,6 +39,12 @@ final class PackagedController implements AutoCloseable {
 
     static PackagedController start(ControlPlane plane, String name, String namespace, String serviceAccount,
             String prometheusUrl) {
+        return start(plane, name, namespace, serviceAccount, prometheusUrl, Map.of());
+    }
+
+    /** @param settings more -D settings, e.g. the leader election's timings */
+    static PackagedController start(ControlPlane plane, String name, String namespace, String serviceAccount,
+            String prometheusUrl, Map<String, String> settings) {
         if (!Files.exists(APP)) {
             throw new IllegalStateException(APP + " is missing: this test runs after `./mvnw package`");
         }
@@ -62,6 +68,7 @@ final class PackagedController implements AutoCloseable {
                 "quarkus.http.port", "0"));
         properties.put("quarkus.http.host", "127.0.0.1");
         properties.put("aegis.reconcile.poll-interval", "300ms");
+        properties.putAll(settings);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -76,6 +83,16 @@ final class PackagedController implements AutoCloseable {
             return new PackagedController(log, process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Ends the process at once (SIGKILL), as a node failure or an OOM kill would: nothing is released. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
