@@ -3,6 +3,7 @@ package dev.aegis.canary.reconcile;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
 
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 
@@ -17,13 +18,15 @@ public class LeaderElection {
 
     @Produces
     @Dependent
-    LeaderElectionConfiguration leaderElection(AegisConfig config) {
+    LeaderElectionConfiguration leaderElection(AegisConfig config, Leadership leadership) {
         if (!config.leaderElection().enabled()) {
             return null;
         }
         AegisConfig.LeaderElection election = config.leaderElection();
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(election.leaseName())
                 .withLeaseDuration(election.leaseDuration()).withRenewDeadline(election.renewDeadline())
-                .withRetryPeriod(election.retryPeriod()).build();
+                .withRetryPeriod(election.retryPeriod())
+                .withLeaderCallbacks(new LeaderCallbacks(leadership::started, leadership::stopped, leader -> {
+                })).build();
     }
 }

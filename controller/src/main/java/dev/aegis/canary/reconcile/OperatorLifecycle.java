@@ -24,10 +24,12 @@ public class OperatorLifecycle {
 
     private final Operator operator;
     private final AegisConfig config;
+    private final Leadership leadership;
 
-    public OperatorLifecycle(Operator operator, AegisConfig config) {
+    public OperatorLifecycle(Operator operator, AegisConfig config, Leadership leadership) {
         this.operator = operator;
         this.config = config;
+        this.leadership = leadership;
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 200) StartupEvent event) {
@@ -36,6 +38,9 @@ public class OperatorLifecycle {
         }
         LOG.info("starting the canary controller");
         operator.start();
+        if (operator.getConfigurationService().getLeaderElectionConfiguration().isEmpty()) {
+            leadership.started(); // one replica, no election: it acts from the start
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

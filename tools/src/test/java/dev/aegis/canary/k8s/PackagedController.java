@@ -86,6 +86,26 @@ final class PackagedController implements AutoCloseable {
         }
     }
 
+    /** Its /q/metrics as Prometheus scrapes them (the port is the one its log says it listens on). */
+    String metrics() {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Listening on: (http://[0-9.:]+)")
+                    .matcher(Files.readString(log));
+            if (!m.find()) {
+                throw new IllegalStateException("no 'Listening on' line in " + log + " yet");
+            }
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1) + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Ends the process at once (SIGKILL), as a node failure or an OOM kill would: nothing is released. */
     void kill() {
         process.destroyForcibly();

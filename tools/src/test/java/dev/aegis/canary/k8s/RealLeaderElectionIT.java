@@ -92,6 +92,11 @@ class RealLeaderElectionIT {
                 });
                 assertThat(told(leader)).as("the leader acts").isNotEmpty();
                 assertThat(told(follower)).as("the follower tells nothing, so did nothing").isEmpty();
+                // what deploy/monitoring's alerts read: one replica leads; the Canary's phase and its checks
+                assertThat(leader.metrics()).contains("aegis_controller_leader 1.0").contains(
+                        "aegis_canary_phase{name=\"podinfo\",namespace=\"" + ns + "\",phase=\"Progressing\"} 1.0")
+                        .contains("aegis_canary_checks_total{");
+                assertThat(follower.metrics()).contains("aegis_controller_leader 0.0");
 
                 leader.kill();
                 Instant killed = Instant.now();
@@ -100,6 +105,8 @@ class RealLeaderElectionIT {
                                 ? "replica-a".equals(holder(client))
                                 : "replica-b".equals(holder(client)));
                 Duration takeover = Duration.between(killed, Instant.now());
+                Awaitility.await("the new leader says so").atMost(Duration.ofSeconds(10))
+                        .until(() -> follower.metrics().contains("aegis_controller_leader 1.0"));
 
                 CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Succeeded, follower, Duration.ofSeconds(120));
                 assertThat(told(follower)).as("the new leader carried the run on").anyMatch(l -> l.contains(
