@@ -8,7 +8,8 @@
 # Progress goes to stderr; stdout gets exactly one line: the bin dir (also the last line).
 # Beside bin/: kwok-stages.yaml, kwok's Stage config (pass with kwok --config), made from the
 # stage files of the pinned kwok module; gateway-api/, the standard-channel CRDs of the pinned
-# sigs.k8s.io/gateway-api module (./gateway-api/go.mod), as a user installs them.
+# sigs.k8s.io/gateway-api module (./gateway-api/go.mod), as a user installs them; prometheus-operator/,
+# the ServiceMonitor and PrometheusRule CRDs of the pinned Prometheus Operator module (./prometheus-operator/go.mod).
 # A warm run (stamp present and matching the hash of our go.mod/go.sum files and build
 # flags) only checks the stamp and does not need `go` at all.
 # Go's output goes to <cache dir>/logs/*.log; on failure one line on stderr names the log.
@@ -74,7 +75,8 @@ KWOK_LDFLAGS="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 hash_inputs() {
   (
     cd "$HERE"
-    cat go.mod go.sum etcd/go.mod etcd/go.sum etcd/main.go kwok/go.mod kwok/go.sum gateway-api/go.mod gateway-api/go.sum
+    cat go.mod go.sum etcd/go.mod etcd/go.sum etcd/main.go kwok/go.mod kwok/go.sum gateway-api/go.mod gateway-api/go.sum \
+      prometheus-operator/go.mod prometheus-operator/go.sum
     printf '%s\n' "$GOFLAGS" "$CGO_ENABLED" "$K8S_LDFLAGS" "$ETCD_LDFLAGS" "$KWOK_LDFLAGS"
   ) | sha256sum | cut -c1-16
 }
@@ -86,6 +88,7 @@ BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwo
 # made from the stage files shipped in the pinned kwok module: never committed here.
 STAGES="$OUT/kwok-stages.yaml"
 GATEWAY_CRDS="$OUT/gateway-api"
+MONITORING_CRDS="$OUT/prometheus-operator"
 KWOK_STAGE_FILES=(
   kustomize/stage/node/fast/node-initialize.yaml
   kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
@@ -97,7 +100,8 @@ KWOK_STAGE_FILES=(
 all_present() {
   local b
   for b in "${BINARIES[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
-  [[ -s "$STAGES" ]] && [[ -s "$GATEWAY_CRDS/gateway.networking.k8s.io_httproutes.yaml" ]]
+  [[ -s "$STAGES" ]] && [[ -s "$GATEWAY_CRDS/gateway.networking.k8s.io_httproutes.yaml" ]] \
+    && [[ -s "$MONITORING_CRDS/monitoring.coreos.com_prometheusrules.yaml" ]]
 }
 
 # Warm path: no lock, no go.
@@ -184,6 +188,18 @@ cp "$GATEWAY_MOD_DIR"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$GAT
 chmod -R u+w "$GATEWAY_CRDS.tmp.$$"
 rm -rf "$GATEWAY_CRDS" && mv "$GATEWAY_CRDS.tmp.$$" "$GATEWAY_CRDS"
 say "Gateway API CRDs: $GATEWAY_CRDS"
+
+# The Prometheus Operator's ServiceMonitor and PrometheusRule CRDs, for deploy/monitoring.
+PROMOP_MOD_DIR="$(cd "$HERE/prometheus-operator" && go mod download -json github.com/prometheus-operator/prometheus-operator \
+  2>>"$LOGS/prometheus-operator.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$PROMOP_MOD_DIR/example/prometheus-operator-crd" ]] \
+  || die "cannot find the Prometheus Operator module's example/prometheus-operator-crd; see $LOGS/prometheus-operator.log"
+rm -rf "$MONITORING_CRDS.tmp.$$" && mkdir -p "$MONITORING_CRDS.tmp.$$"
+cp "$PROMOP_MOD_DIR"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml \
+  "$MONITORING_CRDS.tmp.$$/"
+chmod -R u+w "$MONITORING_CRDS.tmp.$$"
+rm -rf "$MONITORING_CRDS" && mv "$MONITORING_CRDS.tmp.$$" "$MONITORING_CRDS"
+say "Prometheus Operator CRDs: $MONITORING_CRDS"
 
 echo "$HASH" >"$STAMP"
 link

@@ -183,11 +183,20 @@ public final class ControlPlane {
      * the binaries; not installed until a test asks ({@link Manifests#installGatewayApi}).
      */
     public Path gatewayApiCrds() {
+        return besideBinaries("gateway-api", "gateway.networking.k8s.io_httproutes.yaml");
+    }
+
+    /** The Prometheus Operator's ServiceMonitor and PrometheusRule CRDs, laid out likewise. */
+    public Path prometheusOperatorCrds() {
+        return besideBinaries("prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml");
+    }
+
+    private Path besideBinaries(String dirName, String file) {
         try {
-            Path dir = bin.toRealPath().getParent().resolve("gateway-api");
-            if (!Files.isRegularFile(dir.resolve("gateway.networking.k8s.io_httproutes.yaml"))) {
-                throw new IllegalStateException("the Gateway API CRDs " + dir
-                        + " are missing: tools/controlplane/build.sh copies them from the sigs.k8s.io/gateway-api module");
+            Path dir = bin.toRealPath().getParent().resolve(dirName);
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IllegalStateException(dir + " lacks " + file + ": tools/controlplane/build.sh copies it "
+                        + "from its module (tools/controlplane/" + dirName + "/go.mod)");
             }
             return dir;
         } catch (IOException e) {

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * deploy/, analysis-templates/ and deploy/examples/ applied to a real Kubernetes control plane as a user applies them
@@ -93,6 +94,30 @@ class RealClusterManifestsIT {
         try (KubernetesClient client = plane.client()) {
             assertThat(client.genericKubernetesResources("canary.aegis.dev/v1alpha1", "Canary").inNamespace("podinfo")
                     .withName("podinfo").get().getAdditionalProperties().get("spec")).isNotNull();
+        }
+    }
+
+    @Test
+    void theMonitoringAppliesWhereThePrometheusOperatorsCrdsAre() {
+        String crds = plane.prometheusOperatorCrds().toString();
+        Kubectl.Result installed = Kubectl.run(plane, "apply", "--server-side", "-f", crds);
+        assertThat(installed.exitCode()).as(installed.output()).isZero();
+        Kubectl.Result established = Kubectl.run(plane, "wait", "--for=condition=Established", "--timeout=30s",
+                "crd/prometheusrules.monitoring.coreos.com", "crd/servicemonitors.monitoring.coreos.com");
+        assertThat(established.exitCode()).as(established.output()).isZero();
+        try (KubernetesClient client = plane.client()) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("aegis-system")
+                    .endMetadata().build()).serverSideApply();
+        }
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "-k", "deploy/monitoring/");
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+        assertThat(applied.output()).contains("servicemonitor.monitoring.coreos.com/aegis-canary serverside-applied",
+                "prometheusrule.monitoring.coreos.com/aegis-canary serverside-applied");
+        try (KubernetesClient client = plane.client()) {
+            GenericKubernetesResource rule = client.genericKubernetesResources("monitoring.coreos.com/v1",
+                    "PrometheusRule").inNamespace("aegis-system").withName("aegis-canary").get();
+            assertThat(Serialization.asJson(rule.getAdditionalProperties().get("spec"))).as("stored whole")
+                    .contains("AegisCanaryRolledBack", "AegisCanaryNoLeader");
         }
     }
 
