@@ -312,7 +312,7 @@ public final class FleetSimulator implements AutoCloseable {
                 if (podTraffic != null) {
                     podTraffic.reconcile(realPods.getStore().list());
                 } else {
-                    cluster.retryDeletes();
+                    cluster.retryWrites();
                     deploymentSimulation.reconcile(deployments.getStore().list());
                     daemonSetSimulation.reconcile(daemonSets.getStore().list(), nodes.getStore().list());
                     statefulSetSimulation.reconcile(statefulSets.getStore().list());

@@ -35,8 +35,14 @@ final class SimCluster {
     final Map<String, double[]> retired = new ConcurrentHashMap<>();
     /** The same by namespace/image: a StatefulSet's pods keep their names across versions. */
     final Map<String, double[]> retiredByImage = new ConcurrentHashMap<>();
-    /** Objects whose deletion the API server refused: tried again (see {@link #retryDeletes}). */
+    /** Objects whose deletion the API server refused: tried again (see {@link #retryWrites}). */
     private final Set<HasMetadata> undeleted = ConcurrentHashMap.newKeySet();
+    /**
+     * Pods whose creation the API server refused: tried again (see {@link #retryWrites}). Kept in the books meanwhile,
+     * as the workload's status counts them; forgotten, such a pod is counted by its workload and seen by nobody, and a
+     * node-by-node step waits for it for ever (seen once in CI: a DaemonSet step held until its progressDeadline).
+     */
+    private final Set<SimPod> uncreated = ConcurrentHashMap.newKeySet();
     private final Function<String, VersionBehaviour> behaviours;
 
     SimCluster(KubernetesClient client, Function<String, VersionBehaviour> behaviours) {
@@ -75,13 +81,14 @@ final class SimCluster {
                 .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").build())
                 .endStatus()
                 .build();
+        pods.put(key(namespace, name), pod);
         try {
             pod.written = client.resource(object).create();
         } catch (KubernetesClientException e) {
-            LOG.debugf("Pod %s/%s not written: %s", namespace, name, e.getMessage());
+            LOG.warnf("Pod %s/%s not created (%s); trying again", namespace, name, e.getMessage());
             pod.written = object;
+            uncreated.add(pod);
         }
-        pods.put(key(namespace, name), pod);
         return pod;
     }
 
@@ -133,6 +140,9 @@ final class SimCluster {
         try {
             client.resource(object).delete();
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return; // gone already, or never created
+            }
             // The object's controller has forgotten it already: a pod left in the API would serve on (and hold a
             // node-by-node move) for ever. Tried again every tick, and said, so a stuck scenario shows why.
             LOG.warnf("%s %s not deleted (%s); trying again", object.getKind(), object.getMetadata().getName(),
@@ -141,14 +151,44 @@ final class SimCluster {
         }
     }
 
-    /** Deletions the API server refused, tried again; once per tick. */
-    void retryDeletes() {
+    /** Creations and deletions the API server refused, tried again; once per tick. */
+    void retryWrites() {
         for (HasMetadata object : List.copyOf(undeleted)) {
             try {
                 client.resource(object).delete();
                 undeleted.remove(object);
             } catch (KubernetesClientException e) {
-                LOG.debugf("%s still not deleted: %s", object.getMetadata().getName(), e.getMessage());
+                if (e.getCode() == 404) {
+                    undeleted.remove(object);
+                } else {
+                    LOG.debugf("%s still not deleted: %s", object.getMetadata().getName(), e.getMessage());
+                }
+            }
+        }
+        for (SimPod p : List.copyOf(uncreated)) {
+            if (!pods.containsKey(key(p.namespace, p.name))) {
+                uncreated.remove(p); // its workload let it go meanwhile
+                continue;
+            }
+            Pod object = new PodBuilder(p.written).editMetadata().withResourceVersion(null).endMetadata().editStatus()
+                    .withConditions(new PodConditionBuilder().withType("Ready").withStatus(p.ready ? "True" : "False")
+                            .build())
+                    .endStatus().build();
+            try {
+                p.written = client.resource(object).create();
+                uncreated.remove(p);
+            } catch (KubernetesClientException e) {
+                Pod there = e.getCode() == 409 ? client.pods().inNamespace(p.namespace).withName(p.name).get() : null;
+                if (there != null) {
+                    // the first create did land (its answer was lost): this is the pod, readiness written as known
+                    p.written = there;
+                    uncreated.remove(p);
+                    boolean ready = p.ready;
+                    p.ready = !ready;
+                    setReady(p, ready);
+                } else {
+                    LOG.debugf("Pod %s/%s still not created: %s", p.namespace, p.name, e.getMessage());
+                }
             }
         }
     }
