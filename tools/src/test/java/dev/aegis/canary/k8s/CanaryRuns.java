@@ -35,6 +35,13 @@ final class CanaryRuns {
         }
     }
 
+    /** `kubectl apply --server-side --field-manager=kustomize-controller --force-conflicts`: how Flux applies Git. */
+    static void applyAsFlux(ControlPlane plane, String yaml) {
+        Kubectl.Result applied = Kubectl.run(plane, "apply", "--server-side", "--field-manager="
+                + RealRoutedCanaryIT.FLUX, "--force-conflicts", "-f", RealRoutedCanaryIT.file(yaml));
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+    }
+
     /** The shipped AnalysisTemplates in the namespace, as a user applies them. */
     static void applyTemplates(ControlPlane plane, String ns) {
         Kubectl.Result templates = Kubectl.run(plane, "apply", "--server-side", "-n", ns, "-k", "analysis-templates/");
@@ -49,6 +56,18 @@ final class CanaryRuns {
     static Phase phase(KubernetesClient client, String ns, String name) {
         CanaryStatus status = status(client, ns, name);
         return status == null ? null : status.getPhase();
+    }
+
+    /**
+     * {@code kubectl wait --for=condition=TYPE canary/podinfo}, as a deploy script waits, which must succeed within two
+     * minutes.
+     */
+    static void kubectlWait(ControlPlane plane, String ns, String condition, PackagedController controller) {
+        Kubectl.Result waited = Kubectl.run(plane, "wait", "-n", ns, "canary/podinfo", "--for=condition=" + condition,
+                "--timeout=120s");
+        assertThat(waited.exitCode()).as("kubectl wait --for=condition=%s: %s (controller log %s)", condition,
+                waited.output(), controller.log).isZero();
+        assertThat(waited.output()).contains("canary.canary.aegis.dev/podinfo condition met");
     }
 
     /** Waits for the phase; fails at once if the Canary turns Failed or Invalid or the controller dies. */

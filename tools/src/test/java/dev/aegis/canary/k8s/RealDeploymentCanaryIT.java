@@ -210,13 +210,8 @@ class RealDeploymentCanaryIT {
     }
 
     /** As a Git change would: the image only, no resourceVersion (kubectl set image). */
-    /** {@code kubectl wait --for=condition=TYPE} on the Canary, which must succeed within two minutes. */
     static void kubectlWait(String ns, String condition) {
-        Kubectl.Result waited = Kubectl.run(REAL.plane, "wait", "-n", ns, "canary/podinfo",
-                "--for=condition=" + condition, "--timeout=120s");
-        assertThat(waited.exitCode()).as("kubectl wait --for=condition=%s: %s (controller log %s)", condition,
-                waited.output(), REAL.controller.log).isZero();
-        assertThat(waited.output()).contains("canary.canary.aegis.dev/podinfo condition met");
+        CanaryRuns.kubectlWait(REAL.plane, ns, condition, REAL.controller);
     }
 
     static void setImage(String ns, String image) {
