@@ -28,14 +28,19 @@ import dev.aegis.canary.rollout.MetricText;
  */
 public final class ControlCommand {
 
-    public static final Set<String> COMMANDS = Set.of("status", "pause", "resume", "promote", "abort", "retry");
+    public static final Set<String> COMMANDS = Set.of("status", "get", "list", "pause", "resume", "promote", "abort",
+            "retry");
     public static final int OK = 0;
     public static final int NOT_DONE = 1;
     public static final int USAGE = 2;
 
     static final String USAGE_TEXT = """
             usage: aegis-canary COMMAND NAME [-n NAMESPACE] [--by WHO] [--wait DURATION]
+                   aegis-canary list [-n NAMESPACE | -A]
+              get      the Canary, its steps (passed, now, to come) and its last checks; -w, --watch: again at
+                       every change, until interrupted or the Canary is deleted
               status   where the Canary's rollout stands
+              list     the Canaries of the namespace, or of all (-A): phase, weight, message
               pause    hold: no step advances and no run starts (checks go on; a failing one still rolls back)
               resume   lift a pause
               promote  skip the remaining steps of the run in progress and promote now
@@ -66,6 +71,8 @@ public final class ControlCommand {
         String namespace = client.getNamespace() == null ? "default" : client.getNamespace();
         String by = defaultUser();
         Duration wait = Duration.ofSeconds(30);
+        boolean watch = false;
+        boolean allNamespaces = false;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             boolean hasValue = i + 1 < args.size();
@@ -76,6 +83,8 @@ public final class ControlCommand {
                     }
                     namespace = args.get(++i);
                 }
+                case "-w", "--watch" -> watch = true;
+                case "-A", "--all-namespaces" -> allNamespaces = true;
                 case "--by" -> {
                     if (!hasValue) {
                         return usage("--by needs a name");
@@ -100,6 +109,17 @@ public final class ControlCommand {
                 }
             }
         }
+        if (command.equals("list")) {
+            if (name != null) {
+                return usage("list takes no name");
+            }
+            try {
+                return list(allNamespaces ? null : namespace);
+            } catch (KubernetesClientException e) {
+                err.println("the API server refused: " + e.getMessage());
+                return NOT_DONE;
+            }
+        }
         if (name == null) {
             return usage(command + " needs the Canary's name");
         }
@@ -108,6 +128,10 @@ public final class ControlCommand {
             if (canary == null) {
                 err.println("Canary " + namespace + "/" + name + " not found");
                 return NOT_DONE;
+            }
+            if (command.equals("get")) {
+                out.print(CanaryView.render(canary));
+                return watch ? watch(canary) : OK;
             }
             return command.equals("status") ? status(canary) : request(canary, command, by, wait);
         } catch (KubernetesClientException e) {
@@ -166,6 +190,53 @@ public final class ControlCommand {
         for (MetricResult m : analysis) {
             out.printf("  %-5s %s%n", m.getResult(), MetricText.describe(m));
         }
+        return OK;
+    }
+
+    /** Prints the Canary again at every change the API server tells of, until it is deleted or this is stopped. */
+    private int watch(Canary first) {
+        String ns = first.getMetadata().getNamespace();
+        String name = first.getMetadata().getName();
+        java.util.concurrent.CompletableFuture<Integer> ended = new java.util.concurrent.CompletableFuture<>();
+        String[] shown = {CanaryView.render(first)};
+        try (var w = client.resources(Canary.class).inNamespace(ns).withName(name).watch(
+                new io.fabric8.kubernetes.client.Watcher<Canary>() {
+
+                    @Override
+                    public void eventReceived(Action action, Canary canary) {
+                        if (action == Action.DELETED) {
+                            out.println("Canary " + ns + "/" + name + " deleted");
+                            ended.complete(OK);
+                            return;
+                        }
+                        String now = CanaryView.render(canary);
+                        if (!now.equals(shown[0])) {
+                            shown[0] = now;
+                            out.println();
+                            out.print(now);
+                            out.flush();
+                        }
+                    }
+
+                    @Override
+                    public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                        err.println("the watch ended: " + cause.getMessage());
+                        ended.complete(NOT_DONE);
+                    }
+                })) {
+            return ended.join();
+        }
+    }
+
+    private int list(String namespace) {
+        var canaries = namespace == null
+                ? client.resources(Canary.class).inAnyNamespace().list().getItems()
+                : client.resources(Canary.class).inNamespace(namespace).list().getItems();
+        if (canaries.isEmpty()) {
+            err.println("no Canaries " + (namespace == null ? "in any namespace" : "in namespace " + namespace));
+            return OK;
+        }
+        out.print(CanaryView.list(canaries));
         return OK;
     }
 

@@ -59,6 +59,8 @@ public final class Launch {
     static final String COMMANDS_TEXT = """
               backtest --canary FILE --from TIME --to TIME [options]
                           replay a Canary's checks over a past window of a Prometheus (backtest --help)
+              get NAME [-n NAMESPACE] [-w]   the Canary, its steps and last checks (-w: again at every change)
+              list [-n NAMESPACE | -A]        the Canaries: phase, weight, message
               status | pause | resume | promote | abort | retry NAME [-n NAMESPACE] [--by WHO] [--wait DURATION]
                           act on one Canary through the kubeconfig and wait for the controller's answer
               help, --help, -h
@@ -117,7 +119,7 @@ public final class Launch {
                 && !ControlCommand.COMMANDS.contains(command)) {
             err.println("aegis-canary: unknown command '" + command + "'; commands: (none) to run the controller, "
                     + (tools ? "demo, simulate, " : "")
-                    + "backtest, status, pause, resume, promote, abort, retry (see --help)");
+                    + "backtest, get, list, status, pause, resume, promote, abort, retry (see --help)");
             return OptionalInt.of(USAGE);
         }
         if (command == null || ControlCommand.COMMANDS.contains(command)) {

@@ -73,7 +73,7 @@ class LaunchTest {
     void anUnknownCommandIsOneLineAndExitTwo() {
         assertThat(run("deploy")).hasValue(2);
         assertThat(err()).isEqualTo("aegis-canary: unknown command 'deploy'; commands: (none) to run the "
-                + "controller, backtest, status, pause, resume, promote, abort, retry (see --help)\n");
+                + "controller, backtest, get, list, status, pause, resume, promote, abort, retry (see --help)\n");
     }
 
     @Test
