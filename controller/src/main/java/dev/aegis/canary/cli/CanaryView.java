@@ -21,11 +21,8 @@ public final class CanaryView {
     public static String render(Canary canary) {
         StringBuilder out = new StringBuilder();
         CanaryStatus s = canary.getStatus();
-        String target = canary.getSpec().getTargetRef() == null
-                ? "?"
-                : canary.getSpec().getTargetRef().getKind() + " " + canary.getSpec().getTargetRef().getName();
         out.append("Canary ").append(canary.getMetadata().getNamespace()).append('/')
-                .append(canary.getMetadata().getName()).append(" → ").append(target).append('\n');
+                .append(canary.getMetadata().getName()).append(" → ").append(target(canary, " ")).append('\n');
         if (s == null || s.getPhase() == null) {
             return out.append("Phase:    (not reconciled yet)\n").toString();
         }
@@ -81,15 +78,18 @@ public final class CanaryView {
         for (Canary c : canaries) {
             CanaryStatus s = c.getStatus();
             rows.add(new String[]{c.getMetadata().getNamespace(), c.getMetadata().getName(),
-                    c.getSpec().getTargetRef() == null
-                            ? "?"
-                            : c.getSpec().getTargetRef().getKind() + "/"
-                                    + c.getSpec().getTargetRef().getName(),
+                    target(c, "/"),
                     s == null || s.getPhase() == null ? "-" : s.getPhase().name(),
                     s == null || s.getWeight() == null ? "-" : s.getWeight() + "%",
                     s == null || s.getMessage() == null ? "" : s.getMessage()});
         }
         return table(rows);
+    }
+
+    /** "Deployment podinfo" (or with another separator), "?" without a target. */
+    private static String target(Canary c, String separator) {
+        var ref = c.getSpec().getTargetRef();
+        return ref == null ? "?" : ref.getKind() + separator + ref.getName();
     }
 
     /** "effective 10%, 1/10 pods" or "effective 2%, 3/120 nodes": what the router really achieved. */

@@ -33,8 +33,4 @@ public class Leadership {
     public void stopped() {
         leading.set(0);
     }
-
-    public boolean leading() {
-        return leading.get() == 1;
-    }
 }

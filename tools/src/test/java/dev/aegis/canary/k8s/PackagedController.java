@@ -86,16 +86,26 @@ final class PackagedController implements AutoCloseable {
         }
     }
 
-    /** Its /q/metrics as Prometheus scrapes them (the port is the one its log says it listens on). */
-    String metrics() {
+    /** host:port of its HTTP server (metrics, health), as its log says it listens. */
+    String address() {
         try {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Listening on: (http://[0-9.:]+)")
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Listening on: http://([0-9.:]+)")
                     .matcher(Files.readString(log));
             if (!m.find()) {
                 throw new IllegalStateException("no 'Listening on' line in " + log + " yet");
             }
+            return m.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Its /q/metrics as Prometheus scrapes them. */
+    String metrics() {
+        try {
             java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1) + "/q/metrics")).build(),
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + address() + "/q/metrics"))
+                            .build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             return response.body();
         } catch (IOException e) {

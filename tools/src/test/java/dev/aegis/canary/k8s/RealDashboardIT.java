@@ -2,7 +2,6 @@ package dev.aegis.canary.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -65,7 +64,7 @@ class RealDashboardIT {
         // Prometheus finds the controller through HTTP discovery: its address, and the path Quarkus serves metrics on
         HttpServer discovery = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         discovery.createContext("/targets", x -> {
-            byte[] body = JSON.writeValueAsBytes(List.of(Map.of("targets", List.of(controllerAddress()), "labels",
+            byte[] body = JSON.writeValueAsBytes(List.of(Map.of("targets", List.of(REAL.controller.address()), "labels",
                     Map.of("__metrics_path__", "/q/metrics", "job", "aegis-canary"))));
             x.getResponseHeaders().add("Content-Type", "application/json");
             x.sendResponseHeaders(200, body.length);
@@ -133,15 +132,6 @@ class RealDashboardIT {
     static String labelValuesSeries(String definition) {
         Matcher m = Pattern.compile("label_values\\((.*),\\s*\\w+\\)").matcher(definition);
         assertThat(m.matches()).as(definition).isTrue();
-        return m.group(1);
-    }
-
-    /** host:port of the controller's HTTP server, from its log. */
-    static String controllerAddress() throws IOException {
-        Matcher m = Pattern.compile("Listening on: http://([0-9.:]+)").matcher(Files.readString(REAL.controller.log));
-        if (!m.find()) {
-            throw new IllegalStateException("no 'Listening on' line in " + REAL.controller.log);
-        }
         return m.group(1);
     }
 
