@@ -238,7 +238,7 @@ final class DeploymentWorkload implements Workload {
     }
 
     private DeploymentRollout rollout(String canaryRevision, boolean canaryServed) {
-        return new DeploymentRollout(canary, target, primary, total, canaryRevision, canaryServed,
+        return new DeploymentRollout(canary, target, primary, total, canaryRevision, targetRevision, canaryServed,
                 autoscalers != null);
     }
 
@@ -346,7 +346,8 @@ final class DeploymentWorkload implements Workload {
             tools.ops().scalePrimary(primary, total);
         } else {
             tools.router(canary).apply(new DeploymentRollout(canary, target, primary, total,
-                    status.getCanaryRevision(), false, autoscaled), new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
+                    status.getCanaryRevision(), Revisions.of(target.getSpec().getTemplate()), false, autoscaled),
+                    new TrafficIntent(TrafficIntent.Kind.STABLE, 0));
         }
     }
 }

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import dev.aegis.canary.rollout.RouteStatus;
 import dev.aegis.canary.rollout.TrafficIntent;
 import dev.aegis.canary.workload.DeploymentWorkloads;
-import dev.aegis.canary.workload.Revisions;
 import dev.aegis.canary.workload.Rollouts;
 
 /**
@@ -51,13 +50,13 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 // Traffic goes only to pods sure to stay, of the revision under test (counts of a template Git has
                 // just changed are the old template's).
                 boolean canaryReady = Rollouts.desired(target) >= pods
-                        && Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())
+                        && r.targetIsCanary()
                         && Rollouts.stayingAvailable(target) >= pods && r.canaryServed();
                 int now = weights.current(r.canary());
                 if (canaryReady && now != intent.weight()) {
                     now = weights.set(r.canary(), intent.weight());
                 } else if (!canaryReady && now > 0
-                        && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
+                        && !r.targetIsCanary()) {
                     // Git moved the target on: its pods are being replaced by a revision this step has not checked.
                     // No traffic to the canary until the step's pods are ready.
                     now = weights.set(r.canary(), 0);
@@ -101,7 +100,7 @@ public class WeightedTrafficRouter implements TrafficRouter {
                 // The canary keeps its share while the primary rolls out the new template, unless Git moved the
                 // target on: its pods are then being replaced by a revision nobody has checked.
                 int now = weights.current(r.canary());
-                if (now > 0 && !Revisions.of(target.getSpec().getTemplate()).equals(r.canaryRevision())) {
+                if (now > 0 && !r.targetIsCanary()) {
                     now = weights.set(r.canary(), 0);
                 }
                 return RouteStatus.reached(now, Rollouts.desired(target), total, PODS);
