@@ -3,6 +3,7 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (./go.mod)
 #   etcd                                                                (./etcd/go.mod)
 #   kwok                                                                (./kwok/go.mod)
+#   helm                                                                (./helm/go.mod)
 # into ${AEGIS_CACHE:-$HOME/.cache/aegis-canary}/controlplane/<k8s>-<etcd>-<kwok>/bin/.
 #
 # Progress goes to stderr; stdout gets exactly one line: the bin dir (also the last line).
@@ -70,6 +71,9 @@ done
 K8S_LDFLAGS="-s -w$K8S_X_FLAGS"
 ETCD_LDFLAGS="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$ETCD_VERSION"
 KWOK_LDFLAGS="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+HELM_VERSION="$(mod_version "$HERE/helm/go.mod" helm.sh/helm/v4)"
+[[ -n "$HELM_VERSION" ]] || die "cannot read the pinned helm version from $HERE/helm/go.mod"
+HELM_LDFLAGS="-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
 
 # Cache key: every input that changes the output besides the versions in the dir name.
 hash_inputs() {
@@ -80,9 +84,12 @@ hash_inputs() {
     printf '%s\n' "$GOFLAGS" "$CGO_ENABLED" "$K8S_LDFLAGS" "$ETCD_LDFLAGS" "$KWOK_LDFLAGS"
   ) | sha256sum | cut -c1-16
 }
+# Helm has its own key, so adding or upgrading it never rebuilds the control plane (and back).
+hash_helm() { (cd "$HERE" && cat helm/go.mod helm/go.sum && printf '%s\n' "$GOFLAGS" "$CGO_ENABLED" "$HELM_LDFLAGS") | sha256sum | cut -c1-16; }
 HASH="$(hash_inputs)"
+HELM_HASH="$(hash_helm)"
 
-BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok helm)
 
 # kwok's Stage config (nodes Ready at once with lease heartbeats; pods Ready, completed, deleted),
 # made from the stage files shipped in the pinned kwok module: never committed here.
@@ -105,7 +112,7 @@ all_present() {
 }
 
 # Warm path: no lock, no go.
-if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH" ]] && all_present; then
+if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH $HELM_HASH" ]] && all_present; then
   say "control plane $K8S_VERSION / etcd $ETCD_VERSION / kwok $KWOK_VERSION: up to date"
   link
   echo "$BIN"
@@ -118,7 +125,7 @@ if command -v flock >/dev/null 2>&1; then
   exec 9>"$OUT/.lock"
   flock 9
   # Another process may have finished the build while we waited.
-  if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH" ]] && all_present; then
+  if [[ $FORCE == 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$HASH $HELM_HASH" ]] && all_present; then
     say "control plane $K8S_VERSION / etcd $ETCD_VERSION / kwok $KWOK_VERSION: up to date"
     link
     echo "$BIN"
@@ -137,11 +144,11 @@ say "using $(cat "$LOGS/go-version.log"); logs in $LOGS"
 BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 DATE_FLAGS=" -X k8s.io/component-base/version.buildDate=$BUILD_DATE -X k8s.io/client-go/pkg/version.buildDate=$BUILD_DATE"
 
-build_one() { # <name> <module dir> <package> <version> <ldflags>
-  local name="$1" dir="$2" pkg="$3" version="$4" ldflags="$5"
+build_one() { # <name> <module dir> <package> <version> <ldflags> [<inputs hash>]
+  local name="$1" dir="$2" pkg="$3" version="$4" ldflags="$5" hash="${6:-$HASH}"
   local marker="$BIN/.$name.built" log="$LOGS/$name.log"
   # Resume support: a binary built with the same inputs by an interrupted run is kept.
-  if [[ $FORCE == 0 && -x "$BIN/$name" && -f "$marker" && "$(cat "$marker")" == "$HASH" ]]; then
+  if [[ $FORCE == 0 && -x "$BIN/$name" && -f "$marker" && "$(cat "$marker")" == "$hash" ]]; then
     say "reusing $name $version"
     return 0
   fi
@@ -153,7 +160,7 @@ build_one() { # <name> <module dir> <package> <version> <ldflags>
     die "building $name $version failed (go build $pkg); see $log"
   fi
   mv -f "$tmp" "$BIN/$name"
-  echo "$HASH" >"$marker"
+  echo "$hash" >"$marker"
   say "built $name $version in $((SECONDS - start))s ($(du -h "$BIN/$name" | cut -f1))"
 }
 
@@ -163,6 +170,7 @@ build_one kube-scheduler          "$HERE"      k8s.io/kubernetes/cmd/kube-schedu
 build_one kubectl                 "$HERE"      k8s.io/kubernetes/cmd/kubectl                 "$K8S_VERSION"  "$K8S_LDFLAGS$DATE_FLAGS"
 build_one etcd                    "$HERE/etcd" aegis.dev/tools/controlplane/etcd             "$ETCD_VERSION" "$ETCD_LDFLAGS"
 build_one kwok                    "$HERE/kwok" sigs.k8s.io/kwok/cmd/kwok                     "$KWOK_VERSION" "$KWOK_LDFLAGS"
+build_one helm                    "$HERE/helm" helm.sh/helm/v4/cmd/helm                      "$HELM_VERSION" "$HELM_LDFLAGS" "$HELM_HASH"
 
 KWOK_MOD_DIR="$(cd "$HERE/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok 2>>"$LOGS/kwok-stages.log")" \
   || die "cannot find the sigs.k8s.io/kwok module dir (go list -m); see $LOGS/kwok-stages.log"
@@ -201,7 +209,7 @@ chmod -R u+w "$MONITORING_CRDS.tmp.$$"
 rm -rf "$MONITORING_CRDS" && mv "$MONITORING_CRDS.tmp.$$" "$MONITORING_CRDS"
 say "Prometheus Operator CRDs: $MONITORING_CRDS"
 
-echo "$HASH" >"$STAMP"
+echo "$HASH $HELM_HASH" >"$STAMP"
 link
 say "control plane ready in $BIN"
 echo "$BIN"

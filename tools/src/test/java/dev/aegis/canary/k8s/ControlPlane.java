@@ -65,7 +65,7 @@ public final class ControlPlane {
     }
 
     /** The bin dir of the system property, with every binary in it: or an error naming what is missing. */
-    static Path binDir() {
+    public static Path binDir() {
         String setting = System.getProperty(BIN_PROPERTY);
         if (setting == null || setting.isBlank()) {
             throw new IllegalStateException("the system property " + BIN_PROPERTY + " is not set: it names the "
@@ -74,7 +74,7 @@ public final class ControlPlane {
         }
         Path dir = Path.of(setting);
         List<String> missing = Stream.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                "kubectl", "kwok").filter(b -> !Files.isExecutable(dir.resolve(b))).toList();
+                "kubectl", "kwok", "helm").filter(b -> !Files.isExecutable(dir.resolve(b))).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException(BIN_PROPERTY + "=" + dir + " lacks " + String.join(", ", missing)
                     + ": run tools/controlplane/build.sh (it needs Go >= 1.26.0 for a first build)");

@@ -20,7 +20,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * deploy/, analysis-templates/ and deploy/examples/ applied to a real Kubernetes control plane as a user applies them
  * (the built kubectl, server-side apply): the CRDs become Established, every object of deploy/ exists, the
  * controller's Deployment gets pods from the real ReplicaSet controller (admitted by PodSecurity "restricted", which
- * deploy/namespace.yaml enforces), and the shipped templates and examples are accepted.
+ * deploy/namespace.yaml enforces), and the shipped templates and examples are accepted. The Helm chart installs,
+ * upgrades and uninstalls with the Helm built from its module.
  */
 class RealClusterManifestsIT {
 
@@ -119,6 +120,49 @@ class RealClusterManifestsIT {
             assertThat(Serialization.asJson(rule.getAdditionalProperties().get("spec"))).as("stored whole")
                     .contains("AegisCanaryRolledBack", "AegisCanaryNoLeader");
         }
+    }
+
+    @Test
+    void theHelmChartInstallsUpgradesAndUninstalls() {
+        // Another release name than deploy/'s objects (aegis-canary), which another test may have applied: Helm
+        // never adopts objects it did not create. The CRDs are applied by kubectl as from deploy/, as every test here
+        // does: Helm 4 applies its crds/ server-side, which would take their fields from kubectl's field manager (and
+        // the next kubectl apply would conflict with Helm's), so they are skipped (HelmChartTest: they are the same).
+        Manifests.installCrds(plane);
+        Kubectl.Result installed = Helm.run(plane, "install", "edge", Helm.CHART, "--namespace", "aegis-helm",
+                "--create-namespace", "--skip-crds", "--wait", "--timeout", "90s");
+        assertThat(installed.exitCode()).as(installed.output()).isZero();
+        assertThat(installed.output()).contains("STATUS: deployed", "edge-aegis-canary");
+        try (KubernetesClient client = plane.client()) {
+            Deployment deployment = client.apps().deployments().inNamespace("aegis-helm").withName("edge-aegis-canary")
+                    .get();
+            assertThat(deployment.getStatus().getReadyReplicas()).as("helm --wait waited for the pods").isEqualTo(2);
+            assertThat(client.configMaps().inNamespace("aegis-helm").withName("edge-aegis-canary").get().getData())
+                    .containsEntry("AEGIS_LEADER_ELECTION_LEASE_NAME", "edge-aegis-canary");
+            String firstPods = podTemplateHash(client);
+
+            Kubectl.Result upgraded = Helm.run(plane, "upgrade", "edge", Helm.CHART, "--namespace", "aegis-helm",
+                    "--reuse-values", "--set", "analysis.noDataLimit=5", "--wait", "--timeout", "90s");
+            assertThat(upgraded.exitCode()).as(upgraded.output()).isZero();
+            assertThat(client.configMaps().inNamespace("aegis-helm").withName("edge-aegis-canary").get().getData())
+                    .containsEntry("AEGIS_ANALYSIS_NO_DATA_LIMIT", "5");
+            assertThat(podTemplateHash(client)).as("a changed configuration rolls the controller's pods")
+                    .isNotEqualTo(firstPods);
+
+            Kubectl.Result uninstalled = Helm.run(plane, "uninstall", "edge", "--namespace", "aegis-helm", "--wait");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+            assertThat(client.apps().deployments().inNamespace("aegis-helm").withName("edge-aegis-canary").get())
+                    .isNull();
+            assertThat(client.rbac().clusterRoles().withName("edge-aegis-canary").get()).isNull();
+            assertThat(client.apiextensions().v1().customResourceDefinitions().withName("canaries.canary.aegis.dev")
+                    .get()).as("Helm never deletes the CRDs of crds/ (and with them every Canary)").isNotNull();
+        }
+    }
+
+    static String podTemplateHash(KubernetesClient client) {
+        return client.apps().replicaSets().inNamespace("aegis-helm").list().getItems().stream()
+                .filter(rs -> rs.getStatus().getReadyReplicas() != null && rs.getStatus().getReadyReplicas() > 0)
+                .map(rs -> rs.getMetadata().getLabels().get("pod-template-hash")).sorted().toList().toString();
     }
 
     static String events(KubernetesClient client, String namespace) {
