@@ -74,8 +74,8 @@ class ManifestsTest {
         for (Path g : generated) {
             Path committed = DEPLOY.resolve("crds").resolve(g.getFileName());
             assertThat(committed)
-                    .as("deploy/crds is out of date; run: cp controller/target/kubernetes/*.canary.aegis.dev-v1.yml "
-                            + "deploy/crds/")
+                    .as("deploy/crds is out of date; run: for d in deploy/crds deploy/helm/aegis-canary/crds; do "
+                            + "cp controller/target/kubernetes/*.canary.aegis.dev-v1.yml $d/; done")
                     .exists();
             assertThat(Files.readString(committed)).as("deploy/crds/" + g.getFileName()
                     + " differs from the generated CRD; run: cp target/kubernetes/*.canary.aegis.dev-v1.yml deploy/crds/")
@@ -214,6 +214,26 @@ class ManifestsTest {
     }
 
     @Test
+    void theExampleTemplatesRenderToPromQlThatPrometheusAccepts() throws IOException {
+        List<io.fabric8.kubernetes.api.model.HasMetadata> objects = Serialization.unmarshal(
+                Files.readString(DEPLOY.resolve("examples/podinfo-templates.yaml")));
+        Map<String, String> vars = QueryVariables.builtIns("podinfo", "podinfo", "podinfo", Duration.ofMinutes(1),
+                new PodScope("^(podinfo-5d8f7c9b-)[a-z0-9]{5}$", "^(podinfo-primary-6d4cf56db6-)[a-z0-9]{5}$",
+                        "^$", "^$"));
+        assertThat(objects).hasSize(2);
+        for (var object : objects) {
+            AnalysisTemplate t = Serialization.unmarshal(Serialization.asYaml(object), AnalysisTemplate.class);
+            // podinfo's label for the status code is `status`; `code` would match nothing and hide every 5xx
+            assertThat(t.getSpec().getQuery()).doesNotContain("code");
+            String query = QueryTemplate.render(t.getSpec().getQuery(), vars);
+            QueryResult result = prometheus.query(new PrometheusEndpoint(prometheusUrl, null, Duration.ofSeconds(5)),
+                    query, Instant.now()).await().atMost(Duration.ofSeconds(10));
+            assertThat(result).as(t.getMetadata().getName() + " must be valid PromQL: " + query)
+                    .isNotInstanceOf(QueryResult.Failure.class);
+        }
+    }
+
+    @Test
     void theReadmeExampleIsAValidCanary() throws IOException {
         Canary canary = Serialization.unmarshal(Files.readString(DEPLOY.resolve("examples/podinfo.yaml")),
                 Canary.class);
@@ -222,7 +242,7 @@ class ManifestsTest {
         assertThat(r.errors()).isEmpty();
         assertThat(r.policy().steps()).containsExactly(1, 10, 50, 100);
         assertThat(canary.getSpec().getAnalysis().getMetrics()).extracting(m -> m.getTemplateRef().getName())
-                .containsExactly("request-success-rate", "request-duration-p99");
+                .containsExactly("podinfo-success-rate", "podinfo-duration-p99");
     }
 
     @Test
