@@ -48,6 +48,7 @@ public class AnalysisSpec {
     private Integer errorLimit;
 
     @Size(max = 20)
+    @JsonPropertyDescription("The checks: each names a template and the bounds of its value.")
     private List<MetricSpec> metrics;
 
     public JudgeType getJudge() {

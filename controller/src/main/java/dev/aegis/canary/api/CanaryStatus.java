@@ -13,7 +13,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CanaryStatus {
 
+    @JsonPropertyDescription("Where the rollout stands: Initializing, Ready, Waiting, Progressing, WaitingPromotion, Promoting, Succeeded, RolledBack, Failed, Invalid or Suspended (docs/troubleshooting.md says what each means and what to do).")
     private Phase phase;
+    @JsonPropertyDescription("The Canary's metadata.generation this status was written for.")
     private Long observedGeneration;
 
     @JsonPropertyDescription("Hash of the pod template the primary serves.")
@@ -47,11 +49,13 @@ public class CanaryStatus {
     @JsonPropertyDescription("Checks in a row with a query error.")
     private Integer errorChecks;
 
+    @JsonPropertyDescription("When the current (or last) run began.")
     private String runStartedAt;
     @JsonPropertyDescription("When the current step's weight was requested; progressDeadline counts from here.")
     private String stepStartedAt;
     @JsonPropertyDescription("When the canary was ready at the current step's weight; the first check is an interval later.")
     private String stepReadyAt;
+    @JsonPropertyDescription("When the last check ran.")
     private String lastCheckAt;
     @JsonPropertyDescription("Since when the canary, ready at this step before, is not ready; progressDeadline counts from here.")
     private String unreadySince;
@@ -68,11 +72,14 @@ public class CanaryStatus {
     private Boolean paused;
     @JsonPropertyDescription("Who paused, for messages.")
     private String pausedBy;
+    @JsonPropertyDescription("The last request made with the canary.aegis.dev/request annotation, and what came of it.")
     private RequestStatus lastRequest;
 
+    @JsonPropertyDescription("The last check of each metric and check webhook: value, range, result, reason and the exact query sent.")
     private List<MetricResult> lastAnalysis;
     @JsonPropertyDescription("Ready: True when the Git revision fully serves. Progressing: True during a run. Reconciling and Stalled, as kstatus reads them (Flux healthChecks, kubectl wait): Reconciling True while a run or initialization is underway, Stalled True after a rollback, when Failed or Invalid.")
     private List<Condition> conditions;
+    @JsonPropertyDescription("One line on what the controller does or waits for, or why it stopped.")
     private String message;
 
     public CanaryStatus() {

@@ -20,6 +20,7 @@ public class CompareSpec {
         primary
     }
 
+    @JsonPropertyDescription("What the canary is compared with: primary (the same query over the primary's pods or nodes), the only value.")
     private Baseline baseline = Baseline.primary;
 
     @Min(0)

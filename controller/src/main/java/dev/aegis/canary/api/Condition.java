@@ -1,6 +1,7 @@
 package dev.aegis.canary.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** A status condition in the Kubernetes shape; lastTransitionTime changes only when status flips. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -10,11 +11,17 @@ public class Condition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
+    @JsonPropertyDescription("Ready, Progressing, Reconciling or Stalled.")
     private String type;
+    @JsonPropertyDescription("True, False or Unknown.")
     private String status;
+    @JsonPropertyDescription("Why, in one CamelCase word.")
     private String reason;
+    @JsonPropertyDescription("Why, in words.")
     private String message;
+    @JsonPropertyDescription("When status last changed.")
     private String lastTransitionTime;
+    @JsonPropertyDescription("The Canary's metadata.generation this condition was written for.")
     private Long observedGeneration;
 
     public Condition() {

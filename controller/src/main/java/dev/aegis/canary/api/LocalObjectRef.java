@@ -1,5 +1,7 @@
 package dev.aegis.canary.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
@@ -8,6 +10,7 @@ public class LocalObjectRef {
 
     @Required
     @Pattern(Schema.NAME)
+    @JsonPropertyDescription("The object's name, in the Canary's namespace.")
     private String name;
 
     public LocalObjectRef() {

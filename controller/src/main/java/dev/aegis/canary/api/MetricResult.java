@@ -1,21 +1,31 @@
 package dev.aegis.canary.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** One metric's last check, as shown in {@code status.lastAnalysis}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MetricResult {
 
+    @JsonPropertyDescription("The metric's name, or webhook <name> for a check webhook.")
     private String metric;
+    @JsonPropertyDescription("The canary's value; absent without data.")
     private Double value;
     /** The same query on the primary, when the metric compares with it. */
+    @JsonPropertyDescription("The primary's value, for a metric with compare.")
     private Double baseline;
+    @JsonPropertyDescription("What the value had to be, e.g. >= 99.")
     private String range;
+    @JsonPropertyDescription("Pass, Fail, NoData (no sample, or NaN), Error (no answer: timeout, HTTP status, several series) or Inconclusive (the sequential judge needs more samples). Only Pass lets a step advance.")
     private CheckResult result;
+    @JsonPropertyDescription("Why, when the result needs one (the query error, what had no data, the judge's figures).")
     private String reason;
+    @JsonPropertyDescription("The exact query sent to Prometheus.")
     private String query;
+    @JsonPropertyDescription("When the check ran.")
     private String time;
     /** Recorded only: a dry-run metric does not count in the check's verdict. */
+    @JsonPropertyDescription("True for a dryRun metric: recorded, never acted on.")
     private Boolean dryRun;
 
     public MetricResult() {

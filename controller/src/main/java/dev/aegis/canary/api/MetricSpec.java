@@ -19,9 +19,11 @@ public class MetricSpec {
     @Required
     @Pattern("^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$")
     @Size(max = NAME_MAX_LENGTH)
+    @JsonPropertyDescription("Unique among the Canary's metrics; names the metric in status, messages and the controller's metrics.")
     private String name;
 
     @Required
+    @JsonPropertyDescription("The AnalysisTemplate or ClusterAnalysisTemplate whose query measures this metric.")
     private TemplateRef templateRef;
 
     @JsonPropertyDescription("Values for the template's declared args.")

@@ -11,6 +11,7 @@ public class RequestStatus {
     private String action;
     @JsonPropertyDescription("Who asked: the canary.aegis.dev/requested-by annotation.")
     private String requestedBy;
+    @JsonPropertyDescription("When the controller acted on the request.")
     private String time;
     @JsonPropertyDescription("What the controller did, or why it did nothing.")
     private String outcome;

@@ -19,6 +19,7 @@ public class ServiceSpec {
     @Required
     @Min(1)
     @Max(65535)
+    @JsonPropertyDescription("The port of the Services <name>, <name>-primary and <name>-canary.")
     private Integer port;
 
     @Min(1)

@@ -10,13 +10,16 @@ import io.fabric8.generator.annotation.Required;
 public class TargetRef {
 
     @Pattern("^apps/v1$")
+    @JsonPropertyDescription("apps/v1.")
     private String apiVersion = "apps/v1";
 
     @Required
+    @JsonPropertyDescription("Deployment, DaemonSet or StatefulSet.")
     private WorkloadKind kind;
 
     @Required
     @Pattern(Schema.NAME)
+    @JsonPropertyDescription("The workload's name, in the Canary's namespace.")
     private String name;
 
     @Pattern(Schema.NAME)

@@ -1,6 +1,7 @@
 package dev.aegis.canary.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -10,9 +11,11 @@ public class TemplateRef {
 
     @Required
     @Pattern(Schema.NAME)
+    @JsonPropertyDescription("The template's name.")
     private String name;
 
     /** AnalysisTemplate (in the Canary's namespace, the default) or ClusterAnalysisTemplate. */
+    @JsonPropertyDescription("AnalysisTemplate (default: in the Canary's namespace) or ClusterAnalysisTemplate.")
     private TemplateKind kind;
 
     public TemplateRef() {

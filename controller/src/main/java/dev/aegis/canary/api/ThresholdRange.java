@@ -1,6 +1,7 @@
 package dev.aegis.canary.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -10,7 +11,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max", message = "thresholdRange.min must not exceed max")
 public class ThresholdRange {
 
+    @JsonPropertyDescription("The canary's value must be at least this.")
     private Double min;
+    @JsonPropertyDescription("The canary's value must be at most this.")
     private Double max;
 
     public ThresholdRange() {

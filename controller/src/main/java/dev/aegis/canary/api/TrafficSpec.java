@@ -10,11 +10,14 @@ public class TrafficSpec {
     @JsonPropertyDescription("replicas | nodes | gateway-api | nginx; default: replicas for a Deployment or StatefulSet, nodes for a DaemonSet.")
     private RouterType router;
 
+    @JsonPropertyDescription("Settings of the nodes router (DaemonSets).")
     private NodesTraffic nodes;
 
     @JsonProperty("gatewayAPI")
+    @JsonPropertyDescription("Settings of the gateway-api router.")
     private GatewayApiTraffic gatewayAPI;
 
+    @JsonPropertyDescription("Settings of the nginx router.")
     private NginxTraffic nginx;
 
     public RouterType getRouter() {
@@ -67,6 +70,7 @@ public class TrafficSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class GatewayApiTraffic {
 
+        @JsonPropertyDescription("The HTTPRoute, in the Canary's namespace, whose backendRefs to the Canary's Service the controller weighs.")
         private LocalObjectRef httpRouteRef;
 
         public LocalObjectRef getHttpRouteRef() {
@@ -81,6 +85,7 @@ public class TrafficSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class NginxTraffic {
 
+        @JsonPropertyDescription("The Ingress, in the Canary's namespace, whose <name>-canary copy the controller owns.")
         private LocalObjectRef ingressRef;
 
         public LocalObjectRef getIngressRef() {
