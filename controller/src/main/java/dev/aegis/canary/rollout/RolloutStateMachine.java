@@ -571,7 +571,7 @@ public final class RolloutStateMachine {
                 if (s.getCanaryGoneSince() == null) {
                     s.setCanaryGoneSince(t.nowText);
                     t.event(RolloutEvent.warning("CanaryUnavailable", "no canary " + route.unit()
-                            + " serves (" + route.waitingFor() + "): checks wait until it serves again; rolled back "
+                            + " serve (" + route.waitingFor() + "): checks wait until one serves again; rolled back "
                             + "if not within " + Durations.format(policy.progressDeadline()) + " (progressDeadline)"));
                 }
                 t.message(stepMessage(policy, s, route, unready + "no canary " + route.unit() + " serving: checks "
