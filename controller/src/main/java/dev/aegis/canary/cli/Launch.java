@@ -39,7 +39,7 @@ public final class Launch {
 
             commands:
               (none)      run the controller against the cluster of the in-cluster service account, $KUBECONFIG
-                          or ~/.kube/config (kubernetes.master overrides); settings: aegis.* (see README)
+                          or ~/.kube/config (kubernetes.master overrides); settings: aegis.* (docs/operations.md)
             """;
 
     static final String TOOLS_TEXT = """

@@ -10,7 +10,7 @@ import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.HookType;
 import dev.aegis.canary.api.WebhookSpec;
 
-/** The JSON a lifecycle webhook receives; documented field by field in README.md. Pure. */
+/** The JSON a lifecycle webhook receives; documented field by field in docs/notifications.md. Pure. */
 public final class HookPayload {
 
     private static final ObjectMapper JSON = new ObjectMapper();

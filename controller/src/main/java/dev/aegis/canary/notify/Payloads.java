@@ -18,7 +18,7 @@ import dev.aegis.canary.api.Severity;
  */
 public final class Payloads {
 
-    /** The kind of the generic webhook's payload; its fields are documented in README.md. */
+    /** The kind of the generic webhook's payload; its fields are documented in docs/notifications.md. */
     public static final String WEBHOOK_KIND = "CanaryNotification";
     static final String DEFAULT_USERNAME = "aegis-canary";
 
@@ -173,7 +173,7 @@ public final class Payloads {
         return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
-    /** The generic webhook: every fact as a field, for machines. Documented field by field in README.md. */
+    /** The generic webhook: every fact as a field, for machines. Documented field by field in docs/notifications.md. */
     static Map<String, Object> webhook(Notification n, Target t) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("apiVersion", Canary.GROUP + "/" + Canary.VERSION);

@@ -8,7 +8,7 @@ import dev.aegis.canary.api.Phase;
 
 /**
  * What a simulated release did, in scenario time (seconds since the Canary was first Ready). Every field is
- * documented in README.md, "Simulate a release".
+ * documented in docs/analysis.md, "Simulate a release before it happens".
  *
  * @param scenario the scenario's name
  * @param passed whether the outcome is the expected one

@@ -25,7 +25,7 @@ import dev.aegis.canary.Repo;
 import dev.aegis.canary.api.Phase;
 
 /**
- * {@code kubectl aegis}, installed as README says (a link to controller/src/main/bin/kubectl-aegis on the PATH), run
+ * {@code kubectl aegis}, installed as docs/operations.md says (a link to controller/src/main/bin/kubectl-aegis on the PATH), run
  * by the real kubectl against the real control plane: list, get, get --watch through a whole run, pause and resume.
  */
 class RealKubectlPluginIT {

@@ -114,7 +114,7 @@ class ScenarioTest {
     }
 
     @Test
-    void nodesPodsAndScrapeGapsAreReadInEveryFormTheREADMEGives() {
+    void nodesPodsAndScrapeGapsAreReadInEveryFormTheDocsGive() {
         Scenario daemonSet = parse("""
                 name: edge
                 kind: DaemonSet
