@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.aegis.canary.routing.NodeMoves;
 import dev.aegis.canary.routing.OrdinalMoves;
@@ -37,6 +39,7 @@ public class StatefulSetWorkloads {
     public static final String POD_NAME = "statefulset.kubernetes.io/pod-name";
 
     static final String PARTITION_FIELD = "spec.updateStrategy.rollingUpdate.partition";
+    static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
     private final KubernetesClient client;
     /**
@@ -155,15 +158,18 @@ public class StatefulSetWorkloads {
         return null;
     }
 
-    /** A field manager other than the controller's that set the partition, or null. */
+    /**
+     * Who will set the partition again, other than the controller: a server-side applier whose applies hold it (Flux,
+     * kubectl apply --server-side, Helm 4), or a client-side kubectl apply whose last-applied configuration does;
+     * null when none. A manager that only created or updated the StatefulSet is not one: the API server records it as
+     * the owner of every field it defaulted, the partition's 0 included, though it never sends it again (kubectl
+     * create, Helm 3, a client's create).
+     */
     static String partitionOwner(StatefulSet sts) {
         List<ManagedFieldsEntry> entries = sts.getMetadata().getManagedFields();
-        if (entries == null) {
-            return null;
-        }
-        for (ManagedFieldsEntry e : entries) {
+        for (ManagedFieldsEntry e : entries == null ? List.<ManagedFieldsEntry>of() : entries) {
             if (Labels.FIELD_MANAGER.equals(e.getManager()) || e.getFieldsV1() == null
-                    || "status".equals(e.getSubresource())) {
+                    || "status".equals(e.getSubresource()) || !"Apply".equals(e.getOperation())) {
                 continue;
             }
             Object node = e.getFieldsV1().getAdditionalProperties();
@@ -172,6 +178,18 @@ public class StatefulSetWorkloads {
             }
             if (node != null) {
                 return e.getManager();
+            }
+        }
+        Map<String, String> annotations = sts.getMetadata().getAnnotations();
+        String lastApplied = annotations == null ? null : annotations.get(LAST_APPLIED);
+        if (lastApplied != null) {
+            try {
+                if (!Serialization.jsonMapper().readTree(lastApplied).at("/spec/updateStrategy/rollingUpdate/partition")
+                        .isMissingNode()) {
+                    return "kubectl's client-side apply (" + LAST_APPLIED + ")";
+                }
+            } catch (JsonProcessingException e) {
+                return null; // not kubectl's: nothing will apply it again
             }
         }
         return null;

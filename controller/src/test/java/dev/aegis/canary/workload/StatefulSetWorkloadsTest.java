@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.FieldsV1;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -41,6 +42,29 @@ class StatefulSetWorkloadsTest {
         assertThat(StatefulSetWorkloads.strategyProblem(sts)).isEqualTo("spec.updateStrategy.rollingUpdate.partition "
                 + "of StatefulSet 'db' is set by kustomize-controller (Git); the controller owns it while a Canary "
                 + "targets the StatefulSet: remove it from Git");
+    }
+
+    @Test
+    void aPartitionOnlyRecordedForWhoCreatedTheStatefulSetIsNotGits() {
+        // kubectl create, Helm 3, a client's create: an Update, which the API server records as owning every field
+        // it defaulted, the partition's 0 included; nothing will send it again
+        StatefulSet sts = sts(4, 0, null);
+        ManagedFieldsEntry created = entry("helm", partition());
+        created.setOperation("Update");
+        sts.getMetadata().setManagedFields(List.of(created));
+        assertThat(StatefulSetWorkloads.strategyProblem(sts)).isNull();
+
+        // kubectl's client-side apply sends again what its last-applied configuration holds
+        sts.getMetadata().setManagedFields(List.of(entry("kubectl-client-side-apply", partition())));
+        sts.getMetadata().getManagedFields().get(0).setOperation("Update");
+        sts.getMetadata().setAnnotations(Map.of(StatefulSetWorkloads.LAST_APPLIED,
+                "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":{\"partition\":0}}}}"));
+        assertThat(StatefulSetWorkloads.strategyProblem(sts)).isEqualTo("spec.updateStrategy.rollingUpdate.partition "
+                + "of StatefulSet 'db' is set by kubectl's client-side apply "
+                + "(kubectl.kubernetes.io/last-applied-configuration) (Git); the controller owns it while a Canary "
+                + "targets the StatefulSet: remove it from Git");
+        sts.getMetadata().setAnnotations(Map.of(StatefulSetWorkloads.LAST_APPLIED, "{\"spec\":{\"replicas\":4}}"));
+        assertThat(StatefulSetWorkloads.strategyProblem(sts)).as("applied without a partition").isNull();
     }
 
     @Test
