@@ -45,9 +45,10 @@ public final class Launch {
     static final String TOOLS_TEXT = """
               demo        the controller on an embedded Kubernetes API, a simulated fleet and a real Prometheus:
                           a healthy and a bad release of a Deployment, then of a DaemonSet on 120 nodes
-              simulate SCENARIO.yaml...
+              simulate [--cluster embedded|real] SCENARIO.yaml...
                           play scenario files there and print their timelines and a JSON summary
-                          (tools/scenarios/ holds a library; exit 0 when every one ends as it expects)
+                          (tools/scenarios/ holds a library; exit 0 when every one ends as it expects);
+                          --cluster real: on a real control plane of its own (kwok nodes) instead
             """;
 
     static final String NO_TOOLS_TEXT = """

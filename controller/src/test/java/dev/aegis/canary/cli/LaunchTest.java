@@ -47,7 +47,7 @@ class LaunchTest {
                     .contains("(none)", "backtest --canary FILE",
                             "status | pause | resume | promote | abort | retry NAME [-n NAMESPACE]")
                     .contains("demo, simulate\n", "not in this artifact, which holds only the controller")
-                    .doesNotContain("simulate SCENARIO.yaml");
+                    .doesNotContain("simulate [--cluster");
         }
         assertThat(err()).isEmpty();
     }
@@ -55,7 +55,8 @@ class LaunchTest {
     @Test
     void theToolsHelpAddsDemoAndSimulate() {
         assertThat(Launch.help(true)).contains("(none)", "demo        the controller on an embedded Kubernetes API",
-                "simulate SCENARIO.yaml...", "backtest --canary FILE").doesNotContain("not in this artifact");
+                "simulate [--cluster embedded|real] SCENARIO.yaml...", "backtest --canary FILE")
+                .doesNotContain("not in this artifact");
     }
 
     @Test

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 
+import dev.aegis.canary.scenario.ScenarioRunner;
+import dev.aegis.canary.scenario.SimulationCluster;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.PrometheusProcess;
 
@@ -13,7 +15,7 @@ import dev.aegis.canary.sim.PrometheusProcess;
  * What the demo runs the controller against, started before the controller: an embedded Kubernetes API (fabric8's
  * mock server in CRUD mode, in-process, on loopback), the fleet simulator and a real Prometheus scraping it.
  */
-public final class DemoEnvironment implements AutoCloseable {
+public final class DemoEnvironment implements SimulationCluster {
 
     public static final String NAMESPACE = "demo";
 
@@ -49,6 +51,7 @@ public final class DemoEnvironment implements AutoCloseable {
      * What points a controller at this environment, as system properties (the Kubernetes client reads them as it
      * would a kubeconfig): the embedded API with the controller's token, the Prometheus, and its own settings.
      */
+    @Override
     public Map<String, String> controllerSettings() {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("kubernetes.master", api.url());
@@ -68,19 +71,33 @@ public final class DemoEnvironment implements AutoCloseable {
     }
 
     /** A client of the embedded API for the demo's own actions (the controller has its own). */
+    @Override
     public KubernetesClient client() {
         return client;
     }
 
+    @Override
     public FleetSimulator fleet() {
         return fleet;
     }
 
+    @Override
     public PrometheusProcess prometheus() {
         return prometheus;
     }
 
+    @Override
+    public boolean separateController() {
+        return false;
+    }
+
+    @Override
+    public ScenarioRunner.Nodes nodes() {
+        return ScenarioRunner.SIMULATED_NODES;
+    }
+
     /** How many requests the controller made to the API so far. */
+    @Override
     public long controllerRequests() {
         return api.count(CONTROLLER);
     }

@@ -27,41 +27,56 @@ import dev.aegis.canary.sim.PrometheusProcess;
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok
  * with three fake nodes (zones a, b, c), started in that order and stopped in reverse. One per test JVM
- * ({@link #shared()}), stopped at JVM exit. The binaries come from one directory, the system property
- * {@value #BIN_PROPERTY} (the Maven build sets it to what tools/controlplane/build.sh built); kwok's Stage config is
- * the kwok-stages.yaml build.sh writes beside that directory. Certificates, kubeconfigs and etcd's data go to
- * target/controlplane/work, every component's log and the audit log to target/controlplane/logs.
+ * ({@link #shared()}), stopped at JVM exit; or one of its own for {@code simulate --cluster real} ({@link #start}).
+ * The binaries come from one directory, the system property {@value #BIN_PROPERTY} (the Maven build sets it to what
+ * tools/controlplane/build.sh built); kwok's Stage config is the kwok-stages.yaml build.sh writes beside that
+ * directory. Certificates, kubeconfigs and etcd's data go to ROOT/work, every component's log and the audit log to
+ * ROOT/logs (ROOT: target/controlplane for the tests).
  */
-public final class ControlPlane {
+public final class ControlPlane implements AutoCloseable {
 
     public static final String BIN_PROPERTY = "controlplane.bin";
-    static final Path ROOT = Path.of("target", "controlplane").toAbsolutePath();
+    /** The annotation kwok plays a node by: without it, nothing renews the node's status, as with a dead kubelet. */
+    public static final String KWOK_NODE_ANNOTATION = Kwok.NODE_ANNOTATION;
+    public static final Path ROOT = Path.of("target", "controlplane").toAbsolutePath();
     static final int NODES = 3;
 
     private static ControlPlane shared;
 
     private final Path bin;
-    private final Path work = ROOT.resolve("work");
-    private final Path logs = ROOT.resolve("logs");
+    private final Path work;
+    private final Path logs;
     private final Pki pki;
     private final List<ComponentProcess> started = new ArrayList<>();
     private KubeApiServer apiServer;
     private Duration startTime;
 
-    private ControlPlane(Path bin) {
+    private ControlPlane(Path bin, Path root) {
         this.bin = bin;
+        this.work = root.resolve("work");
+        this.logs = root.resolve("logs");
         this.pki = new Pki(work.resolve("pki"));
     }
 
     /** The control plane of this JVM, started on first use. */
     public static synchronized ControlPlane shared() {
         if (shared == null) {
-            ControlPlane plane = new ControlPlane(binDir());
+            ControlPlane plane = new ControlPlane(binDir(), ROOT);
             Runtime.getRuntime().addShutdownHook(new Thread(plane::stop, "controlplane-stop"));
             plane.start();
             shared = plane;
         }
         return shared;
+    }
+
+    /**
+     * A control plane of its own from the binaries in bin (checked as {@link #binDir(Path)} does), with its files
+     * under root; {@link #close()} stops it.
+     */
+    public static ControlPlane start(Path bin, Path root) {
+        ControlPlane plane = new ControlPlane(binDir(bin), root.toAbsolutePath());
+        plane.start();
+        return plane;
     }
 
     /** The bin dir of the system property, with every binary in it: or an error naming what is missing. */
@@ -72,11 +87,15 @@ public final class ControlPlane {
                     + "directory of the control plane binaries that tools/controlplane/build.sh builds "
                     + "(./mvnw verify runs it and sets the property)");
         }
-        Path dir = Path.of(setting);
+        return binDir(Path.of(setting));
+    }
+
+    /** The dir, with every binary in it: or an error naming what is missing and the script that builds it. */
+    public static Path binDir(Path dir) {
         List<String> missing = Stream.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                 "kubectl", "kwok", "helm").filter(b -> !Files.isExecutable(dir.resolve(b))).toList();
         if (!missing.isEmpty()) {
-            throw new IllegalStateException(BIN_PROPERTY + "=" + dir + " lacks " + String.join(", ", missing)
+            throw new IllegalStateException(dir + " lacks " + String.join(", ", missing)
                     + ": run tools/controlplane/build.sh (it needs Go >= 1.26.0 for a first build)");
         }
         return dir;
@@ -146,6 +165,11 @@ public final class ControlPlane {
         p.start();
         started.add(p);
         p.awaitReady();
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 
     /** Stops every process, newest first. */
@@ -267,7 +291,7 @@ public final class ControlPlane {
         }
     }
 
-    static io.fabric8.kubernetes.api.model.Node fakeNode(String name, Map<String, String> labels) {
+    public static io.fabric8.kubernetes.api.model.Node fakeNode(String name, Map<String, String> labels) {
         Map<String, Quantity> capacity = Map.of("cpu", new Quantity("8"), "memory", new Quantity("32Gi"), "pods",
                 new Quantity("110"));
         return new NodeBuilder().withNewMetadata().withName(name)

@@ -81,6 +81,34 @@ public final class ScenarioRunner {
     private final Controller controller;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Duration firstSight = FIRST_SIGHT;
+    private Nodes nodeKind = SIMULATED_NODES;
+
+    /** How the cluster's nodes come and fail: the simulator's, or kwok's on a real control plane. */
+    public interface Nodes {
+
+        /** A node as its kubelet registers it, with these labels. */
+        Node node(String name, Map<String, String> labels);
+
+        /** Makes the node Ready or NotReady, as its kubelet would by reporting or by going silent. */
+        void setReady(KubernetesClient client, String node, boolean ready);
+    }
+
+    /** The simulator's nodes: a Ready condition, set by a patch of that field alone. */
+    public static final Nodes SIMULATED_NODES = new Nodes() {
+
+        @Override
+        public Node node(String name, Map<String, String> labels) {
+            return new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                    .withNewSpec().endSpec()
+                    .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition()
+                    .endStatus().build();
+        }
+
+        @Override
+        public void setReady(KubernetesClient client, String node, boolean ready) {
+            setReadyCondition(client, node, ready);
+        }
+    };
 
     /** The controller the scenario plays against, for the events that happen to it. */
     public interface Controller {
@@ -103,6 +131,12 @@ public final class ScenarioRunner {
         this.say = say;
         this.controllerRequests = controllerRequests;
         this.controller = controller;
+    }
+
+    /** How nodes are made and fail; the simulator's unless told otherwise. */
+    public ScenarioRunner nodes(Nodes kind) {
+        this.nodeKind = kind;
+        return this;
     }
 
     /** How long a Canary may take to be first Ready; tests shorten it. */
@@ -552,15 +586,9 @@ public final class ScenarioRunner {
     static final String SCENARIO_LABEL = "simulate.aegis.dev/scenario";
     static final String ZONE = "topology.kubernetes.io/zone";
 
-    private static Node node(Scenario s, int index) {
-        return new NodeBuilder()
-                .withNewMetadata().withName(String.format("%s-node-%04d", s.name(), index))
-                .withLabels(Map.of(SCENARIO_LABEL, s.name(), ZONE, "zone-" + (char) ('a' + (index - 1)
-                        % s.zonesOrDefault())))
-                .endMetadata()
-                .withNewSpec().endSpec()
-                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
-                .build();
+    private Node node(Scenario s, int index) {
+        return nodeKind.node(String.format("%s-node-%04d", s.name(), index), Map.of(SCENARIO_LABEL, s.name(), ZONE,
+                "zone-" + (char) ('a' + (index - 1) % s.zonesOrDefault())));
     }
 
     private List<Node> nodes(Scenario s) {
@@ -633,7 +661,7 @@ public final class ScenarioRunner {
             if (change.remove() != null) {
                 client.nodes().withName(name).delete();
             } else if (change.notReady() != null || change.ready() != null) {
-                setReady(name, change.ready() != null);
+                nodeKind.setReady(client, name, change.ready() != null);
             } else {
                 // As kubectl cordon and uncordon do: the field alone, whatever else the controller writes.
                 client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
@@ -646,7 +674,7 @@ public final class ScenarioRunner {
      * Sets the node's Ready condition, as its kubelet would: a patch of that field alone, which the simulator's and
      * the controller's writes to the node (taints, labels) cannot make conflict.
      */
-    private void setReady(String node, boolean ready) {
+    static void setReadyCondition(KubernetesClient client, String node, boolean ready) {
         List<NodeCondition> conditions = client.nodes().withName(node).get()
                 .getStatus().getConditions();
         for (int i = 0; i < conditions.size(); i++) {

@@ -17,12 +17,11 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 
-import dev.aegis.canary.demo.DemoEnvironment;
-
 /**
- * {@code simulate SCENARIO.yaml...}: plays scenarios, one after the other, with the real controller against the embedded Kubernetes API, the
- * fleet simulator and a real Prometheus (the demo's environment), prints each timeline as it happens and a JSON
- * summary at its end, then, for several, a table side by side. Exit code 0 when every outcome is the expected one,
+ * {@code simulate [--cluster embedded|real] SCENARIO.yaml...}: plays scenarios, one after the other, with the real
+ * controller against the embedded Kubernetes API, the fleet simulator and a real Prometheus (the demo's environment),
+ * or with {@code --cluster real} against a real control plane of its own ({@link RealCluster}); prints each timeline
+ * as it happens and a JSON summary at its end, then, for several, a table side by side. Exit code 0 when every outcome is the expected one,
  * 1 when one is not, 2 for bad input.
  */
 @ApplicationScoped
@@ -54,7 +53,13 @@ public class SimulateCommand {
      * one in this process must not start. Files that cannot be read say no here and are reported by {@link #run}.
      */
     public static boolean restartsController(List<String> args) {
-        return args.stream().anyMatch(file -> {
+        List<String> files;
+        try {
+            files = Options.of(args).files();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return files.stream().anyMatch(file -> {
             try {
                 return read(Path.of(file)).restartsController();
             } catch (IOException | IllegalArgumentException e) {
@@ -63,13 +68,70 @@ public class SimulateCommand {
         });
     }
 
-    public int run(List<String> args, DemoEnvironment env, PrintStream out, PrintStream err) {
-        if (args.isEmpty()) {
-            err.println("usage: simulate SCENARIO.yaml...   (tools/scenarios/ holds a library of them)");
+    /** The command's options and scenario files: {@code [--cluster embedded|real] SCENARIO.yaml...}. */
+    public record Options(boolean realCluster, List<String> files) {
+
+        /** Reads them; a wrong option throws naming it and what is allowed. */
+        public static Options of(List<String> args) {
+            boolean real = false;
+            int i = 0;
+            while (i < args.size() && args.get(i).startsWith("--")) {
+                String option = args.get(i);
+                if (option.equals("--cluster") && i + 1 < args.size()) {
+                    String value = args.get(i + 1);
+                    if (!value.equals("embedded") && !value.equals("real")) {
+                        throw new IllegalArgumentException("simulate: --cluster must be embedded or real, got "
+                                + value);
+                    }
+                    real = value.equals("real");
+                    i += 2;
+                } else {
+                    throw new IllegalArgumentException("simulate: unknown option " + option + " (allowed: --cluster "
+                            + "embedded|real)");
+                }
+            }
+            return new Options(real, List.copyOf(args.subList(i, args.size())));
+        }
+    }
+
+    /**
+     * The control plane's binaries for {@code --cluster real}: the system property controlplane.bin, else
+     * $AEGIS_CONTROLPLANE_BIN, else where the build links them (tools/target/controlplane/bin, from the repository's
+     * root or from tools/).
+     */
+    public static Path controlPlaneBin() {
+        return located("controlplane.bin", "AEGIS_CONTROLPLANE_BIN", "controlplane/bin");
+    }
+
+    /** The Prometheus 3.x with Kubernetes discovery tools/prometheus/build.sh makes, found likewise (prometheus.bin). */
+    public static Path kubernetesPrometheus() {
+        return located("prometheus.bin", "AEGIS_PROMETHEUS3_BIN", "prometheus/bin").resolve("prometheus");
+    }
+
+    private static Path located(String property, String variable, String underTarget) {
+        String set = System.getProperty(property, System.getenv(variable));
+        if (set != null && !set.isBlank()) {
+            return Path.of(set);
+        }
+        Path fromRoot = Path.of("tools", "target").resolve(underTarget);
+        return Files.isDirectory(fromRoot) ? fromRoot : Path.of("target").resolve(underTarget);
+    }
+
+    public int run(List<String> args, SimulationCluster env, PrintStream out, PrintStream err) {
+        List<String> files;
+        try {
+            files = Options.of(args).files();
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        if (files.isEmpty()) {
+            err.println("usage: simulate [--cluster embedded|real] SCENARIO.yaml...   (tools/scenarios/ holds a "
+                    + "library of them)");
             return 2;
         }
         List<Scenario> scenarios = new ArrayList<>();
-        for (String file : args) {
+        for (String file : files) {
             try {
                 scenarios.add(read(Path.of(file)));
             } catch (IOException e) {
@@ -81,19 +143,23 @@ public class SimulateCommand {
             }
         }
         SeparateController separate = null;
-        if (scenarios.stream().anyMatch(Scenario::restartsController)) {
+        if (env.separateController() || scenarios.stream().anyMatch(Scenario::restartsController)) {
             Path app = SeparateController.packagedApplication();
             if (app == null) {
-                err.println("controller: restart needs the packaged application: java -jar "
-                        + "tools/target/quarkus-app/quarkus-run.jar simulate ...");
+                err.println((env.separateController() ? "a real cluster's controller" : "controller: restart")
+                        + " needs the packaged application: java -jar tools/target/quarkus-app/quarkus-run.jar "
+                        + "simulate ...");
                 return 2;
             }
-            out.println("a scenario restarts the controller: it runs in a process of its own, as in a cluster");
+            out.println(env.separateController()
+                    ? "the controller runs in a process of its own, against the real API server"
+                    : "a scenario restarts the controller: it runs in a process of its own, as in a cluster");
             separate = SeparateController.start(app, env.controllerSettings(), out::println);
         }
         try {
             return play(scenarios, new ScenarioRunner(env.client(), env.fleet(), env.prometheus(), out::println,
-                    env::controllerRequests, separate), out, err);
+                    env.controllerRequests() < 0 ? null : env::controllerRequests, separate).nodes(env.nodes()),
+                    out, err);
         } finally {
             if (separate != null) {
                 separate.close();

@@ -1,6 +1,7 @@
 package dev.aegis.canary.tools;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,9 @@ import dev.aegis.canary.cli.Commands;
 import dev.aegis.canary.cli.Launch;
 import dev.aegis.canary.demo.Demo;
 import dev.aegis.canary.demo.DemoEnvironment;
+import dev.aegis.canary.scenario.RealCluster;
 import dev.aegis.canary.scenario.SimulateCommand;
+import dev.aegis.canary.scenario.SimulationCluster;
 import dev.aegis.canary.sim.PrometheusProcess;
 
 /**
@@ -28,7 +31,7 @@ import dev.aegis.canary.sim.PrometheusProcess;
 @QuarkusMain(name = "tools")
 public class ToolsMain implements QuarkusApplication {
 
-    private static volatile DemoEnvironment demoEnvironment;
+    private static volatile SimulationCluster environment;
 
     @Inject
     Demo demo;
@@ -52,16 +55,22 @@ public class ToolsMain implements QuarkusApplication {
             // Nothing has configured logging yet: without this, what the embedded API server starts logs every
             // DEBUG and TRACE line until Quarkus takes over.
             java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+            boolean realCluster = "simulate".equals(args[0]) && SimulateCommand.Options.of(arguments.subList(1,
+                    args.length)).realCluster();
             // The embedded API server must be up before the Kubernetes client and the operator start.
             try {
-                demoEnvironment = DemoEnvironment.start();
-            } catch (RuntimeException e) {
+                environment = realCluster
+                        ? RealCluster.start(SimulateCommand.controlPlaneBin(), SimulateCommand.kubernetesPrometheus(),
+                                Files.createTempDirectory("aegis-simulate-cluster-"))
+                        : DemoEnvironment.start();
+            } catch (RuntimeException | java.io.IOException e) {
                 System.err.println("aegis-canary " + args[0] + ": " + String.valueOf(e.getMessage()).strip()
                         .replaceAll("\\s*\\R\\s*", " | "));
                 System.exit(Launch.MISSING); // what started (the embedded API server's threads) ends with it
             }
-            if ("simulate".equals(args[0]) && SimulateCommand.restartsController(arguments.subList(1, args.length))) {
-                System.setProperty(Commands.CONTROLLER_ENABLED, "false"); // a process of its own runs it, to be killed
+            if (realCluster || "simulate".equals(args[0]) && SimulateCommand.restartsController(arguments.subList(1,
+                    args.length))) {
+                System.setProperty(Commands.CONTROLLER_ENABLED, "false"); // a process of its own runs it
             }
         } else {
             Commands.prepare(args);
@@ -75,11 +84,23 @@ public class ToolsMain implements QuarkusApplication {
      */
     static OptionalInt preflight(List<String> args, Optional<Path> prometheus, PrintStream err) {
         String command = args.isEmpty() ? null : args.get(0);
-        if ("simulate".equals(command) && args.size() == 1) {
-            err.println("usage: aegis-canary simulate SCENARIO.yaml...   (tools/scenarios/ holds a library of them)");
-            return OptionalInt.of(Launch.USAGE);
+        boolean realCluster = false;
+        if ("simulate".equals(command)) {
+            SimulateCommand.Options options;
+            try {
+                options = SimulateCommand.Options.of(args.subList(1, args.size()));
+            } catch (IllegalArgumentException e) {
+                err.println("aegis-canary " + e.getMessage());
+                return OptionalInt.of(Launch.USAGE);
+            }
+            if (options.files().isEmpty()) {
+                err.println("usage: aegis-canary simulate [--cluster embedded|real] SCENARIO.yaml...   "
+                        + "(tools/scenarios/ holds a library of them)");
+                return OptionalInt.of(Launch.USAGE);
+            }
+            realCluster = options.realCluster(); // its own Prometheus, with Kubernetes discovery, checked as it starts
         }
-        if (command != null && Launch.TOOLS.contains(command) && prometheus.isEmpty()) {
+        if (command != null && Launch.TOOLS.contains(command) && !realCluster && prometheus.isEmpty()) {
             err.println("aegis-canary " + command + ": " + PrometheusProcess.NOT_FOUND);
             return OptionalInt.of(Launch.MISSING);
         }
@@ -88,14 +109,14 @@ public class ToolsMain implements QuarkusApplication {
 
     @Override
     public int run(String... args) {
-        if (demoEnvironment != null) {
+        if (environment != null) {
             try {
                 return "simulate".equals(args[0])
-                        ? simulate.run(Arrays.asList(args).subList(1, args.length), demoEnvironment, System.out,
+                        ? simulate.run(Arrays.asList(args).subList(1, args.length), environment, System.out,
                                 System.err)
-                        : demo.run(demoEnvironment);
+                        : demo.run((DemoEnvironment) environment);
             } finally {
-                demoEnvironment.close();
+                environment.close();
             }
         }
         return commands.run(args);

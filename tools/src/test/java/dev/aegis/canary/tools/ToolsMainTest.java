@@ -37,10 +37,22 @@ class ToolsMainTest {
     void simulateWithoutAScenarioIsUsage() {
         Optional<Path> prometheus = Optional.of(Path.of("/usr/bin/prometheus"));
         assertThat(run(prometheus, "simulate")).hasValue(2);
-        assertThat(err()).startsWith("usage: aegis-canary simulate SCENARIO.yaml...");
+        assertThat(err()).startsWith("usage: aegis-canary simulate [--cluster embedded|real] SCENARIO.yaml...");
         assertThat(run(prometheus, "demo")).as("with a Prometheus, the demo goes on").isEmpty();
         assertThat(run(Optional.empty(), "backtest", "--canary", "c.yaml")).as("backtest needs no Prometheus here")
                 .isEmpty();
         assertThat(run(Optional.empty())).as("nor does the controller").isEmpty();
+    }
+
+    @Test
+    void simulateOnARealClusterBringsItsOwnPrometheusAndAWrongClusterIsUsage() {
+        assertThat(run(Optional.empty(), "simulate", "--cluster", "real", "s.yaml"))
+                .as("the real cluster's Prometheus (with Kubernetes discovery) is checked as it starts").isEmpty();
+        assertThat(run(Optional.empty(), "simulate", "--cluster", "real")).hasValue(2);
+        assertThat(err()).startsWith("usage: aegis-canary simulate [--cluster embedded|real] SCENARIO.yaml...");
+        err.reset();
+        assertThat(run(Optional.of(Path.of("/usr/bin/prometheus")), "simulate", "--cluster", "mars", "s.yaml"))
+                .hasValue(2);
+        assertThat(err()).isEqualTo("aegis-canary simulate: --cluster must be embedded or real, got mars\n");
     }
 }
