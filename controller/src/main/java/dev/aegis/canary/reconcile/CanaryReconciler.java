@@ -116,6 +116,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private final Map<String, String> applyFailures = new ConcurrentHashMap<>();
     /** When each Canary being deleted last made progress giving back to the primary. */
     private final Map<String, Instant> releaseProgress = new ConcurrentHashMap<>();
+    /** When this controller last wrote each Canary's status, by uid (StatusWrites). */
+    private final Map<String, Instant> lastStatusWrites = new ConcurrentHashMap<>();
 
     public CanaryReconciler(Workloads workloads, Analysis analysis, KubernetesEvents events, Notifier notifier,
             LifecycleHooks hooks, CanaryMetrics metrics, AegisConfig config) {
@@ -278,11 +280,17 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             CanaryStatus before = canary.getStatus();
             Step step = decide(canary, new Cache(context));
             Decision decision = step.decision();
-            if (!sameStatus(before, decision.status())) {
+            String uid = canary.getMetadata().getUid();
+            Duration due = StatusWrites.due(before, decision.status(), lastStatusWrites.get(uid), started);
+            if (due != null && !step.events().isEmpty()) {
+                due = Duration.ZERO; // an Event is told only once the status that caused it is stored
+            }
+            if (due != null && due.isZero()) {
                 context.resourceOperations().jsonPatchPrimaryStatus(canary, c -> {
                     c.setStatus(decision.status());
                     return c;
                 });
+                lastStatusWrites.put(uid, started);
             }
             // Only once the status is stored: a refused patch is retried, and nothing is told twice.
             step.events().forEach(e -> events.record(canary, e));
@@ -304,6 +312,9 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 requeue = Duration.ZERO; // the new intent is applied by the next reconcile, at once
             } else if (!step.route().reached() && requeue.compareTo(config.reconcile().pollInterval()) > 0) {
                 requeue = config.reconcile().pollInterval(); // the world is still moving towards the intent
+            }
+            if (due != null && due.compareTo(requeue) < 0) {
+                requeue = due; // progress held back is written once its gap has passed
             }
             return UpdateControl.<Canary>noUpdate().rescheduleAfter(requeue);
         } finally {
@@ -591,6 +602,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                     : "Canary deleted before its first initialization; the target serves as before"));
         }
         releaseProgress.remove(key);
+        lastStatusWrites.remove(canary.getMetadata().getUid());
         metrics.forget(namespace, name);
         workloads.forget(canary);
         applyFailures.remove(key);
@@ -619,7 +631,4 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         }
     }
 
-    private static boolean sameStatus(CanaryStatus a, CanaryStatus b) {
-        return a != null && Objects.equals(Serialization.asJson(a), Serialization.asJson(b));
-    }
 }

@@ -1,0 +1,97 @@
+package dev.aegis.canary.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.aegis.canary.api.CanaryStatus;
+import dev.aegis.canary.api.Condition;
+import dev.aegis.canary.api.Phase;
+
+class StatusWritesTest {
+
+    static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
+
+    static CanaryStatus status(Phase phase, int weight, String message, String progressedAt) {
+        CanaryStatus s = new CanaryStatus();
+        s.setPhase(phase);
+        s.setWeight(weight);
+        s.setMessage(message);
+        s.setProgressedAt(progressedAt);
+        return s;
+    }
+
+    static Condition condition(String type, String status, String message) {
+        Condition c = new Condition();
+        c.setType(type);
+        c.setStatus(status);
+        c.setMessage(message);
+        return c;
+    }
+
+    @Test
+    void nothingChangedIsNoWrite() {
+        CanaryStatus s = status(Phase.Progressing, 10, "step 2/4", null);
+        assertThat(StatusWrites.due(s, status(Phase.Progressing, 10, "step 2/4", null), NOW, NOW)).isNull();
+    }
+
+    @Test
+    void onlyTheCountsOfTheWorldsProgressWaitASecondAfterTheLastWrite() {
+        CanaryStatus stored = status(Phase.Initializing, 0, "primary 475/575 nodes ready", "2026-12-06T09:59:59Z");
+        CanaryStatus next = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
+
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW)).isEqualTo(Duration.ofMillis(700));
+        assertThat(StatusWrites.due(stored, next, NOW.minusSeconds(1), NOW)).isZero();
+        assertThat(StatusWrites.due(stored, next, null, NOW)).as("not written since this controller started").isZero();
+
+        stored.setConditions(List.of(condition("Reconciling", "True", "primary 475/575 nodes ready")));
+        next.setConditions(List.of(condition("Reconciling", "True", "primary 476/575 nodes ready")));
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW)).as("the conditions repeat the message")
+                .isEqualTo(Duration.ofMillis(700));
+        CanaryStatus flipped = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
+        flipped.setConditions(List.of(condition("Reconciling", "False", "primary 476/575 nodes ready")));
+        assertThat(StatusWrites.due(stored, flipped, NOW.minusMillis(300), NOW)).as("a condition flips").isZero();
+
+        CanaryStatus moved = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
+        moved.setConditions(List.of(condition("Reconciling", "True", "primary 476/575 nodes ready")));
+        moved.setCanaryNodes(424);
+        moved.setEffectiveWeight(42);
+        assertThat(StatusWrites.due(stored, moved, NOW.minusMillis(300), NOW)).as("nodes moved, the weight achieved")
+                .isEqualTo(Duration.ofMillis(700));
+    }
+
+    @Test
+    void anyOtherChangeIsWrittenAtOnce() {
+        CanaryStatus stored = status(Phase.Progressing, 10, "step 2/4: 10%, waiting", null);
+        Instant justWritten = NOW.minusMillis(10);
+
+        assertThat(StatusWrites.due(stored, status(Phase.Progressing, 50, "step 2/4: 10%, waiting", null),
+                justWritten, NOW)).as("a new weight").isZero();
+        assertThat(StatusWrites.due(stored, status(Phase.RolledBack, 10, "rolled back", null), justWritten, NOW))
+                .as("a new phase").isZero();
+        CanaryStatus checked = status(Phase.Progressing, 10, "step 2/4: 10%, check passed", null);
+        checked.setPassedChecks(1);
+        assertThat(StatusWrites.due(stored, checked, justWritten, NOW)).as("a check").isZero();
+        assertThat(StatusWrites.due(null, stored, justWritten, NOW)).as("the first status").isZero();
+        CanaryStatus resized = status(Phase.Progressing, 10, "step 2/4: 10%, waiting", null);
+        resized.setTotalReplicas(12);
+        assertThat(StatusWrites.due(stored, resized, justWritten, NOW)).as("Git's replica count, decided by")
+                .isZero();
+    }
+
+    @Test
+    void progressFarFromTheStoredOneIsWrittenAtOnceSinceTheDeadlineCountsFromIt() {
+        CanaryStatus stored = status(Phase.Progressing, 10, "step 2/4: 10% (40/100 nodes)", "2026-12-06T09:59:50Z");
+        Instant justWritten = NOW.minusMillis(10);
+        assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
+                "2026-12-06T09:59:54Z"), justWritten, NOW)).as("4 s later: held back").isPositive();
+        assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
+                "2026-12-06T10:00:00Z"), justWritten, NOW)).as("10 s later").isZero();
+        assertThat(StatusWrites.due(status(Phase.Progressing, 10, "step 2/4", null), status(Phase.Progressing, 10,
+                "step 2/4", "2026-12-06T10:00:00Z"), justWritten, NOW)).as("the first progress").isZero();
+    }
+}
