@@ -313,7 +313,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             } else if (!step.route().reached() && requeue.compareTo(config.reconcile().pollInterval()) > 0) {
                 requeue = config.reconcile().pollInterval(); // the world is still moving towards the intent
             }
-            if (due != null && due.compareTo(requeue) < 0) {
+            if (due != null && !due.isZero() && due.compareTo(requeue) < 0) {
                 requeue = due; // progress held back is written once its gap has passed
             }
             return UpdateControl.<Canary>noUpdate().rescheduleAfter(requeue);
