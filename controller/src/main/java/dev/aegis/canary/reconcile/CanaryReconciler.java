@@ -281,7 +281,8 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             Step step = decide(canary, new Cache(context));
             Decision decision = step.decision();
             String uid = canary.getMetadata().getUid();
-            Duration due = StatusWrites.due(before, decision.status(), lastStatusWrites.get(uid), started);
+            Duration due = StatusWrites.due(before, decision.status(), lastStatusWrites.get(uid), started,
+                    progressDeadline(canary));
             if (due != null && !step.events().isEmpty()) {
                 due = Duration.ZERO; // an Event is told only once the status that caused it is stored
             }

@@ -25,7 +25,8 @@ final class StatusWrites {
     static final Duration PROGRESS_GAP = Duration.ofSeconds(1);
     /**
      * progressedAt moves the progress deadline, so a new one is held back only while it is this close to the stored
-     * one: the deadline (minutes) is then at most this early, and a stream of progress is still written once a second.
+     * one, and never more than a tenth of the deadline: the deadline is then at most that early, and a stream of
+     * progress is still written once a second.
      */
     static final Duration PROGRESS_DRIFT = Duration.ofSeconds(5);
     static final List<String> PROGRESS = List.of("message", "progressedAt", "canaryNodes", "totalNodes",
@@ -38,19 +39,27 @@ final class StatusWrites {
      * Zero to write now; else how long to wait before this status (or a newer one) is due. Null when nothing changed.
      *
      * @param lastWrite when this controller last wrote the Canary's status; null when it has not (since it started)
+     * @param progressDeadline the Canary's, which counts from progressedAt
      */
-    static Duration due(CanaryStatus stored, CanaryStatus next, Instant lastWrite, Instant now) {
+    static Duration due(CanaryStatus stored, CanaryStatus next, Instant lastWrite, Instant now,
+            Duration progressDeadline) {
         ObjectNode a = stored == null ? null : Serialization.jsonMapper().valueToTree(stored);
         ObjectNode b = Serialization.jsonMapper().valueToTree(next);
         if (Objects.equals(a, b)) {
             return null;
         }
         if (a == null || lastWrite == null || !withoutProgress(a).equals(withoutProgress(b))
-                || drift(stored.getProgressedAt(), next.getProgressedAt()).compareTo(PROGRESS_DRIFT) > 0) {
+                || drift(stored.getProgressedAt(), next.getProgressedAt())
+                        .compareTo(allowedDrift(progressDeadline)) > 0) {
             return Duration.ZERO;
         }
         Duration since = Duration.between(lastWrite, now);
         return since.compareTo(PROGRESS_GAP) >= 0 ? Duration.ZERO : PROGRESS_GAP.minus(since);
+    }
+
+    private static Duration allowedDrift(Duration progressDeadline) {
+        Duration tenth = progressDeadline.dividedBy(10);
+        return tenth.compareTo(PROGRESS_DRIFT) < 0 ? tenth : PROGRESS_DRIFT;
     }
 
     private static Duration drift(String stored, String next) {

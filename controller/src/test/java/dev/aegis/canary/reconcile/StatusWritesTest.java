@@ -15,6 +15,7 @@ import dev.aegis.canary.api.Phase;
 class StatusWritesTest {
 
     static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
+    static final Duration DEADLINE = Duration.ofMinutes(10);
 
     static CanaryStatus status(Phase phase, int weight, String message, String progressedAt) {
         CanaryStatus s = new CanaryStatus();
@@ -36,7 +37,7 @@ class StatusWritesTest {
     @Test
     void nothingChangedIsNoWrite() {
         CanaryStatus s = status(Phase.Progressing, 10, "step 2/4", null);
-        assertThat(StatusWrites.due(s, status(Phase.Progressing, 10, "step 2/4", null), NOW, NOW)).isNull();
+        assertThat(StatusWrites.due(s, status(Phase.Progressing, 10, "step 2/4", null), NOW, NOW, DEADLINE)).isNull();
     }
 
     @Test
@@ -44,23 +45,28 @@ class StatusWritesTest {
         CanaryStatus stored = status(Phase.Initializing, 0, "primary 475/575 nodes ready", "2026-12-06T09:59:59Z");
         CanaryStatus next = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
 
-        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW)).isEqualTo(Duration.ofMillis(700));
-        assertThat(StatusWrites.due(stored, next, NOW.minusSeconds(1), NOW)).isZero();
-        assertThat(StatusWrites.due(stored, next, null, NOW)).as("not written since this controller started").isZero();
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW, DEADLINE))
+                .isEqualTo(Duration.ofMillis(700));
+        assertThat(StatusWrites.due(stored, next, NOW.minusSeconds(1), NOW, DEADLINE)).isZero();
+        assertThat(StatusWrites.due(stored, next, null, NOW, DEADLINE)).as("not written since this controller started")
+                .isZero();
 
         stored.setConditions(List.of(condition("Reconciling", "True", "primary 475/575 nodes ready")));
         next.setConditions(List.of(condition("Reconciling", "True", "primary 476/575 nodes ready")));
-        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW)).as("the conditions repeat the message")
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW, DEADLINE))
+                .as("the conditions repeat the message")
                 .isEqualTo(Duration.ofMillis(700));
         CanaryStatus flipped = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
         flipped.setConditions(List.of(condition("Reconciling", "False", "primary 476/575 nodes ready")));
-        assertThat(StatusWrites.due(stored, flipped, NOW.minusMillis(300), NOW)).as("a condition flips").isZero();
+        assertThat(StatusWrites.due(stored, flipped, NOW.minusMillis(300), NOW, DEADLINE)).as("a condition flips")
+                .isZero();
 
         CanaryStatus moved = status(Phase.Initializing, 0, "primary 476/575 nodes ready", "2026-12-06T10:00:00Z");
         moved.setConditions(List.of(condition("Reconciling", "True", "primary 476/575 nodes ready")));
         moved.setCanaryNodes(424);
         moved.setEffectiveWeight(42);
-        assertThat(StatusWrites.due(stored, moved, NOW.minusMillis(300), NOW)).as("nodes moved, the weight achieved")
+        assertThat(StatusWrites.due(stored, moved, NOW.minusMillis(300), NOW, DEADLINE))
+                .as("nodes moved, the weight achieved")
                 .isEqualTo(Duration.ofMillis(700));
     }
 
@@ -70,16 +76,17 @@ class StatusWritesTest {
         Instant justWritten = NOW.minusMillis(10);
 
         assertThat(StatusWrites.due(stored, status(Phase.Progressing, 50, "step 2/4: 10%, waiting", null),
-                justWritten, NOW)).as("a new weight").isZero();
-        assertThat(StatusWrites.due(stored, status(Phase.RolledBack, 10, "rolled back", null), justWritten, NOW))
+                justWritten, NOW, DEADLINE)).as("a new weight").isZero();
+        assertThat(
+                StatusWrites.due(stored, status(Phase.RolledBack, 10, "rolled back", null), justWritten, NOW, DEADLINE))
                 .as("a new phase").isZero();
         CanaryStatus checked = status(Phase.Progressing, 10, "step 2/4: 10%, check passed", null);
         checked.setPassedChecks(1);
-        assertThat(StatusWrites.due(stored, checked, justWritten, NOW)).as("a check").isZero();
-        assertThat(StatusWrites.due(null, stored, justWritten, NOW)).as("the first status").isZero();
+        assertThat(StatusWrites.due(stored, checked, justWritten, NOW, DEADLINE)).as("a check").isZero();
+        assertThat(StatusWrites.due(null, stored, justWritten, NOW, DEADLINE)).as("the first status").isZero();
         CanaryStatus resized = status(Phase.Progressing, 10, "step 2/4: 10%, waiting", null);
         resized.setTotalReplicas(12);
-        assertThat(StatusWrites.due(stored, resized, justWritten, NOW)).as("Git's replica count, decided by")
+        assertThat(StatusWrites.due(stored, resized, justWritten, NOW, DEADLINE)).as("Git's replica count, decided by")
                 .isZero();
     }
 
@@ -88,10 +95,13 @@ class StatusWritesTest {
         CanaryStatus stored = status(Phase.Progressing, 10, "step 2/4: 10% (40/100 nodes)", "2026-12-06T09:59:50Z");
         Instant justWritten = NOW.minusMillis(10);
         assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
-                "2026-12-06T09:59:54Z"), justWritten, NOW)).as("4 s later: held back").isPositive();
+                "2026-12-06T09:59:54Z"), justWritten, NOW, DEADLINE)).as("4 s later: held back").isPositive();
         assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
-                "2026-12-06T10:00:00Z"), justWritten, NOW)).as("10 s later").isZero();
+                "2026-12-06T10:00:00Z"), justWritten, NOW, DEADLINE)).as("10 s later").isZero();
         assertThat(StatusWrites.due(status(Phase.Progressing, 10, "step 2/4", null), status(Phase.Progressing, 10,
-                "step 2/4", "2026-12-06T10:00:00Z"), justWritten, NOW)).as("the first progress").isZero();
+                "step 2/4", "2026-12-06T10:00:00Z"), justWritten, NOW, DEADLINE)).as("the first progress").isZero();
+        assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
+                "2026-12-06T09:59:51Z"), justWritten, NOW, Duration.ofSeconds(4)))
+                .as("1 s later, with a deadline of 4 s: a tenth of it at most").isZero();
     }
 }
