@@ -287,10 +287,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                 due = Duration.ZERO; // an Event is told only once the status that caused it is stored
             }
             if (due != null && due.isZero()) {
-                context.resourceOperations().jsonPatchPrimaryStatus(canary, c -> {
-                    c.setStatus(decision.status());
-                    return c;
-                });
+                writeStatus(canary, decision.status(), context);
                 lastStatusWrites.put(uid, started);
             }
             // Only once the status is stored: a refused patch is retried, and nothing is told twice.
@@ -555,6 +552,41 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
     private static CanarySpec spec(Canary canary) {
         return canary.getSpec() == null ? new CanarySpec() : canary.getSpec();
     }
+
+    /**
+     * Writes the status on the version of the Canary read. Refused (409) because another writer changed only metadata
+     * the decision did not read ({@link StatusWrites#writesThrough}), it is written on the version read now, at most
+     * {@value #STATUS_WRITE_ATTEMPTS} times in all; otherwise the conflict goes to the Operator SDK's retry, and the
+     * next reconcile decides again.
+     */
+    private void writeStatus(Canary canary, CanaryStatus status, Context<Canary> context) {
+        Canary version = canary;
+        for (int attempt = 1;; attempt++) {
+            try {
+                context.resourceOperations().jsonPatchPrimaryStatus(version, c -> {
+                    c.setStatus(status);
+                    return c;
+                });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == STATUS_WRITE_ATTEMPTS) {
+                    throw e;
+                }
+                Canary now = context.getClient().resources(Canary.class)
+                        .inNamespace(canary.getMetadata().getNamespace()).withName(canary.getMetadata().getName())
+                        .get();
+                if (!StatusWrites.writesThrough(canary, now)) {
+                    throw e;
+                }
+                LOG.debugf("%s/%s: status write met a conflict on metadata only; written on version %s",
+                        canary.getMetadata().getNamespace(), canary.getMetadata().getName(),
+                        now.getMetadata().getResourceVersion());
+                version = now;
+            }
+        }
+    }
+
+    static final int STATUS_WRITE_ATTEMPTS = 3;
 
     /** A reconcile that keeps failing (the API server refuses a status patch, say) is reported once it gives up. */
     @Override

@@ -4,12 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
+import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 
 /**
@@ -55,6 +59,46 @@ final class StatusWrites {
         }
         Duration since = Duration.between(lastWrite, now);
         return since.compareTo(PROGRESS_GAP) >= 0 ? Duration.ZERO : PROGRESS_GAP.minus(since);
+    }
+
+    /**
+     * Whether a status write the API server refused as a conflict (409) is written again on the Canary as it is now.
+     * Yes when nothing it was decided from changed since it was read, only other writers' metadata (a team's label or
+     * annotation, Flux's): the status would be the same, and with another writer labelling often enough a controller
+     * that re-decided from its cache would keep missing the latest version. No when the spec (its generation), the
+     * status, a manual request ({@value #OURS} annotations) or deletion changed, or the Canary is gone: the next
+     * reconcile decides again from what is there. Optimistic locking still guards the status against another writer
+     * of it (a leader that has not yet noticed it lost the Lease).
+     */
+    static boolean writesThrough(Canary read, Canary now) {
+        if (now == null) {
+            return false;
+        }
+        ObjectMeta a = read.getMetadata();
+        ObjectMeta b = now.getMetadata();
+        return Objects.equals(a.getGeneration(), b.getGeneration())
+                && Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
+                && ours(a.getAnnotations()).equals(ours(b.getAnnotations()))
+                && Objects.equals(tree(read.getStatus()), tree(now.getStatus()));
+    }
+
+    /** The annotations the controller reads: manual requests and who made them. */
+    static final String OURS = "canary.aegis.dev/";
+
+    private static Map<String, String> ours(Map<String, String> annotations) {
+        Map<String, String> mine = new TreeMap<>();
+        if (annotations != null) {
+            annotations.forEach((k, v) -> {
+                if (k.startsWith(OURS)) {
+                    mine.put(k, v);
+                }
+            });
+        }
+        return mine;
+    }
+
+    private static ObjectNode tree(CanaryStatus status) {
+        return status == null ? null : Serialization.jsonMapper().valueToTree(status);
     }
 
     private static Duration allowedDrift(Duration progressDeadline) {

@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Condition;
 import dev.aegis.canary.api.Phase;
@@ -103,5 +104,40 @@ class StatusWritesTest {
         assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (41/100 nodes)",
                 "2026-12-06T09:59:51Z"), justWritten, NOW, Duration.ofSeconds(4)))
                 .as("1 s later, with a deadline of 4 s: a tenth of it at most").isZero();
+    }
+
+    static Canary canary(long generation, CanaryStatus status, java.util.Map<String, String> annotations) {
+        Canary c = new Canary();
+        c.getMetadata().setName("podinfo");
+        c.getMetadata().setNamespace("apps");
+        c.getMetadata().setGeneration(generation);
+        c.getMetadata().setResourceVersion("100");
+        c.getMetadata().setAnnotations(annotations);
+        c.setStatus(status);
+        return c;
+    }
+
+    @Test
+    void aConflictOnOtherWritersMetadataOnlyIsWrittenThroughAndAnythingTheDecisionReadIsNot() {
+        CanaryStatus at50 = status(Phase.Progressing, 50, "step 1/2: 50%", null);
+        Canary read = canary(3, at50, java.util.Map.of("team.example/owner", "payments"));
+
+        Canary labelled = canary(3, status(Phase.Progressing, 50, "step 1/2: 50%", null),
+                java.util.Map.of("team.example/owner", "checkout", "kustomize.toolkit.fluxcd.io/name", "apps"));
+        labelled.getMetadata().setResourceVersion("101");
+        labelled.getMetadata().setLabels(java.util.Map.of("env", "prod"));
+        assertThat(StatusWrites.writesThrough(read, labelled)).as("another team's annotation and label").isTrue();
+
+        assertThat(StatusWrites.writesThrough(read, null)).as("gone").isFalse();
+        assertThat(StatusWrites.writesThrough(read, canary(4, at50, read.getMetadata().getAnnotations())))
+                .as("a new spec").isFalse();
+        assertThat(StatusWrites.writesThrough(read, canary(3, status(Phase.Progressing, 100, "step 2/2: 100%", null),
+                read.getMetadata().getAnnotations()))).as("another writer of the status").isFalse();
+        assertThat(StatusWrites.writesThrough(read, canary(3, at50, java.util.Map.of("team.example/owner", "payments",
+                "canary.aegis.dev/request", "pause", "canary.aegis.dev/requested-by", "alice"))))
+                .as("a manual request").isFalse();
+        Canary deleting = canary(3, at50, read.getMetadata().getAnnotations());
+        deleting.getMetadata().setDeletionTimestamp("2026-12-06T10:00:00Z");
+        assertThat(StatusWrites.writesThrough(read, deleting)).as("deletion").isFalse();
     }
 }

@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
@@ -17,13 +20,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
+import dev.aegis.canary.api.Canary;
 import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.Phase;
 import dev.aegis.canary.sim.VersionBehaviour;
@@ -127,6 +134,147 @@ class RealRoutedCanaryIT {
                     .getRules());
             assertThat(client.services().inNamespace(ns).withName("podinfo").get()).as("the apex Service stays")
                     .isNotNull();
+        }
+    }
+
+    /**
+     * Real 409s: another writer annotates the HTTPRoute every few milliseconds through a whole run (as a busy
+     * controller of another team would), so the controller's weight patches, which apply only to the route as it read
+     * it, are refused whenever its cache is a version behind; every third write also annotates the Canary, so its
+     * status writes are refused too (the real server locks a JSON patch of the status to the version read). A refused
+     * route write is read again at the next look; a refused status write, on metadata no decision reads, is written on
+     * the version read then. The route takes each step's weights once and in order, every step is told once, nothing
+     * is a Warning, and the other writer's annotations, on the route, the target and the Canary, stay.
+     */
+    @Test
+    void theRoutesWeightsRefusedAsConflictsByTheRealServerAreWrittenAgainAndEveryStepIsTakenOnce() throws Exception {
+        String ns = REAL.plane.newNamespace("conflicts");
+        String image = "registry.invalid/" + ns + "/podinfo:";
+        CanaryRuns.applyTemplates(REAL.plane, ns);
+        // five steps: more route writes for the other writer to race
+        String git = deployment(ns, image + "6.0.0") + "---\n" + route(ns) + "---\n" + canary(ns, """
+                  traffic: {router: gateway-api, gatewayAPI: {httpRouteRef: {name: podinfo}}}
+                """).replace("steps: [10, 50, 100]", "steps: [10, 25, 50, 75, 100]");
+        try (KubernetesClient client = REAL.plane.client()) {
+            applyAsFlux(git);
+            kubectlWait(ns, "Ready");
+            String route = "/apis/gateway.networking.k8s.io/v1/namespaces/" + ns + "/httproutes/podinfo";
+            String status = "/apis/canary.aegis.dev/v1alpha1/namespaces/" + ns + "/canaries/podinfo/status";
+            int routeBefore = conflicts(route).size();
+            int statusBefore = conflicts(status).size();
+            String revision;
+            OtherWriter writer = new OtherWriter(client, ns);
+            try (writer; Changes<String> seen = new Changes<>(() -> weights(route(client, ns)))) {
+                applyAsFlux(git.replace(image + "6.0.0", image + "6.0.1"));
+                kubectlWait(ns, "Reconciling");
+                kubectlWait(ns, "Ready");
+                revision = CanaryRuns.status(client, ns, "podinfo").getCanaryRevision();
+                Awaitility.await("the route at 100/0, as sampled").atMost(Duration.ofSeconds(30))
+                        .until(() -> "100/0".equals(seen.last()));
+                assertThat(seen.seen()).as("each step's weights once, in order").containsExactly("podinfo", "90/10",
+                        "75/25", "50/50", "25/75", "0/100", "100/0");
+            }
+            List<Audit.Request> routeRefused = conflicts(route).subList(routeBefore, conflicts(route).size());
+            List<Audit.Request> statusRefused = conflicts(status).subList(statusBefore, conflicts(status).size());
+            System.out.printf("conflicts: %d of the controller's route writes and %d of its status writes refused "
+                    + "(409) among %d writes of the other writer%n", routeRefused.size(), statusRefused.size(),
+                    writer.writes());
+            assertThat(routeRefused).as("the other writer (%d writes) raced none of the controller's route writes: "
+                    + "this test showed nothing", writer.writes()).isNotEmpty();
+            assertThat(statusRefused).as("the other writer (%d writes) raced none of the controller's status writes: "
+                    + "this test showed nothing", writer.writes()).isNotEmpty();
+
+            CanaryStatus promoted = CanaryRuns.status(client, ns, "podinfo");
+            assertThat(promoted.getPhase()).isEqualTo(Phase.Succeeded);
+            assertThat(promoted.getCanaryRevision()).isEqualTo(revision);
+            assertThat(promoted.getFailedChecks()).isZero();
+            assertThat(warnings(client, ns)).as("a conflict resolves itself: no Warning").isEmpty();
+            List<Event> told = client.v1().events().inNamespace(ns).list().getItems().stream()
+                    .filter(e -> "Canary".equals(e.getInvolvedObject().getKind())).toList();
+            assertThat(told).filteredOn(e -> "StepAdvanced".equals(e.getReason()))
+                    .extracting(Event::getMessage, e -> e.getCount() == null ? 1 : e.getCount())
+                    .as("each step told once").satisfiesExactly(
+                            step -> assertThat(step.toList()).first().asString().startsWith("step 2/5: 25% after "),
+                            step -> assertThat(step.toList()).first().asString().startsWith("step 3/5: 50% after "),
+                            step -> assertThat(step.toList()).first().asString().startsWith("step 4/5: 75% after "),
+                            step -> assertThat(step.toList()).first().asString().startsWith("step 5/5: 100% after "))
+                    .allSatisfy(step -> assertThat(step.toList().get(1)).isEqualTo(1));
+            assertThat(told).filteredOn(e -> List.of("Promoting", "Succeeded").contains(e.getReason()))
+                    .extracting(Event::getReason, e -> e.getCount() == null ? 1 : e.getCount())
+                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("Promoting", 1),
+                            org.assertj.core.groups.Tuple.tuple("Succeeded", 1));
+
+            String last = Integer.toString(writer.writes());
+            assertThat(route(client, ns).getMetadata().getAnnotations()).as("the other writer's change stays")
+                    .containsEntry(OtherWriter.ANNOTATION, last);
+            assertThat(client.apps().deployments().inNamespace(ns).withName("podinfo").get().getMetadata()
+                    .getAnnotations()).containsEntry(OtherWriter.ANNOTATION, writer.lastOnTheTarget());
+            assertThat(client.resources(Canary.class).inNamespace(ns).withName("podinfo").get().getMetadata()
+                    .getAnnotations()).containsEntry(OtherWriter.ANNOTATION, writer.lastOnTheCanary());
+        }
+    }
+
+    /** The controller's writes to this path the real server refused as conflicts (409), in order. */
+    static List<Audit.Request> conflicts(String path) {
+        return Audit.requestsOf(REAL.plane, PackagedControllerIT.USER).stream()
+                .filter(r -> r.code() == 409 && r.uri().split("\\?")[0].equals(path)).toList();
+    }
+
+    /**
+     * Another writer: a merge patch of one annotation, a counter, on the route as fast as the server answers, every
+     * third on the Canary too, and every 200th on the target. Stops when closed.
+     */
+    static final class OtherWriter implements AutoCloseable {
+
+        static final String ANNOTATION = "other-team.example/revision";
+        private final AtomicInteger writes = new AtomicInteger();
+        private volatile String lastOnTheCanary;
+        private volatile String lastOnTheTarget;
+        private final ExecutorService thread = Executors.newSingleThreadExecutor();
+        private final Future<?> loop;
+
+        OtherWriter(KubernetesClient client, String ns) {
+            loop = thread.submit(() -> {
+                while (!thread.isShutdown()) {
+                    int n = writes.get() + 1;
+                    String patch = "{\"metadata\":{\"annotations\":{\"" + ANNOTATION + "\":\"" + n + "\"}}}";
+                    client.resources(HTTPRoute.class).inNamespace(ns).withName("podinfo")
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                    if (n % 3 == 1) {
+                        client.resources(Canary.class).inNamespace(ns).withName("podinfo")
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                        lastOnTheCanary = Integer.toString(n);
+                    }
+                    // the target seldom: at this pace the Deployment controller's own status writes would conflict
+                    // over and over, and its backoff hold the canary's pods back for minutes
+                    if (n % 200 == 1) {
+                        client.apps().deployments().inNamespace(ns).withName("podinfo")
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                        lastOnTheTarget = Integer.toString(n);
+                    }
+                    writes.set(n);
+                }
+                return null;
+            });
+        }
+
+        int writes() {
+            return writes.get();
+        }
+
+        String lastOnTheCanary() {
+            return lastOnTheCanary;
+        }
+
+        String lastOnTheTarget() {
+            return lastOnTheTarget;
+        }
+
+        /** Stops after the write under way; a write that failed fails the test here. */
+        @Override
+        public void close() throws Exception {
+            thread.shutdown();
+            loop.get(10, TimeUnit.SECONDS);
         }
     }
 
