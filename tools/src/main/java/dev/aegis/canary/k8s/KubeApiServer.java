@@ -63,7 +63,9 @@ final class KubeApiServer extends ComponentProcess {
                 "--service-account-key-file=" + pki.dir.resolve("sa.pub"),
                 "--service-account-signing-key-file=" + pki.dir.resolve("sa.key"),
                 "--service-cluster-ip-range=10.96.0.0/16", "--audit-policy-file=" + policy,
-                "--audit-log-path=" + auditLog, "--requestheader-client-ca-file=" + pki.frontProxyCaCert(),
+                // never rotated (its default rotates at 100 MB): the tests read the whole log back
+                "--audit-log-path=" + auditLog, "--audit-log-maxsize=1000000",
+                "--requestheader-client-ca-file=" + pki.frontProxyCaCert(),
                 "--requestheader-allowed-names=front-proxy-client", "--requestheader-username-headers=X-Remote-User",
                 "--requestheader-group-headers=X-Remote-Group",
                 "--requestheader-extra-headers-prefix=X-Remote-Extra-",
