@@ -125,13 +125,24 @@ class StartupBenchmark {
             Variant.deployed("JDK 25, AOT cache trained", JDK25, List.of("-XX:AOTCacheOutput=" + AOT_CACHE),
                     List.of("-XX:AOTCache=" + AOT_CACHE), AOT_CACHE));
 
+    /**
+     * -Dstartup.extra="OPTIONS": one more variant, JDK 17 as deployed with these JVM options after the Pod's (a lever
+     * tried against the same starts, before deploy/ takes it).
+     */
+    static final List<String> EXTRA = List.of(System.getProperty("startup.extra", "").trim().split("\\s+")).stream()
+            .filter(o -> !o.isEmpty()).toList();
+
     /** -Dstartup.variants=REGEX: only the variants whose name it finds (e.g. {@code JDK 17$|before}). */
-    static final List<Variant> VARIANTS = ALL_VARIANTS.stream()
+    static final List<Variant> VARIANTS = Stream.concat(ALL_VARIANTS.stream(),
+            EXTRA.isEmpty()
+                    ? Stream.<Variant>empty()
+                    : Stream.of(Variant.deployed("JDK 17, -Dstartup.extra", JDK17, List.of(), EXTRA, null)))
             .filter(v -> Pattern.compile(System.getProperty("startup.variants", "")).matcher(v.name()).find())
             .toList();
     /**
      * -Dstartup.nmt=true: each start also writes the JVM's native memory summary, its loaded classes and its heap to
-     * target/startup/{nmt,classes,heap}-*.txt.
+     * target/startup/{nmt,classes,heap}-*.txt, then the heap's class histogram (a full collection) and the heap after
+     * it to {histogram,heap-after-gc}-*.txt, and prints RSS after that collection.
      */
     static final boolean NMT = Boolean.getBoolean("startup.nmt");
 
@@ -285,6 +296,14 @@ class StartupBenchmark {
                     "VM.class_hierarchy");
             jcmdInto(DIR.resolve("heap-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
                     "GC.heap_info");
+            // a full collection last (it changes what it measures): what of the heap is live, and RSS without the rest
+            jcmdInto(DIR.resolve("histogram-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
+                    "GC.class_histogram");
+            jcmdInto(DIR.resolve("heap-after-gc-" + controller.name + ".txt"), v.javaHome(), controller.pid(),
+                    "GC.heap_info");
+            String after = SoakBenchmark.Probe.read(Path.of("/proc", Long.toString(controller.pid()), "status"));
+            System.out.printf("%s: after a full collection RSS %.0f MiB, anon %.0f MiB%n", controller.name,
+                    SoakBenchmark.Probe.kib(after, "VmRSS:") / MIB, SoakBenchmark.Probe.kib(after, "RssAnon:") / MIB);
         }
         return new Sample((first.at() - launched) / 1e9, first.cpu().toMillis() / 1000.0,
                 Double.parseDouble(started.group(2)), toStarted < 0 ? toStarted + 86_400 : toStarted,
