@@ -81,6 +81,15 @@ public final class RealCluster implements SimulationCluster {
      * @param root where its certificates, etcd's data and the components' logs go
      */
     public static RealCluster start(Path bin, Path prometheusBinary, Path root) {
+        return start(bin, prometheusBinary, root, Duration.ofSeconds(1), Duration.ofMillis(100));
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path)}, with Prometheus scraping every pod every {@code scrapeInterval} and the
+     * simulator's traffic moving every {@code trafficTick} (thousands of pods need both slower than a scenario's).
+     */
+    public static RealCluster start(Path bin, Path prometheusBinary, Path root, Duration scrapeInterval,
+            Duration trafficTick) {
         if (!Files.isExecutable(prometheusBinary)) {
             throw new IllegalStateException(prometheusBinary + " is missing: a Prometheus with Kubernetes discovery "
                     + "is needed (tools/prometheus/build.sh builds one; ./mvnw verify runs it)");
@@ -92,10 +101,9 @@ public final class RealCluster implements SimulationCluster {
             client = plane.client();
             installCrds(client);
             String token = controllerToken(client);
-            fleet = FleetSimulator.create(new FleetSimulator.Options(50, List.of(), Duration.ofMillis(100)))
-                    .observe(client);
+            fleet = FleetSimulator.create(new FleetSimulator.Options(50, List.of(), trafficTick)).observe(client);
             PrometheusProcess prometheus = PrometheusProcess.startKubernetes(prometheusBinary,
-                    plane.prometheusAccess(), fleet.metricsAddress(), Duration.ofSeconds(1));
+                    plane.prometheusAccess(), fleet.metricsAddress(), scrapeInterval);
             return new RealCluster(plane, client, fleet, prometheus, token);
         } catch (RuntimeException e) {
             if (fleet != null) {
@@ -170,6 +178,11 @@ public final class RealCluster implements SimulationCluster {
         settings.put("quarkus.log.level", "WARN");
         settings.put("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
         return settings;
+    }
+
+    /** The control plane itself: its nodes, its audit log. */
+    public ControlPlane plane() {
+        return plane;
     }
 
     @Override

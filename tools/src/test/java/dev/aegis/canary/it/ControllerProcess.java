@@ -38,12 +38,14 @@ final class ControllerProcess implements AutoCloseable {
     /** @param settings configuration keys beyond what points it at the cluster (e.g. leader election on or off) */
     static ControllerProcess start(String name, ProcessCluster cluster, Map<String, String> settings) {
         if (!NATIVE.isBlank()) {
-            return launch(name, cluster, settings, Path.of(NATIVE), List.of(NATIVE), List.of(), null, Map.of());
+            return launch(name, connection(name, cluster), settings, Path.of(NATIVE), List.of(NATIVE), List.of(), null,
+                    Map.of());
         }
         // C1 only and one GC thread: a test starts several, on build machines of two cores
         List<String> jvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-        return launch(name, cluster, settings, APP, jvm, List.of("-jar", APP.toString()), null, Map.of());
+        return launch(name, connection(name, cluster), settings, APP, jvm, List.of("-jar", APP.toString()), null,
+                Map.of());
     }
 
     /**
@@ -65,11 +67,34 @@ final class ControllerProcess implements AutoCloseable {
      */
     static ControllerProcess start(String name, ProcessCluster cluster, Map<String, String> settings, Path app,
             Path javaHome, List<String> jvmOptions, Map<String, String> environment) {
+        return start(name, connection(name, cluster), settings, app, javaHome, jvmOptions, environment);
+    }
+
+    /**
+     * As {@link #start(String, ProcessCluster, Map, Path, Path, List, Map)}, against any cluster.
+     *
+     * @param connection what points it at the cluster and its Prometheus, as configuration keys (e.g. a real control
+     *     plane's address, CA and ServiceAccount token)
+     */
+    static ControllerProcess start(String name, Map<String, String> connection, Map<String, String> settings,
+            Path app, Path javaHome, List<String> jvmOptions, Map<String, String> environment) {
         List<String> jvm = new ArrayList<>();
         jvm.add(javaHome.resolve("bin").resolve("java").toString());
         jvm.addAll(jvmOptions);
-        return launch(name, cluster, settings, app, jvm, List.of("-jar", app.getFileName().toString()),
+        return launch(name, connection, settings, app, jvm, List.of("-jar", app.getFileName().toString()),
                 app.getParent(), environment);
+    }
+
+    /** The embedded cluster's address, a token of the controller's own name (how it counts requests), Prometheus. */
+    static Map<String, String> connection(String name, ProcessCluster cluster) {
+        return Map.of("kubernetes.master", cluster.url(),
+                "kubernetes.namespace", ProcessCluster.CONTROLLER_NAMESPACE,
+                "kubernetes.auth.token", name,
+                "quarkus.kubernetes-client.token", name,
+                "kubernetes.auth.tryKubeConfig", "false",
+                "kubernetes.auth.tryServiceAccount", "false",
+                "kubernetes.http2.disable", "true",
+                "aegis.prometheus.url", cluster.prometheus().url());
     }
 
     /**
@@ -77,23 +102,15 @@ final class ControllerProcess implements AutoCloseable {
      * @param tail what follows the configuration keys
      * @param directory the working directory; null: this process's own
      */
-    private static ControllerProcess launch(String name, ProcessCluster cluster, Map<String, String> settings,
+    private static ControllerProcess launch(String name, Map<String, String> connection, Map<String, String> settings,
             Path app, List<String> head, List<String> tail, Path directory, Map<String, String> environment) {
         if (!Files.exists(app)) {
             throw new IllegalStateException(app + " is missing: these tests run after `./mvnw package`");
         }
         List<String> command = new ArrayList<>(head);
-        Map<String, String> properties = new java.util.TreeMap<>(Map.of(
-                "kubernetes.master", cluster.url(),
-                "kubernetes.namespace", ProcessCluster.CONTROLLER_NAMESPACE,
-                "kubernetes.auth.token", name,
-                "quarkus.kubernetes-client.token", name,
-                "kubernetes.auth.tryKubeConfig", "false",
-                "kubernetes.auth.tryServiceAccount", "false",
-                "kubernetes.http2.disable", "true",
-                "aegis.prometheus.url", cluster.prometheus().url(),
-                "aegis.reconcile.poll-interval", "300ms",
-                "quarkus.http.port", "0"));
+        Map<String, String> properties = new java.util.TreeMap<>(connection);
+        properties.put("aegis.reconcile.poll-interval", "300ms");
+        properties.put("quarkus.http.port", "0");
         properties.putAll(settings);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(tail);

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -48,7 +49,6 @@ import dev.aegis.canary.api.CanaryStatus;
 import dev.aegis.canary.api.CheckResult;
 import dev.aegis.canary.api.MetricResult;
 import dev.aegis.canary.api.Phase;
-import dev.aegis.canary.demo.EmbeddedApiServer;
 import dev.aegis.canary.rollout.Durations;
 import dev.aegis.canary.sim.FleetSimulator;
 import dev.aegis.canary.sim.VersionBehaviour;
@@ -56,7 +56,10 @@ import dev.aegis.canary.sim.VersionBehaviour;
 /**
  * Scale: ONE controller process (the packaged application, leader election on, as deploy/ runs it) driving many
  * Canaries that are all mid-rollout at the same time, against {@link ProcessCluster} (fabric8's API server in CRUD
- * mode and the fleet simulator in the test JVM, a real Prometheus beside it).
+ * mode and the fleet simulator in the test JVM, a real Prometheus beside it), or with {@code -Dbench.cluster=real}
+ * against a real control plane of its own ({@link BenchCluster#real}: the real Deployment and ReplicaSet controllers
+ * and scheduler make the pods, kwok runs them, a Prometheus 3.x finds them through the API server; the controller's
+ * requests are read from the audit log).
  *
  * <p>
  * {@code bench.canaries} Deployments of one replica, spread over {@code bench.namespaces} namespaces, each with a
@@ -85,7 +88,9 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * {@code -Dbench.interval=30s} (analysis), {@code -Dbench.scrape=10s} (Prometheus), {@code -Dbench.badEvery=10} (0:
  * none), {@code -Dbench.pollInterval=5s} (the controller's aegis.reconcile.poll-interval), {@code -Dbench.threads=}
  * (the Operator SDK's reconcile threads; empty: its default, 50), {@code -Dbench.idle=1m}, {@code -Dbench.timeout=10m},
- * {@code -Dbench.sampleEvery=15s}. The controller's log is target/controllers/bench.log.
+ * {@code -Dbench.sampleEvery=15s}, {@code -Dbench.setupTimeout=10m}, {@code -Dbench.cluster=embedded} (or
+ * {@code real}), {@code -Dbench.nodes=} (real: kwok nodes of 110 pods added; default room for 3.2 pods per Canary).
+ * The controller's log is target/controllers/bench.log.
  */
 class ManyCanariesBenchmark {
 
@@ -111,8 +116,16 @@ class ManyCanariesBenchmark {
     static final String STABLE = "v1";
     static final String GOOD = "v2";
     static final String BAD = "v2-bad";
-    /** Set-up gives up after this; first sight of 1,000 takes about 2 minutes on the build machine. */
-    static final Duration SETUP_TIMEOUT = Duration.ofMinutes(10);
+    /** Set-up gives up after this; first sight of 1,000 takes about 2 minutes on the embedded API server. */
+    static final Duration SETUP_TIMEOUT = Durations.parse(System.getProperty("bench.setupTimeout", "10m"));
+    /**
+     * {@code embedded}: fabric8's API server in CRUD mode and the fleet simulator ({@link ProcessCluster}); {@code real}:
+     * a real control plane with kwok nodes ({@link BenchCluster#real}), the real Deployment and ReplicaSet controllers
+     * making the pods.
+     */
+    static final String CLUSTER = System.getProperty("bench.cluster", "embedded");
+    /** kwok nodes of 110 pods beside the real cluster's three: room for every primary and canary pod, and a rollout's. */
+    static final int NODES = Integer.getInteger("bench.nodes", (int) Math.ceil(3.2 * CANARIES / 110));
     /** The unit of /proc's CPU times: 100 per second on Linux, whatever the kernel's own tick. */
     static final double USER_HZ = 100;
 
@@ -136,13 +149,25 @@ class ManyCanariesBenchmark {
         return JVMS;
     }
 
-    static ControllerProcess start(String jvm, ProcessCluster cluster, Map<String, String> settings) {
+    static BenchCluster cluster() {
+        return switch (CLUSTER) {
+            case "embedded" -> BenchCluster.embedded(SCRAPE, FLEET_TICK, CONTROLLER);
+            case "real" -> BenchCluster.real(SCRAPE, FLEET_TICK, NODES);
+            default -> throw new IllegalArgumentException("-Dbench.cluster: '" + CLUSTER + "' is neither embedded "
+                    + "nor real");
+        };
+    }
+
+    static ControllerProcess start(String jvm, BenchCluster cluster, Map<String, String> settings) {
+        Map<String, String> connection = cluster.connection(CONTROLLER);
+        Path java = Path.of(System.getProperty("java.home"));
         return switch (jvm) {
-            case "tests" -> ControllerProcess.start(CONTROLLER, cluster, settings);
-            case "deployed" -> ControllerProcess.start(CONTROLLER, cluster, settings, ControllerProcess.APP,
-                    Path.of(System.getProperty("java.home")), DeployedJvm.podOptions(), DeployedJvm.environment());
-            case "before" -> ControllerProcess.start(CONTROLLER, cluster, settings, dev.aegis.canary.Repo.TOOLS_APP,
-                    Path.of(System.getProperty("java.home")), DeployedJvm.BEFORE, Map.of());
+            case "tests" -> ControllerProcess.start(CONTROLLER, connection, settings, ControllerProcess.APP, java,
+                    List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), Map.of());
+            case "deployed" -> ControllerProcess.start(CONTROLLER, connection, settings, ControllerProcess.APP, java,
+                    DeployedJvm.podOptions(), DeployedJvm.environment());
+            case "before" -> ControllerProcess.start(CONTROLLER, connection, settings, dev.aegis.canary.Repo.TOOLS_APP,
+                    java, DeployedJvm.BEFORE, Map.of());
             default -> throw new IllegalArgumentException("-Dbench.jvms: '" + jvm + "' is none of deployed, before, "
                     + "tests");
         };
@@ -186,23 +211,26 @@ class ManyCanariesBenchmark {
                 CANARIES, NAMESPACES, STEPS, INTERVAL,
                 BAD_EVERY > 0 ? "every " + BAD_EVERY + "th new version bad (20% errors)" : "no bad version",
                 Durations.format(SCRAPE), POLL_INTERVAL, THREADS.isBlank() ? "default (50)" : THREADS);
-        described += String.format(",%n      controller run as '%s'", jvm);
+        described += String.format(",%n      controller run as '%s', on %s", jvm, CLUSTER);
         System.out.println("many canaries: " + described);
 
         ExecutorService writers = Executors.newFixedThreadPool(4);
         ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor();
-        try (ProcessCluster cluster = ProcessCluster.start(new ProcessCluster.Settings(SCRAPE, FLEET_TICK));
+        try (BenchCluster cluster = cluster();
                 ControllerProcess controller = start(jvm, cluster, settings);
                 Tracker tracker = new Tracker(cluster.client())) {
             Sampler sampler = new Sampler(cluster, controller, metricsPort, tracker);
             await("the controller's metrics endpoint", Duration.ofMinutes(2), controller,
                     () -> sampler.fetch(sampler.controllerMetrics) != null);
             sampling.scheduleAtFixedRate(sampler::sample, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            System.out.println("many canaries: on " + cluster.describe());
 
             // Set up what Flux would apply; the controller sees every Canary for the first time.
             List<Fixtures> namespaces = new ArrayList<>();
             for (int n = 0; n < NAMESPACES; n++) {
                 Fixtures fx = new Fixtures(cluster.client(), "fleet");
+                cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.ns)
+                        .endMetadata().build()).create();
                 fx.applyShippedTemplates();
                 namespaces.add(fx);
             }
@@ -481,7 +509,7 @@ class ManyCanariesBenchmark {
         static final Pattern SERIES = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)",
                 Pattern.MULTILINE);
 
-        final ProcessCluster cluster;
+        final BenchCluster cluster;
         final ControllerProcess controller;
         final long prometheusPid;
         final URI controllerMetrics;
@@ -504,23 +532,23 @@ class ManyCanariesBenchmark {
         volatile SoakBenchmark.Sample heapAtRest;
         volatile SoakBenchmark.Sample heapAfter;
         /** The controller's API requests, in order, and how many it had made when all were Ready and at the push. */
-        volatile List<EmbeddedApiServer.Call> calls = List.of();
+        volatile List<String> calls = List.of();
         volatile int callsAtRest;
         volatile int callsAtPush;
         private long lastAt;
         private double[] last;
 
-        Sampler(ProcessCluster cluster, ControllerProcess controller, int metricsPort, Tracker tracker) {
+        Sampler(BenchCluster cluster, ControllerProcess controller, int metricsPort, Tracker tracker) {
             this.cluster = cluster;
             this.controller = controller;
             this.tracker = tracker;
             this.controllerMetrics = URI.create("http://127.0.0.1:" + metricsPort + "/q/metrics");
-            this.prometheusMetrics = URI.create(cluster.prometheus().url() + "/metrics");
+            this.prometheusMetrics = URI.create(cluster.prometheusUrl() + "/metrics");
             this.prometheusPid = ProcessHandle.current().children()
                     .filter(p -> p.info().command().orElse("").endsWith("prometheus")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no Prometheus child process")).pid();
-            this.probe = new SoakBenchmark.Probe(controller.pid(), SoakBenchmark.port(cluster.url()),
-                    SoakBenchmark.port(cluster.prometheus().url()), -1);
+            this.probe = new SoakBenchmark.Probe(controller.pid(), SoakBenchmark.port(cluster.apiUrl()),
+                    SoakBenchmark.port(cluster.prometheusUrl()), -1);
         }
 
         /** The bounds (System.nanoTime()) of first sight, at rest and the run, in that order. */
@@ -530,13 +558,13 @@ class ManyCanariesBenchmark {
 
         synchronized void markRest() {
             restAt = System.nanoTime();
-            callsAtRest = cluster.calls(CONTROLLER, c -> true).size();
+            callsAtRest = (int) cluster.controllerRequests();
         }
 
         synchronized void markPush() {
             heapAtRest = probe.sample(0, Duration.ZERO);
             controllerAtPush = scrape(controllerMetrics);
-            callsAtPush = cluster.calls(CONTROLLER, c -> true).size();
+            callsAtPush = (int) cluster.controllerRequests();
             pushAt = System.nanoTime();
         }
 
@@ -544,7 +572,7 @@ class ManyCanariesBenchmark {
             endAt = System.nanoTime();
             controllerAtEnd = scrape(controllerMetrics);
             prometheusAtEnd = scrape(prometheusMetrics);
-            calls = cluster.calls(CONTROLLER, c -> true);
+            calls = cluster.controllerCalls();
             heapAfter = probe.sample(0, Duration.ZERO);
         }
 
@@ -557,8 +585,8 @@ class ManyCanariesBenchmark {
                 Map<String, Double> prometheus = scrape(prometheusMetrics);
                 Map<String, Double> metrics = scrape(controllerMetrics);
                 double[] now = {cpuSeconds(controller.pid()), cpuSeconds(ProcessHandle.current().pid()),
-                        cpuSeconds(prometheusPid), busySeconds(), cluster.requests(CONTROLLER),
-                        cluster.requests(ProcessCluster.TEST), sum(prometheus, "prometheus_http_requests_total",
+                        cpuSeconds(prometheusPid), busySeconds(), cluster.controllerRequests(),
+                        cluster.otherRequests(), sum(prometheus, "prometheus_http_requests_total",
                                 l -> l.contains("handler=\"/api/v1/query\""))};
                 SoakBenchmark.Sample afterGc = samples.size() % gcEvery == 0 ? probe.sample(0, Duration.ZERO) : null;
                 String status = SoakBenchmark.Probe.read(Path.of("/proc", Long.toString(controller.pid()),
@@ -649,7 +677,7 @@ class ManyCanariesBenchmark {
     }
 
     /** After the end: each Canary's phase and primary image as expected, its fleet back on one version. */
-    static List<String> verify(ProcessCluster cluster, List<Release> releases, Tracker tracker) {
+    static List<String> verify(BenchCluster cluster, List<Release> releases, Tracker tracker) {
         FleetSimulator fleet = cluster.fleet();
         List<String> wrong = new ArrayList<>();
         List<Release> right = new ArrayList<>();
@@ -849,14 +877,15 @@ class ManyCanariesBenchmark {
 
     /** The controller's API requests by verb and resource, per Canary: during first sight and during the run. */
     static String requestMix(Sampler sampler) {
-        List<EmbeddedApiServer.Call> calls = sampler.calls;
-        List<List<EmbeddedApiServer.Call>> phases = List.of(calls.subList(0, Math.min(sampler.callsAtRest,
-                calls.size())), sampler.pushAt == 0 ? List.of() : calls.subList(sampler.callsAtPush, calls.size()));
+        List<String> calls = sampler.calls;
+        List<List<String>> phases = List.of(calls.subList(0, Math.min(sampler.callsAtRest, calls.size())),
+                sampler.pushAt == 0
+                        ? List.of()
+                        : calls.subList(Math.min(sampler.callsAtPush, calls.size()),
+                                calls.size()));
         Map<String, long[]> byKind = new TreeMap<>();
         for (int i = 0; i < phases.size(); i++) {
-            for (EmbeddedApiServer.Call c : phases.get(i)) {
-                ProcessCluster.Access a = ProcessCluster.Access.of(c);
-                String kind = a == null ? "discovery" : a.verb() + " " + a.resource();
+            for (String kind : phases.get(i)) {
                 byKind.computeIfAbsent(kind, k -> new long[2])[i]++;
             }
         }
