@@ -145,10 +145,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
         var deployments = InformerEventSourceConfiguration.from(Deployment.class, Canary.class)
                 .withName(Cache.DEPLOYMENTS)
+                .withItemStore(PrunedStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         var daemonSets = InformerEventSourceConfiguration.from(DaemonSet.class, Canary.class)
                 .withName(Cache.DAEMONSETS)
+                .withItemStore(PrunedStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, Canary.class)
@@ -201,10 +203,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var ownedServices = InformerEventSourceConfiguration.from(Service.class, Canary.class)
                 .withName(Cache.SERVICES)
                 .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)
+                .withItemStore(PrunedStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Canary.class))
                 .build();
         var templates = InformerEventSourceConfiguration.from(AnalysisTemplate.class, Canary.class)
                 .withName(Cache.TEMPLATES)
+                .withItemStore(PrunedStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(t -> context.getPrimaryCache()
                         .byIndex(TEMPLATE_INDEX, key(t.getMetadata().getNamespace(), t.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
@@ -212,6 +216,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var clusterTemplates = InformerEventSourceConfiguration.from(ClusterAnalysisTemplate.class, Canary.class)
                 .withName(Cache.CLUSTER_TEMPLATES)
                 .withWatchAllNamespaces()
+                .withItemStore(PrunedStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(t -> context.getPrimaryCache()
                         .byIndex(TEMPLATE_INDEX, key(CLUSTER_SCOPE, t.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
@@ -282,10 +287,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
             Decision decision = step.decision();
             String uid = canary.getMetadata().getUid();
             Duration due = StatusWrites.due(before, decision.status(), lastStatusWrites.get(uid), started,
-                    progressDeadline(canary));
-            if (due != null && !step.events().isEmpty()) {
-                due = Duration.ZERO; // an Event is told only once the status that caused it is stored
-            }
+                    progressDeadline(canary), !step.events().isEmpty());
             if (due != null && due.isZero()) {
                 writeStatus(canary, decision.status(), context);
                 lastStatusWrites.put(uid, started);

@@ -36,6 +36,9 @@ final class StatusWrites {
     static final List<String> PROGRESS = List.of("message", "progressedAt", "canaryNodes", "totalNodes",
             "canaryReplicas", "effectiveWeight");
 
+    /** The annotations the controller reads: manual requests and who made them. */
+    static final String OURS = "canary.aegis.dev/";
+
     private StatusWrites() {
     }
 
@@ -82,9 +85,6 @@ final class StatusWrites {
                 && Objects.equals(tree(read.getStatus()), tree(now.getStatus()));
     }
 
-    /** The annotations the controller reads: manual requests and who made them. */
-    static final String OURS = "canary.aegis.dev/";
-
     private static Map<String, String> ours(Map<String, String> annotations) {
         Map<String, String> mine = new TreeMap<>();
         if (annotations != null) {
@@ -99,6 +99,16 @@ final class StatusWrites {
 
     private static ObjectNode tree(CanaryStatus status) {
         return status == null ? null : Serialization.jsonMapper().valueToTree(status);
+    }
+
+    /**
+     * As {@link #due(CanaryStatus, CanaryStatus, Instant, Instant, Duration)}, for a step that also tells something
+     * (an Event): an Event is told only once the status that caused it is stored, so that status is written at once.
+     */
+    static Duration due(CanaryStatus stored, CanaryStatus next, Instant lastWrite, Instant now,
+            Duration progressDeadline, boolean tells) {
+        Duration due = due(stored, next, lastWrite, now, progressDeadline);
+        return due != null && tells ? Duration.ZERO : due;
     }
 
     private static Duration allowedDrift(Duration progressDeadline) {

@@ -140,4 +140,16 @@ class StatusWritesTest {
         deleting.getMetadata().setDeletionTimestamp("2026-12-06T10:00:00Z");
         assertThat(StatusWrites.writesThrough(read, deleting)).as("deletion").isFalse();
     }
+
+    @Test
+    void progressThatTellsSomethingIsWrittenAtOnce() {
+        CanaryStatus stored = status(Phase.Progressing, 10, "step 2/4: 10% (3/30 nodes)", "2026-12-06T09:59:59Z");
+        CanaryStatus next = status(Phase.Progressing, 10, "step 2/4: 10% (4/30 nodes)", "2026-12-06T10:00:00Z");
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW, DEADLINE, false))
+                .isEqualTo(Duration.ofMillis(700));
+        assertThat(StatusWrites.due(stored, next, NOW.minusMillis(300), NOW, DEADLINE, true))
+                .as("an Event waits for the status that caused it").isZero();
+        assertThat(StatusWrites.due(stored, status(Phase.Progressing, 10, "step 2/4: 10% (3/30 nodes)",
+                "2026-12-06T09:59:59Z"), NOW.minusMillis(300), NOW, DEADLINE, true)).as("nothing to write").isNull();
+    }
 }
