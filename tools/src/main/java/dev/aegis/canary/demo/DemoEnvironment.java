@@ -1,7 +1,6 @@
 package dev.aegis.canary.demo;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -53,20 +52,9 @@ public final class DemoEnvironment implements SimulationCluster {
      */
     @Override
     public Map<String, String> controllerSettings() {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("kubernetes.master", api.url());
-        settings.put("kubernetes.namespace", NAMESPACE);
-        settings.put("kubernetes.auth.tryKubeConfig", "false");
-        settings.put("kubernetes.auth.tryServiceAccount", "false");
-        settings.put("kubernetes.auth.token", CONTROLLER);
-        settings.put("quarkus.kubernetes-client.token", CONTROLLER);
+        Map<String, String> settings = SimulationCluster.controllerSettings(api.url(), NAMESPACE, CONTROLLER, null,
+                prometheus.url());
         settings.put("kubernetes.http2.disable", "true");
-        settings.put("aegis.prometheus.url", prometheus.url());
-        settings.put("aegis.reconcile.poll-interval", "500ms");
-        settings.put("aegis.leader-election.enabled", "false");
-        settings.put("quarkus.http.port", "0");
-        settings.put("quarkus.log.level", "WARN");
-        settings.put("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
         return settings;
     }
 

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -161,23 +160,7 @@ public final class RealCluster implements SimulationCluster {
 
     @Override
     public Map<String, String> controllerSettings() {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("kubernetes.master", plane.url());
-        settings.put("kubernetes.namespace", NAMESPACE);
-        settings.put("kubernetes.auth.tryKubeConfig", "false");
-        settings.put("kubernetes.auth.tryServiceAccount", "false");
-        settings.put("kubernetes.auth.token", token);
-        settings.put("quarkus.kubernetes-client.token", token);
-        settings.put("kubernetes.certs.ca.file", plane.caCert().toString());
-        settings.put("quarkus.kubernetes-client.ca-cert-file", plane.caCert().toString());
-        settings.put("aegis.prometheus.url", prometheus.url());
-        settings.put("aegis.reconcile.poll-interval", "500ms");
-        // a restarted controller acts at once, as in the embedded cluster (no Lease to wait out)
-        settings.put("aegis.leader-election.enabled", "false");
-        settings.put("quarkus.http.port", "0");
-        settings.put("quarkus.log.level", "WARN");
-        settings.put("quarkus.log.category.\"dev.aegis.canary.notify\".level", "ERROR");
-        return settings;
+        return SimulationCluster.controllerSettings(plane.url(), NAMESPACE, token, plane.caCert(), prometheus.url());
     }
 
     /** The control plane itself: its nodes, its audit log. */
