@@ -215,8 +215,11 @@ class RealDeploymentCanaryIT {
     }
 
     static void setImage(String ns, String image) {
-        Kubectl.Result set = Kubectl.run(REAL.plane, "set", "image", "-n", ns, "deployment/podinfo",
-                "podinfo=" + image);
+        setImage(REAL.plane, ns, image);
+    }
+
+    static void setImage(ControlPlane plane, String ns, String image) {
+        Kubectl.Result set = Kubectl.run(plane, "set", "image", "-n", ns, "deployment/podinfo", "podinfo=" + image);
         assertThat(set.exitCode()).as(set.output()).isZero();
     }
 }
