@@ -89,7 +89,8 @@ import dev.aegis.canary.sim.VersionBehaviour;
  * none), {@code -Dbench.pollInterval=5s} (the controller's aegis.reconcile.poll-interval), {@code -Dbench.threads=}
  * (the Operator SDK's reconcile threads; empty: its default, 50), {@code -Dbench.idle=1m}, {@code -Dbench.timeout=10m},
  * {@code -Dbench.sampleEvery=15s}, {@code -Dbench.setupTimeout=10m}, {@code -Dbench.cluster=embedded} (or
- * {@code real}), {@code -Dbench.nodes=} (real: kwok nodes of 110 pods added; default room for 3.2 pods per Canary).
+ * {@code real}), {@code -Dbench.nodes=} (real: kwok nodes of 110 pods added; default room for 3.2 pods per Canary),
+ * {@code -Dbench.settle=} (how long the pods may take to settle after the end: 1m, on a real cluster 15m).
  * The controller's log is target/controllers/bench.log.
  */
 class ManyCanariesBenchmark {
@@ -126,6 +127,15 @@ class ManyCanariesBenchmark {
     static final String CLUSTER = System.getProperty("bench.cluster", "embedded");
     /** kwok nodes of 110 pods beside the real cluster's three: room for every primary and canary pod, and a rollout's. */
     static final int NODES = Integer.getInteger("bench.nodes", (int) Math.ceil(3.2 * CANARIES / 110));
+    /**
+     * After the last run ended, how long each workload may take to be one ready pod of the expected version: the
+     * simulator's controllers act within a tick or two; the real ReplicaSet controller works through its backlog.
+     */
+    static final Duration SETTLE = Durations.parse(System.getProperty("bench.settle", "real".equals(CLUSTER)
+            ? "15m"
+            : "1m"));
+    /** How long after the end the pods had settled, once verified; null when they did not. */
+    static volatile Duration settled;
     /** The unit of /proc's CPU times: 100 per second on Linux, whatever the kernel's own tick. */
     static final double USER_HZ = 100;
 
@@ -701,8 +711,8 @@ class ManyCanariesBenchmark {
                 right.add(r);
             }
         }
-        // The canaries' pods go within a tick or two of the end.
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        long start = System.nanoTime();
+        long deadline = start + SETTLE.toNanos();
         List<String> mixed;
         do {
             mixed = new ArrayList<>();
@@ -715,6 +725,7 @@ class ManyCanariesBenchmark {
                 }
             }
         } while (!mixed.isEmpty() && System.nanoTime() < deadline && sleep(Duration.ofSeconds(1)));
+        settled = mixed.isEmpty() ? since(start) : null;
         wrong.addAll(mixed);
         return wrong;
     }
@@ -769,8 +780,9 @@ class ManyCanariesBenchmark {
                         tracker.runs.values().stream().filter(r -> r.end == Phase.Succeeded).count(),
                         tracker.runs.values().stream().filter(r -> r.end == Phase.RolledBack).count(),
                         wrong.isEmpty()
-                                ? "each as expected (phase, primary image, one ready pod of that image)"
-                                : wrong.size() + " NOT as expected:\n    "
+                                ? String.format("each as expected (phase, primary image, one ready pod of that image; "
+                                        + "the pods settled %.0f s after the last run ended)", seconds(settled))
+                                : wrong.size() + " NOT as expected within " + Durations.format(SETTLE) + ":\n    "
                                         + String.join("\n    ", wrong.subList(0, Math.min(10, wrong.size()))))
                 : pushed == null
                         ? "no push: not every Canary was Ready\n"
