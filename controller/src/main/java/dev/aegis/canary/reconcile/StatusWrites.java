@@ -50,8 +50,8 @@ final class StatusWrites {
      */
     static Duration due(CanaryStatus stored, CanaryStatus next, Instant lastWrite, Instant now,
             Duration progressDeadline) {
-        ObjectNode a = stored == null ? null : Serialization.jsonMapper().valueToTree(stored);
-        ObjectNode b = Serialization.jsonMapper().valueToTree(next);
+        ObjectNode a = tree(stored);
+        ObjectNode b = tree(next);
         if (Objects.equals(a, b)) {
             return null;
         }
