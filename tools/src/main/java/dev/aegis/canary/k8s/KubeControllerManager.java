@@ -38,7 +38,10 @@ final class KubeControllerManager extends ComponentProcess {
                 "--leader-elect=false", "--controllers=" + String.join(",", CONTROLLERS),
                 "--use-service-account-credentials=true",
                 "--service-account-private-key-file=" + pki.dir.resolve("sa.key"), "--root-ca-file=" + pki.caCert(),
-                "--cluster-name=aegis");
+                "--cluster-name=aegis",
+                // a node whose lease is older than this is NotReady: at least the default, and longer leases need
+                // longer (kwok renews a quarter of the way through)
+                "--node-monitor-grace-period=" + Math.max(50, ControlPlane.nodeLeaseSeconds()) + "s");
     }
 
     @Override

@@ -30,7 +30,7 @@ final class Kwok extends ComponentProcess {
                 "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=" + NODE_ANNOTATION + "=fake",
                 "--node-ip=127.0.0.1", "--cidr=10.244.0.0/16", "--server-address=127.0.0.1:" + port,
                 // leases: without them the node lifecycle controller marks every node NotReady after ~50 s
-                "--node-lease-duration-seconds=40");
+                "--node-lease-duration-seconds=" + ControlPlane.nodeLeaseSeconds());
     }
 
     @Override
