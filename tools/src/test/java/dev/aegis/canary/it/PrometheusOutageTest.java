@@ -3,12 +3,7 @@ package dev.aegis.canary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,19 +13,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.aegis.canary.PrometheusProxy;
 import dev.aegis.canary.api.AnalysisTemplate;
 import dev.aegis.canary.api.AnalysisTemplateSpec;
 import dev.aegis.canary.api.AnalysisTemplateSpec.PrometheusSpec;
@@ -192,8 +183,8 @@ class PrometheusOutageTest extends FleetTest {
     }
 
     @Test
-    void answersSlowerThanTheTimeoutHoldTheStepAndRollBackAtTheLimit() throws IOException {
-        try (SlowProxy proxy = new SlowProxy(prometheus.url())) {
+    void answersSlowerThanTheTimeoutHoldTheStepAndRollBackAtTheLimit() {
+        try (PrometheusProxy proxy = new PrometheusProxy(prometheus.url())) {
             Fixtures fx = new Fixtures(client, "outage-slow");
             AnalysisTemplateSpec spec = new AnalysisTemplateSpec();
             spec.setQuery("100 * sum(rate(http_requests_total{namespace=\"{{namespace}}\",pod=~\"{{canaryPods}}\","
@@ -240,66 +231,6 @@ class PrometheusOutageTest extends FleetTest {
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pods(fx)).isEqualTo(Map.of(
                         "podinfo-primary 1.0.0", 4)));
             }
-        }
-    }
-
-    /** A loopback HTTP proxy in front of Prometheus that holds every answer back by a delay the test sets. */
-    static final class SlowProxy implements AutoCloseable {
-
-        private final String upstream;
-        private final HttpServer server;
-        private final ExecutorService threads = Executors.newCachedThreadPool();
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        private volatile Duration delay = Duration.ZERO;
-        private volatile String lastQuery;
-
-        SlowProxy(String upstream) throws IOException {
-            this.upstream = upstream;
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.setExecutor(threads); // a held answer must not hold the next request
-            server.createContext("/", this::forward);
-            server.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort();
-        }
-
-        void delay(Duration delay) {
-            this.delay = delay;
-        }
-
-        /** The query string of the last request, decoded. */
-        String lastQuery() {
-            return lastQuery;
-        }
-
-        private void forward(HttpExchange e) throws IOException {
-            try (e) {
-                if (e.getRequestURI().getPath().endsWith("/api/v1/query")) {
-                    // The controller also asks for Prometheus' configuration (its scrape interval), with no query.
-                    lastQuery = URLDecoder.decode(e.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
-                }
-                Thread.sleep(delay.toMillis());
-                HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create(upstream + e
-                        .getRequestURI())).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                answer.headers().firstValue("Content-Type").ifPresent(t -> e.getResponseHeaders().set(
-                        "Content-Type", t));
-                e.sendResponseHeaders(answer.statusCode(), answer.body().length);
-                try (OutputStream out = e.getResponseBody()) {
-                    out.write(answer.body());
-                }
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            } catch (IOException gone) {
-                // the controller gave up waiting and closed the connection
-            }
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-            threads.shutdownNow();
         }
     }
 }
