@@ -143,14 +143,16 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
                         ? List.of()
                         : List.of(c.getSpec().getTargetRef().getKind().name()));
 
+        // the namespaced informers' stores of ours only where the SDK runs one informer per kind (see ifOneInformer)
+        Set<String> watched = context.getControllerConfiguration().getInformerConfig().getNamespaces();
         var deployments = InformerEventSourceConfiguration.from(Deployment.class, Canary.class)
                 .withName(Cache.DEPLOYMENTS)
-                .withItemStore(PrunedStore.withoutManagedFields())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::withoutManagedFields))
                 .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         var daemonSets = InformerEventSourceConfiguration.from(DaemonSet.class, Canary.class)
                 .withName(Cache.DAEMONSETS)
-                .withItemStore(PrunedStore.withoutManagedFields())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::withoutManagedFields))
                 .withSecondaryToPrimaryMapper(ownerOrTarget(context))
                 .build();
         var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, Canary.class)
@@ -175,7 +177,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var pods = InformerEventSourceConfiguration.from(Pod.class, Canary.class)
                 .withName(Cache.PODS)
                 .withLabelSelector(Labels.NODE_ROLLOUT + "=" + Labels.NODE_ROLLOUT_VALUE)
-                .withItemStore(PrunedStore.pods())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::pods))
                 .withOnUpdateFilter(CanaryReconciler::podChanged)
                 .withSecondaryToPrimaryMapper(p -> {
                     Set<ResourceID> ids = new HashSet<>();
@@ -194,7 +196,7 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var statefulSetPods = InformerEventSourceConfiguration.from(Pod.class, Canary.class)
                 .withName(Cache.STATEFULSET_PODS)
                 .withLabelSelector(StatefulSetWorkloads.POD_NAME)
-                .withItemStore(PrunedStore.pods())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::pods))
                 .withOnUpdateFilter(CanaryReconciler::podChanged)
                 .withSecondaryToPrimaryMapper(p -> Cache.podOwnerKeys(p).stream()
                         .flatMap(owner -> context.getPrimaryCache().byIndex(TARGET_INDEX, owner).stream())
@@ -203,12 +205,12 @@ public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
         var ownedServices = InformerEventSourceConfiguration.from(Service.class, Canary.class)
                 .withName(Cache.SERVICES)
                 .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)
-                .withItemStore(PrunedStore.withoutManagedFields())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::withoutManagedFields))
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Canary.class))
                 .build();
         var templates = InformerEventSourceConfiguration.from(AnalysisTemplate.class, Canary.class)
                 .withName(Cache.TEMPLATES)
-                .withItemStore(PrunedStore.withoutManagedFields())
+                .withItemStore(PrunedStore.ifOneInformer(watched, PrunedStore::withoutManagedFields))
                 .withSecondaryToPrimaryMapper(t -> context.getPrimaryCache()
                         .byIndex(TEMPLATE_INDEX, key(t.getMetadata().getNamespace(), t.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))

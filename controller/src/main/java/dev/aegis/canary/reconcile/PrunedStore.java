@@ -1,5 +1,7 @@
 package dev.aegis.canary.reconcile;
 
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -66,6 +68,20 @@ public final class PrunedStore<R extends HasMetadata> implements ItemStore<R> {
             r.getMetadata().setManagedFields(null);
             return r;
         });
+    }
+
+    /**
+     * The store for a namespaced informer, or null for the SDK's own when it would be shared. The Operator SDK runs one
+     * informer per watched namespace and hands each the same store instance; an informer's relist then drops from the
+     * store whatever it did not list itself, the other namespaces' objects included (and tells the handlers they were
+     * deleted), and each lists the others' objects as its own. So a store of ours only where one informer serves all
+     * the watched namespaces: all of them, or one.
+     *
+     * @param watched the controller's watched namespaces, as the SDK holds them
+     */
+    public static <R extends HasMetadata> PrunedStore<R> ifOneInformer(Set<String> watched,
+            Supplier<PrunedStore<R>> store) {
+        return watched.size() == 1 ? store.get() : null;
     }
 
     private static ObjectMeta meta(ObjectMeta m) {
