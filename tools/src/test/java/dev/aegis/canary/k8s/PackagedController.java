@@ -126,6 +126,17 @@ final class PackagedController implements AutoCloseable {
         }
     }
 
+    /** Its peak resident memory so far, in MiB, as Linux counts it (VmHWM). */
+    double peakRssMiB() {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")).stream()
+                    .filter(l -> l.startsWith("VmHWM:")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .findFirst().orElseThrow() / 1024.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -59,8 +59,16 @@ class RealNodesBenchmark {
             client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                     .withName(NS).endMetadata().build()).serverSideApply();
             long t0 = System.nanoTime();
-            addNodes(plane, nodes);
+            addNodes(plane, nodes, true);
             System.out.printf("%,d kwok nodes created in %.1f s%n", nodes, seconds(t0));
+            int others = Integer.getInteger("bench.otherNodes", 0);
+            if (others > 0) {
+                t0 = System.nanoTime();
+                addNodes(plane, others, false);
+                System.out
+                        .printf("%,d more kwok nodes, outside the fleet (every informer of nodes lists them), created "
+                                + "in %.1f s%n", others, seconds(t0));
+            }
 
             SharedIndexInformer<Pod> pods = client.pods().inNamespace(NS).inform();
             client.apps().daemonSets().inNamespace(NS).resource(daemonSet(IMAGE + "1.0.0")).create();
@@ -104,6 +112,7 @@ class RealNodesBenchmark {
                 System.out.printf("  %-16s %7s %12s %10s  %s%n", "step", "nodes", "time", "requests",
                         "by verb and resource");
                 rows.forEach(System.out::println);
+                System.out.printf("  the controller's peak RSS: %.1f MiB (-Xmx256m)%n", controller.peakRssMiB());
             } finally {
                 controller.close();
                 pods.close();
@@ -118,14 +127,15 @@ class RealNodesBenchmark {
         return row;
     }
 
-    /** Creates the nodes 8 at a time, in zones eu-a, eu-b, eu-c. */
-    static void addNodes(ControlPlane plane, int count) throws Exception {
+    /** Creates the nodes 8 at a time, in zones eu-a, eu-b, eu-c; in the DaemonSet's fleet or outside it. */
+    static void addNodes(ControlPlane plane, int count, boolean inFleet) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try (KubernetesClient client = plane.client()) {
             List<Future<?>> created = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                String name = NS + "-" + i;
-                Map<String, String> labels = Map.of("fleet", NS, ZONE, "eu-" + "abc".charAt(i % 3));
+                String name = (inFleet ? NS : "other") + "-" + i;
+                String zone = "eu-" + "abc".charAt(i % 3);
+                Map<String, String> labels = inFleet ? Map.of("fleet", NS, ZONE, zone) : Map.of(ZONE, zone);
                 created.add(pool.submit(() -> client.nodes().resource(ControlPlane.fakeNode(name, labels)).create()));
             }
             for (Future<?> f : created) {
