@@ -183,6 +183,17 @@ class RealDeploymentCanaryIT {
     }
 
     static String canary(String ns) {
+        return canary(ns, "[25, 50, 100]", "8s", "request-success-rate");
+    }
+
+    /** The Canary on podinfo (replicas router); metrics from one template, or none when template is null. */
+    static String canary(String ns, String steps, String interval, String template) {
+        String metrics = template == null ? "" : """
+                    metrics:
+                      - name: success-rate
+                        templateRef: {name: %s}
+                        thresholdRange: {min: 99}
+                """.formatted(template);
         return """
                 apiVersion: canary.aegis.dev/v1alpha1
                 kind: Canary
@@ -190,15 +201,11 @@ class RealDeploymentCanaryIT {
                 spec:
                   targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
                   service: {port: 80, targetPort: 9898}
-                  steps: [25, 50, 100]
+                  steps: %s
                   analysis:
-                    interval: 8s
-                    metrics:
-                      - name: success-rate
-                        templateRef: {name: request-success-rate}
-                        thresholdRange: {min: 99}
-                  progressDeadline: 1m
-                """.formatted(ns);
+                    interval: %s
+                %s  progressDeadline: 1m
+                """.formatted(ns, steps, interval, metrics);
     }
 
     static Deployment podinfo(String ns, String image) {

@@ -53,7 +53,7 @@ class RealFaultsIT {
             CanaryRuns.apply(REAL.plane, successRateVia(ns, proxy.url()));
             client.apps().deployments().inNamespace(ns).resource(RealDeploymentCanaryIT.podinfo(ns, image + "6.0.0"))
                     .create();
-            CanaryRuns.apply(REAL.plane, canary(ns, "[25, 50, 100]", "4s", "success-via-proxy"));
+            CanaryRuns.apply(REAL.plane, RealDeploymentCanaryIT.canary(ns, "[25, 50, 100]", "4s", "success-via-proxy"));
             CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, REAL.controller, RUN);
             String reason = "success-rate: error (Prometheus at " + proxy.url() + " unreachable: Connection refused)";
 
@@ -113,7 +113,7 @@ class RealFaultsIT {
         try (KubernetesClient client = REAL.plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(RealDeploymentCanaryIT.podinfo(ns, image + "6.0.0"))
                     .create();
-            CanaryRuns.apply(REAL.plane, canary(ns, "[50, 100]", "5s", "request-success-rate"));
+            CanaryRuns.apply(REAL.plane, RealDeploymentCanaryIT.canary(ns, "[50, 100]", "5s", "request-success-rate"));
             CanaryRuns.awaitPhase(client, ns, "podinfo", Phase.Ready, REAL.controller, RUN);
 
             CanaryStatus invalid;
@@ -245,12 +245,13 @@ class RealFaultsIT {
         try (KubernetesClient client = REAL.plane.client()) {
             client.apps().deployments().inNamespace(ns).resource(RealDeploymentCanaryIT.podinfo(ns, image + "6.0.0"))
                     .create();
-            CanaryRuns.apply(REAL.plane, canary(ns, "[50, 100]", "1m", null).replace("name: podinfo, namespace",
-                    "name: first, namespace"));
+            CanaryRuns.apply(REAL.plane,
+                    RealDeploymentCanaryIT.canary(ns, "[50, 100]", "1m", null).replace("name: podinfo, namespace",
+                            "name: first, namespace"));
             CanaryRuns.awaitPhase(client, ns, "first", Phase.Ready, REAL.controller, RUN);
             String primary = Serialization.asJson(deployment(client, ns, "podinfo-primary").getSpec());
 
-            CanaryRuns.apply(REAL.plane, canary(ns, "[50, 100]", "1m", null));
+            CanaryRuns.apply(REAL.plane, RealDeploymentCanaryIT.canary(ns, "[50, 100]", "1m", null));
             CanaryStatus second = awaitStatus(client, ns, "podinfo", s -> s.getPhase() == Phase.Invalid);
             assertThat(second.getMessage()).isEqualTo("invalid: spec.targetRef: Deployment 'podinfo' is already the "
                     + "target of Canary 'first' (created first); a workload can have one Canary: delete this one or "
@@ -341,28 +342,6 @@ class RealFaultsIT {
     static void kubectl(String... args) {
         Kubectl.Result result = Kubectl.run(REAL.plane, args);
         assertThat(result.exitCode()).as("kubectl %s: %s", String.join(" ", args), result.output()).isZero();
-    }
-
-    /** The Canary on podinfo (replicas router); metrics from one template, or none when template is null. */
-    static String canary(String ns, String steps, String interval, String template) {
-        String metrics = template == null ? "" : """
-                    metrics:
-                      - name: success-rate
-                        templateRef: {name: %s}
-                        thresholdRange: {min: 99}
-                """.formatted(template);
-        return """
-                apiVersion: canary.aegis.dev/v1alpha1
-                kind: Canary
-                metadata: {name: podinfo, namespace: %s}
-                spec:
-                  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
-                  service: {port: 80, targetPort: 9898}
-                  steps: %s
-                  analysis:
-                    interval: %s
-                %s  progressDeadline: 1m
-                """.formatted(ns, steps, interval, metrics);
     }
 
     /** The shipped request-success-rate query, asked of the Prometheus at address. */
