@@ -92,7 +92,8 @@ import dev.aegis.canary.workload.StatefulSetWorkloads;
  * on it, and a controller restarted at any point carries on from the status.
  */
 // Not generation-aware: a person's request is an annotation, which changes no generation (see CanaryUpdateFilter).
-@ControllerConfiguration(name = CanaryReconciler.NAME, generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = CanaryUpdateFilter.class), maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+// The Canaries are listed in pages too (LIST_PAGE): a thousand of them, each with its status, are megabytes.
+@ControllerConfiguration(name = CanaryReconciler.NAME, generationAwareEventProcessing = false, informer = @Informer(onUpdateFilter = CanaryUpdateFilter.class, informerListLimit = CanaryReconciler.LIST_PAGE), maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class CanaryReconciler implements Reconciler<Canary>, Cleaner<Canary> {
 
     public static final String NAME = "canary";
