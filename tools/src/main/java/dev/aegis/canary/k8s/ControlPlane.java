@@ -42,6 +42,12 @@ public final class ControlPlane implements AutoCloseable {
      * a second, more than this machine's API server and etcd do besides).
      */
     public static final String NODE_LEASE_PROPERTY = "controlplane.nodeLeaseSeconds";
+    /**
+     * kube-controller-manager's request rate to the API server, per second (its own default, 20 with bursts of 30,
+     * unless set): the DaemonSet controller creates and deletes a fleet's pods one request at a time under it, so on
+     * a thousand nodes it bounds each step. Clusters that large raise it; a benchmark sets it to show what is left.
+     */
+    public static final String CONTROLLER_MANAGER_QPS_PROPERTY = "controlplane.controllerManagerQps";
     /** The annotation kwok plays a node by: without it, nothing renews the node's status, as with a dead kubelet. */
     public static final String KWOK_NODE_ANNOTATION = Kwok.NODE_ANNOTATION;
     public static final Path ROOT = Path.of("target", "controlplane").toAbsolutePath();
@@ -66,6 +72,11 @@ public final class ControlPlane implements AutoCloseable {
 
     static int nodeLeaseSeconds() {
         return Integer.getInteger(NODE_LEASE_PROPERTY, 40);
+    }
+
+    /** The controller manager's QPS if set, else null: its own default. */
+    static Integer controllerManagerQps() {
+        return Integer.getInteger(CONTROLLER_MANAGER_QPS_PROPERTY);
     }
 
     /** The control plane of this JVM, started on first use. */

@@ -1,6 +1,7 @@
 package dev.aegis.canary.k8s;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,7 +34,8 @@ final class KubeControllerManager extends ComponentProcess {
 
     @Override
     List<String> command() {
-        return List.of(binary.toString(), "--kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig,
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig=" + kubeconfig,
+                "--authentication-kubeconfig=" + kubeconfig,
                 "--authorization-kubeconfig=" + kubeconfig, "--bind-address=127.0.0.1", "--secure-port=" + port,
                 "--leader-elect=false", "--controllers=" + String.join(",", CONTROLLERS),
                 "--use-service-account-credentials=true",
@@ -41,7 +43,13 @@ final class KubeControllerManager extends ComponentProcess {
                 "--cluster-name=aegis",
                 // a node whose lease is older than this is NotReady: at least the default, and longer leases need
                 // longer (kwok renews a quarter of the way through)
-                "--node-monitor-grace-period=" + Math.max(50, ControlPlane.nodeLeaseSeconds()) + "s");
+                "--node-monitor-grace-period=" + Math.max(50, ControlPlane.nodeLeaseSeconds()) + "s"));
+        Integer qps = ControlPlane.controllerManagerQps();
+        if (qps != null) {
+            command.add("--kube-api-qps=" + qps);
+            command.add("--kube-api-burst=" + qps * 3 / 2); // the defaults' ratio (20, 30)
+        }
+        return command;
     }
 
     @Override

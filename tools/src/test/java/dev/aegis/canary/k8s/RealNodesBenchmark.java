@@ -108,7 +108,11 @@ class RealNodesBenchmark {
                         .pollInterval(Duration.ofMillis(200)).until(() -> serving(pods, IMAGE + "2.0.0") == nodes);
                 rows.add(printed(row("promotion", nodes, promoting, Instant.now(), plane)));
 
-                System.out.printf("%n%,d nodes, 3 zones, maxUnavailable 10%%, the real DaemonSet controller%n", nodes);
+                Integer qps = ControlPlane.controllerManagerQps();
+                System.out.printf("%n%,d nodes, 3 zones, maxUnavailable 10%%, the real DaemonSet controller (%s)%n",
+                        nodes, qps == null
+                                ? "kube-controller-manager's default QPS, 20"
+                                : "kube-controller-manager at " + qps + " requests/s");
                 System.out.printf("  %-16s %7s %12s %10s  %s%n", "step", "nodes", "time", "requests",
                         "by verb and resource");
                 rows.forEach(System.out::println);
