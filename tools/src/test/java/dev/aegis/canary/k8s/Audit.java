@@ -3,6 +3,7 @@ package dev.aegis.canary.k8s;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -13,8 +14,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** The API server's audit log read back: what one user asked, and what of it was refused. */
 final class Audit {
 
-    /** One request as the audit log records it: "verb requestURI" and the answer's code. */
-    record Request(String verb, String uri, int code) {
+    /**
+     * One request as the audit log records it: "verb requestURI", the resource it names, the answer's code and when
+     * the server received it.
+     */
+    record Request(String verb, String uri, String resource, int code, Instant at) {
 
         @Override
         public String toString() {
@@ -36,7 +40,9 @@ final class Audit {
                 if (user.equals(event.path("user").path("username").asText())
                         && "ResponseComplete".equals(event.path("stage").asText())) {
                     requests.add(new Request(event.path("verb").asText(), event.path("requestURI").asText(),
-                            event.path("responseStatus").path("code").asInt()));
+                            event.path("objectRef").path("resource").asText(),
+                            event.path("responseStatus").path("code").asInt(),
+                            Instant.parse(event.path("requestReceivedTimestamp").asText())));
                 }
             }
         } catch (IOException e) {
@@ -47,7 +53,11 @@ final class Audit {
 
     /** The requests of user refused as forbidden (403). */
     static List<Request> refused(ControlPlane plane, String user) {
-        return requestsOf(plane, user).stream().filter(r -> r.code() == 403).toList();
+        return refused(requestsOf(plane, user));
+    }
+
+    private static List<Request> refused(List<Request> requests) {
+        return requests.stream().filter(r -> r.code() == 403).toList();
     }
 
     /**
@@ -58,7 +68,7 @@ final class Audit {
         List<Request> requests = requestsOf(plane, user);
         org.assertj.core.api.Assertions.assertThat(requests).as("requests of %s in %s", user, plane.auditLog())
                 .isNotEmpty();
-        org.assertj.core.api.Assertions.assertThat(refused(plane, user))
+        org.assertj.core.api.Assertions.assertThat(refused(requests))
                 .as("requests of %s refused (403) in %s", user, plane.auditLog()).isEmpty();
     }
 }

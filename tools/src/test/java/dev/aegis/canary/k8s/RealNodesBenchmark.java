@@ -2,9 +2,6 @@ package dev.aegis.canary.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,13 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -176,27 +169,11 @@ class RealNodesBenchmark {
     static String row(String step, int nodes, Instant from, Instant to, ControlPlane plane) {
         Map<String, Integer> byKind = new TreeMap<>();
         int total = 0;
-        ObjectMapper json = new ObjectMapper();
-        String user = "\"username\":\"" + PackagedControllerIT.USER + "\"";
-        // streamed, and only the controller's lines parsed: on 10,000 nodes the log holds millions of kwok's requests
-        try (Stream<String> lines = Files.lines(plane.auditLog())) {
-            for (String line : (Iterable<String>) lines.filter(l -> l.contains(user))::iterator) {
-                JsonNode event = json.readTree(line);
-                if (!PackagedControllerIT.USER.equals(event.path("user").path("username").asText())
-                        || !"ResponseComplete".equals(event.path("stage").asText())
-                        || "watch".equals(event.path("verb").asText())) {
-                    continue;
-                }
-                Instant at = Instant.parse(event.path("requestReceivedTimestamp").asText());
-                if (at.isBefore(from) || at.isAfter(to)) {
-                    continue;
-                }
-                String what = event.path("verb").asText() + " " + event.path("objectRef").path("resource").asText();
-                byKind.merge(what, 1, Integer::sum);
+        for (Audit.Request r : Audit.requestsOf(plane, PackagedControllerIT.USER)) {
+            if (!"watch".equals(r.verb()) && !r.at().isBefore(from) && !r.at().isAfter(to)) {
+                byKind.merge(r.verb() + " " + r.resource(), 1, Integer::sum);
                 total++;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return String.format("  %-16s %7d %10.1f s %10d  %s", step, nodes,
                 Duration.between(from, to).toMillis() / 1000.0, total, byKind);

@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -80,12 +81,11 @@ class RealWatchNamespacesIT {
                     assertThat(client.apps().deployments().inNamespace(ns).withName("podinfo-primary").get().getSpec()
                             .getTemplate().getSpec().getContainers().get(0).getImage()).as("%s's primary", ns)
                             .isEqualTo(image(ns, "6.0.1"));
-                    assertThat(client.v1().events().inNamespace(ns).list().getItems()).as("%s's Events", ns)
-                            .extracting(e -> e.getReason())
+                    List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+                    assertThat(events).as("%s's Events", ns).extracting(e -> e.getReason())
                             .contains("Initialized", "NewRevision", "StepAdvanced", "Succeeded")
                             .doesNotContain("InvalidSpec", "ReconcileFailed", "ApplyFailed");
-                    assertThat(client.v1().events().inNamespace(ns).list().getItems()).as("%s's Warnings", ns)
-                            .noneMatch(e -> "Warning".equals(e.getType()));
+                    assertThat(events).as("%s's Warnings", ns).noneMatch(e -> "Warning".equals(e.getType()));
                 }
                 assertThat(Files.readString(controller.log)).as("the SDK's registration line")
                         .containsPattern("for namespace\\(s\\): \\[(" + a + ", " + b + "|" + b + ", " + a + ")\\]");
