@@ -378,12 +378,18 @@ public class DaemonSetWorkloads {
      * Keeps the target on canary nodes: a required node affinity term, where Git sets none (or Git's own terms
      * carry the requirement), and the pod label the controller watches the pods by. One merge patch, so one rolling
      * restart of the target's pods.
+     *
+     * <p>
+     * The patch applies only to the version read: whether to write the terms list was decided on it, and a merge patch
+     * replaces the whole list. A target Git changed since (its own terms) or a read the cache has not caught up with
+     * (a second patch of the same read) is refused with 409 Conflict, and the next look reads the target again.
      */
     public void restrictTarget(DaemonSet target, String label) {
         if (isRestricted(target, label) || restrictionProblem(target, label) != null) {
             return;
         }
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("metadata").put("resourceVersion", target.getMetadata().getResourceVersion());
         ObjectNode template = patch.putObject("spec").putObject("template");
         template.putObject("metadata").putObject("labels").put(Labels.NODE_ROLLOUT, Labels.NODE_ROLLOUT_VALUE);
         if (requiredTerms(target.getSpec().getTemplate().getSpec()).isEmpty()) {
