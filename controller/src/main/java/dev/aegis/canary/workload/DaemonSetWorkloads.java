@@ -404,14 +404,24 @@ public class DaemonSetWorkloads {
     /**
      * Takes the controller's term off the target, which runs on all its nodes again. A term Git wrote stays: the
      * user removes it in Git.
+     *
+     * <p>
+     * Decided on the target as the API server holds it, not on the cache: this is the last write before the
+     * finalizer goes, and a cache that has not yet seen the restriction (written a moment before the Canary was
+     * deleted) would leave the target on canary nodes whose labels then come off, so on no node at all. The patch
+     * applies to that version only, so a term Git adds meanwhile is never taken with it.
      */
-    public void unrestrictTarget(DaemonSet target, String label) {
+    public void unrestrictTarget(DaemonSet cached, String label) {
+        DaemonSet target = client.resource(cached).get();
+        if (target == null) {
+            return;
+        }
         boolean ownTerm = hasOwnTerm(target, label);
         if (!ownTerm && !hasPodLabel(target)) {
             return;
         }
-        // A merge patch with nulls: idempotent, whatever the cache says.
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("metadata").put("resourceVersion", target.getMetadata().getResourceVersion());
         ObjectNode template = patch.putObject("spec").putObject("template");
         template.putObject("metadata").putObject("labels").putNull(Labels.NODE_ROLLOUT);
         if (ownTerm) {
