@@ -10,9 +10,8 @@ import dev.aegis.canary.CurrentPrometheus;
  * Every test of the shipped templates again, on Prometheus 3.x (which changed range selection, {@code le} label values
  * and name validation): the same series, the same expected values, so the same verdicts as on 2.x.
  */
-class TemplateLibraryOnPrometheus3Test extends TemplateLibraryTest {
+class TemplateLibraryOnPrometheus3Test extends TemplateLibraryCases {
 
-    /** Hides the parent's: this class's Prometheus is the 3.x the build makes. */
     @BeforeAll
     static void backfill() throws IOException {
         start(CurrentPrometheus.binary());
