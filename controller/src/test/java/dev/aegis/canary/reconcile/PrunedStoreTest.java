@@ -68,8 +68,10 @@ class PrunedStoreTest {
         try {
             informers.forEach(i -> i.start().toCompletableFuture().join());
             assertThat(informers).allMatch(SharedIndexInformer::hasSynced);
+            // edge's pod always; shop's own too, unless edge's list has already dropped it as not listed (CI saw
+            // both): either way the shop informer serves what another namespace's informer listed.
             assertThat(informers.get(0).getStore().list()).as("what the shop namespace's informer holds")
-                    .extracting(p -> p.getMetadata().getNamespace()).containsExactlyInAnyOrder("shop", "edge");
+                    .extracting(p -> p.getMetadata().getNamespace()).contains("edge").isSubsetOf("shop", "edge");
         } finally {
             informers.forEach(SharedIndexInformer::close);
         }
