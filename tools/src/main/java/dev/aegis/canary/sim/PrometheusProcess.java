@@ -33,13 +33,13 @@ public final class PrometheusProcess implements AutoCloseable {
     private Process process;
     /** Stops the server when the JVM exits without close(): a test that forgot it, simulate stopped with Ctrl-C. */
     private final Thread onExit = new Thread(this::stop, "prometheus-stop");
-    private boolean onExitAdded;
 
     private PrometheusProcess(Path binary, Path workDir, Path dataDir, int port) {
         this.binary = binary;
         this.workDir = workDir;
         this.dataDir = dataDir;
         this.port = port;
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /**
@@ -273,10 +273,6 @@ public final class PrometheusProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("prometheus.log").toFile()))
                     .start();
-            if (!onExitAdded) {
-                Runtime.getRuntime().addShutdownHook(onExit);
-                onExitAdded = true;
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + binary, e);
         }
@@ -321,15 +317,10 @@ public final class PrometheusProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        synchronized (this) {
-            if (onExitAdded) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(onExit);
-                } catch (IllegalStateException e) {
-                    // the JVM is exiting: the hook runs stop() again, which does nothing now
-                }
-                onExitAdded = false;
-            }
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: the hook runs stop() again, which does nothing now
         }
         try (Stream<Path> files = Files.walk(workDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
