@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
@@ -26,23 +27,25 @@ class DaemonSetWorkloadsTest {
     KubernetesClient client;
     DaemonSetWorkloads ops;
 
+    @BeforeEach
+    void open() {
+        ops = new DaemonSetWorkloads(client);
+    }
+
     @AfterEach
     void close() {
-        if (ops != null) {
-            ops.close();
-        }
+        ops.close();
     }
 
     @Test
     void aRestrictionWrittenTwiceFromOneReadLeavesOneTerm() {
-        ops = new DaemonSetWorkloads(client);
         DaemonSet read = create();
         ops.restrictTarget(read, LABEL);
         // A look whose cache has not caught up with the first write decides the same again.
         assertThatThrownBy(() -> ops.restrictTarget(read, LABEL)).isInstanceOfSatisfying(
                 KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
 
-        DaemonSet now = client.apps().daemonSets().inNamespace("edge").withName("proxy").get();
+        DaemonSet now = now();
         assertThat(terms(now)).containsExactly(new NodeSelectorTermBuilder().addToMatchExpressions(
                 DaemonSetWorkloads.onCanary(LABEL)).build());
         assertThat(DaemonSetWorkloads.isRestricted(now, LABEL)).isTrue();
@@ -52,20 +55,15 @@ class DaemonSetWorkloadsTest {
 
     @Test
     void aRestrictionNeverReplacesTermsGitWroteAfterTheRead() {
-        ops = new DaemonSetWorkloads(client);
         DaemonSet read = create();
         NodeSelectorTerm git = new NodeSelectorTermBuilder().addNewMatchExpression().withKey("role").withOperator("In")
                 .withValues("edge").endMatchExpression().build();
-        client.apps().daemonSets().inNamespace("edge").withName("proxy").edit(d -> new DaemonSetBuilder(d).editSpec()
-                .editTemplate().editSpec().withNewAffinity().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(git)
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity().endSpec()
-                .endTemplate().endSpec().build());
+        gitSets(git);
 
         assertThatThrownBy(() -> ops.restrictTarget(read, LABEL)).isInstanceOfSatisfying(
                 KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
 
-        DaemonSet now = client.apps().daemonSets().inNamespace("edge").withName("proxy").get();
+        DaemonSet now = now();
         assertThat(terms(now)).containsExactly(git);
         assertThat(DaemonSetWorkloads.restrictionProblem(now, LABEL)).as("what the next look tells the user")
                 .contains("add {key: " + LABEL + ", operator: In, values: [canary]} to each of its nodeSelectorTerms");
@@ -73,13 +71,12 @@ class DaemonSetWorkloadsTest {
 
     @Test
     void aReleaseTakesTheTermOffEvenWhenTheCacheHasNotSeenItYet() {
-        ops = new DaemonSetWorkloads(client);
         DaemonSet read = create();
         ops.restrictTarget(read, LABEL);
         // The Canary deleted at once: the cache still holds the target as it was before the restriction.
         ops.unrestrictTarget(read, LABEL);
 
-        DaemonSet now = client.apps().daemonSets().inNamespace("edge").withName("proxy").get();
+        DaemonSet now = now();
         assertThat(now.getSpec().getTemplate().getSpec().getAffinity()).satisfiesAnyOf(a -> assertThat(a).isNull(),
                 a -> assertThat(a.getNodeAffinity()).isNull(), a -> assertThat(a.getNodeAffinity()
                         .getRequiredDuringSchedulingIgnoredDuringExecution()).isNull());
@@ -90,21 +87,16 @@ class DaemonSetWorkloadsTest {
 
     @Test
     void aReleaseLeavesATermGitWroteOnTheTarget() {
-        ops = new DaemonSetWorkloads(client);
         DaemonSet read = create();
         NodeSelectorTerm git = new NodeSelectorTermBuilder().addToMatchExpressions(DaemonSetWorkloads.onCanary(LABEL))
                 .addNewMatchExpression().withKey("role").withOperator("In").withValues("edge").endMatchExpression()
                 .build();
-        client.apps().daemonSets().inNamespace("edge").withName("proxy").edit(d -> new DaemonSetBuilder(d).editSpec()
-                .editTemplate().editSpec().withNewAffinity().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(git)
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity().endSpec()
-                .endTemplate().endSpec().build());
+        gitSets(git);
         ops.restrictTarget(client.resource(read).get(), LABEL); // the pod label only: Git's term restricts
 
         ops.unrestrictTarget(read, LABEL);
 
-        DaemonSet now = client.apps().daemonSets().inNamespace("edge").withName("proxy").get();
+        DaemonSet now = now();
         assertThat(terms(now)).containsExactly(git);
         assertThat(now.getSpec().getTemplate().getMetadata().getLabels().get(Labels.NODE_ROLLOUT)).isNull();
     }
@@ -116,6 +108,19 @@ class DaemonSetWorkloadsTest {
                 .endSelector().withNewTemplate().withNewMetadata().withLabels(Map.of("app", "proxy"))
                 .endMetadata().withNewSpec().addNewContainer().withName("proxy").withImage("proxy:1.0.0")
                 .endContainer().endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    /** Git's apply: its own required node affinity terms on the target. */
+    private void gitSets(NodeSelectorTerm term) {
+        client.apps().daemonSets().inNamespace("edge").withName("proxy").edit(d -> new DaemonSetBuilder(d).editSpec()
+                .editTemplate().editSpec().withNewAffinity().withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(term)
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity().endSpec()
+                .endTemplate().endSpec().build());
+    }
+
+    private DaemonSet now() {
+        return client.apps().daemonSets().inNamespace("edge").withName("proxy").get();
     }
 
     private static List<NodeSelectorTerm> terms(DaemonSet d) {
